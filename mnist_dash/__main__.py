@@ -1,0 +1,7 @@
+"""Entry point for `python -m mnist_dash`."""
+
+import sys
+
+from mnist_dash.cli import main
+
+sys.exit(main())

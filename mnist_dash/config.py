@@ -1,0 +1,138 @@
+"""The one training configuration: a frozen, validated dataclass shared by the UI, CLI and engine."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+OUTPUT_ACTIVATIONS = ("softmax", "linear", "relu")
+LOSSES = ("crossentropy", "mse")
+OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
+PREPROCESSING = ("scale", "standardize")
+INITIALIZERS = ("default", "truncated_normal")
+DATASETS = ("mnist", "fashion-mnist")
+
+MAX_HIDDEN_LAYERS = 4
+MAX_UNITS = 2048
+MAX_EPOCHS = 100
+MIN_BATCH_SIZE, MAX_BATCH_SIZE = 8, 8192
+MIN_LEARNING_RATE, MAX_LEARNING_RATE = 1e-6, 10.0
+MIN_TRAIN_SIZE = 100
+MAX_PARAMETERS = 20_000_000  # about 80 MB of float32 weights, plus optimizer slots
+
+# Per-optimizer defaults, as Keras ships them.
+DEFAULT_LEARNING_RATES = {"sgd": 0.01, "momentum": 0.01, "rmsprop": 0.001, "adam": 0.001}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run; two equal configs train identically."""
+
+    dataset: str = "mnist"  # which dataset to train on
+    hidden_units: tuple[int, ...] = (512,)  # units of each hidden layer, input side first
+    activation: str = "relu"  # activation of the hidden layers
+    output_activation: str = "softmax"  # softmax, or linear/relu as some tutorials use
+    loss: str = "crossentropy"  # categorical cross-entropy, or MSE on one-hot targets
+    optimizer: str = "rmsprop"  # sgd, sgd with momentum, rmsprop, adam
+    learning_rate: float = 0.001  # step size of the optimizer
+    momentum: float = 0.9  # used by the "momentum" optimizer only
+    batch_size: int = 128  # images per gradient step
+    epochs: int = 5  # passes over the training set
+    dropout: float = 0.0  # dropout rate after each hidden layer (0 = none)
+    validation_split: float = 0.1  # fraction of training images held out, taken from the end
+    preprocessing: str = "scale"  # scale 0..255 to 0..1, or standardize with mean/std
+    normalize_mean: float = 0.1307  # mean used by "standardize" (of pixels scaled to 0..1)
+    normalize_std: float = 0.3081  # std used by "standardize"
+    initializer: str = "default"  # Keras default (Glorot uniform), or truncated normal
+    init_stddev: float = 0.1  # stddev of the truncated normal initializer
+    seed: int = 0  # seeds the initial weights, dropout and shuffling
+    train_size: int | None = None  # use only the first N training images (quick demos)
+    shuffle: bool = True  # reshuffle the training set every epoch
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden_units", tuple(self.hidden_units))
+        validate(self)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["hidden_units"] = list(self.hidden_units)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown configuration field(s): {', '.join(unknown)}")
+        return cls(**data)
+
+    @property
+    def parameter_count(self) -> int:
+        sizes = (784, *self.hidden_units, 10)
+        return sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
+
+    def summary(self) -> str:
+        """One line a learner can read, e.g. '784-512-10 relu/softmax, rmsprop lr=0.001, ...'."""
+        shape = "-".join(str(n) for n in (784, *self.hidden_units, 10))
+        return (
+            f"{shape} {self.activation}/{self.output_activation}, {self.loss}, "
+            f"{self.optimizer} lr={self.learning_rate:g}, batch {self.batch_size}, "
+            f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}"
+        )
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def _check_number(name: str, value: Any, low: float, high: float, integer: bool = False) -> None:
+    kind = "an integer" if integer else "a number"
+    ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok_type:
+        raise ValueError(f"{name} must be {kind} from {low:g} to {high:g}; got {value!r}")
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ValueError(f"{name} must be from {low:g} to {high:g}; got {value!r}")
+
+
+def validate(config: TrainConfig) -> None:
+    """Raise ValueError naming the first field that is out of range."""
+    _check_choice("dataset", config.dataset, DATASETS)
+    layers = config.hidden_units
+    if not 1 <= len(layers) <= MAX_HIDDEN_LAYERS:
+        raise ValueError(
+            f"hidden_units must have 1 to {MAX_HIDDEN_LAYERS} layers; got {len(layers)}"
+        )
+    for units in layers:
+        _check_number("hidden_units", units, 1, MAX_UNITS, integer=True)
+    _check_choice("activation", config.activation, ACTIVATIONS)
+    _check_choice("output_activation", config.output_activation, OUTPUT_ACTIVATIONS)
+    _check_choice("loss", config.loss, LOSSES)
+    _check_choice("optimizer", config.optimizer, OPTIMIZERS)
+    _check_choice("preprocessing", config.preprocessing, PREPROCESSING)
+    _check_choice("initializer", config.initializer, INITIALIZERS)
+    _check_number("learning_rate", config.learning_rate, MIN_LEARNING_RATE, MAX_LEARNING_RATE)
+    _check_number("momentum", config.momentum, 0.0, 0.999)
+    _check_number("batch_size", config.batch_size, MIN_BATCH_SIZE, MAX_BATCH_SIZE, integer=True)
+    _check_number("epochs", config.epochs, 1, MAX_EPOCHS, integer=True)
+    _check_number("dropout", config.dropout, 0.0, 0.9)
+    _check_number("validation_split", config.validation_split, 0.0, 0.5)
+    _check_number("normalize_mean", config.normalize_mean, 0.0, 1.0)
+    _check_number("normalize_std", config.normalize_std, 1e-3, 1.0)
+    _check_number("init_stddev", config.init_stddev, 1e-4, 1.0)
+    _check_number("seed", config.seed, 0, 2**31 - 1, integer=True)
+    if config.train_size is not None:
+        _check_number("train_size", config.train_size, MIN_TRAIN_SIZE, 60_000, integer=True)
+    if not isinstance(config.shuffle, bool):
+        raise ValueError(f"shuffle must be true or false; got {config.shuffle!r}")
+    if config.parameter_count > MAX_PARAMETERS:
+        raise ValueError(
+            f"hidden_units {list(layers)} give {config.parameter_count:,} parameters; "
+            f"the limit is {MAX_PARAMETERS:,} (the model would not fit a workshop machine)"
+        )

@@ -1,0 +1,145 @@
+"""Live training progress: written by the training thread, read as immutable snapshots."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+
+class DownsampledSeries:
+    """A per-step series kept to at most 2*limit points by averaging neighbours: O(1) per append."""
+
+    def __init__(self, limit: int = 300) -> None:
+        self.limit = limit
+        self.stride = 1  # raw steps per stored point
+        self.steps: list[int] = []
+        self.values: list[float] = []
+        self._pending: list[tuple[int, float]] = []
+
+    def append(self, step: int, value: float) -> None:
+        self._pending.append((step, value))
+        if len(self._pending) < self.stride:
+            return
+        self.steps.append(self._pending[-1][0])
+        self.values.append(sum(v for _, v in self._pending) / len(self._pending))
+        self._pending.clear()
+        if len(self.steps) >= 2 * self.limit:
+            self._halve()
+
+    def _halve(self) -> None:
+        self.steps = self.steps[1::2]
+        self.values = [(a + b) / 2 for a, b in zip(self.values[::2], self.values[1::2], strict=False)]
+        self.stride *= 2
+
+    def points(self) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        return tuple(self.steps), tuple(self.values)
+
+
+@dataclass(frozen=True)
+class ProgressSnapshot:
+    """What a page needs to draw the live view; safe to share between threads."""
+
+    epoch: int  # epochs finished
+    num_epochs: int
+    batch: int  # batches finished in the current epoch
+    steps_per_epoch: int
+    step: int  # batches finished in all
+    elapsed_seconds: float
+    eta_seconds: float | None
+    samples_per_second: float | None
+    batch_steps: tuple[int, ...] = ()
+    batch_loss: tuple[float, ...] = ()
+    batch_accuracy: tuple[float, ...] = ()
+    epochs: tuple[dict, ...] = field(default_factory=tuple)  # per-epoch logs
+
+    @property
+    def total_steps(self) -> int:
+        return self.num_epochs * self.steps_per_epoch
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.step / self.total_steps) if self.total_steps else 0.0
+
+
+class Progress:
+    """Lock-protected counters; every method is O(1) so the training loop pays nothing."""
+
+    def __init__(self, series_limit: int = 300) -> None:
+        self._lock = threading.Lock()
+        self._loss = DownsampledSeries(series_limit)
+        self._accuracy = DownsampledSeries(series_limit)
+        self._epochs: list[dict] = []
+        self.num_epochs = 0
+        self.steps_per_epoch = 0
+        self._step = 0
+        self._batch = 0
+        self._samples = 0
+        self._started: float | None = None
+        self._first_step_time: float | None = None
+        self._first_step_samples = 0
+        self._ended: float | None = None
+
+    def begin(self, num_epochs: int, steps_per_epoch: int) -> None:
+        with self._lock:
+            self.num_epochs, self.steps_per_epoch = num_epochs, steps_per_epoch
+            self._started = time.perf_counter()
+
+    def batch_end(self, loss: float, accuracy: float, samples: int) -> None:
+        with self._lock:
+            self._step += 1
+            self._batch += 1
+            self._samples += samples
+            if self._first_step_time is None:  # the first step includes compilation
+                self._first_step_time = time.perf_counter()
+                self._first_step_samples = self._samples
+            self._loss.append(self._step, loss)
+            self._accuracy.append(self._step, accuracy)
+
+    def epoch_end(self, logs: dict) -> None:
+        with self._lock:
+            self._epochs.append({**logs, "step": self._step})
+            self._batch = 0
+
+    def end(self) -> None:
+        with self._lock:
+            self._ended = time.perf_counter()
+
+    @property
+    def epochs(self) -> list[dict]:
+        with self._lock:
+            return list(self._epochs)
+
+    def _rate(self, now: float) -> tuple[float | None, float | None]:
+        """(steps per second, samples per second) measured after the first step."""
+        if self._first_step_time is None or self._step < 2:
+            return None, None
+        seconds = now - self._first_step_time
+        if seconds <= 0:
+            return None, None
+        return (self._step - 1) / seconds, (self._samples - self._first_step_samples) / seconds
+
+    def snapshot(self) -> ProgressSnapshot:
+        with self._lock:
+            now = self._ended or time.perf_counter()
+            elapsed = now - self._started if self._started else 0.0
+            step_rate, sample_rate = self._rate(now)
+            remaining = self.num_epochs * self.steps_per_epoch - self._step
+            eta = remaining / step_rate if step_rate and not self._ended else None
+            loss_steps, losses = self._loss.points()
+            _, accuracies = self._accuracy.points()
+            return ProgressSnapshot(
+                epoch=len(self._epochs),
+                num_epochs=self.num_epochs,
+                batch=self._batch,
+                steps_per_epoch=self.steps_per_epoch,
+                step=self._step,
+                elapsed_seconds=elapsed,
+                eta_seconds=eta if eta is None or math.isfinite(eta) else None,
+                samples_per_second=sample_rate,
+                batch_steps=loss_steps,
+                batch_loss=losses,
+                batch_accuracy=accuracies,
+                epochs=tuple(self._epochs),
+            )

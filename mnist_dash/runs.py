@@ -1,0 +1,220 @@
+"""The run store: every ended run saved atomically on disk, listed and loaded back by id."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mnist_dash.config import TrainConfig
+
+log = logging.getLogger(__name__)
+
+RUN_ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
+DEFAULT_RUNS_DIR = Path(__file__).resolve().parent.parent / "runs"
+RUN_FILE, HISTORY_FILE, MODEL_FILE, PREDICTIONS_FILE = (
+    "run.json", "history.csv", "model.keras", "predictions.npz",
+)
+_TEMP_PREFIX = ".tmp-"
+
+
+def new_run_id() -> str:
+    return f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def validate_run_id(run_id: object) -> str:
+    """Only ids we generate are accepted, so no id can name a path outside the store."""
+    if not isinstance(run_id, str) or not RUN_ID_PATTERN.fullmatch(run_id):
+        raise ValueError(f"not a valid run id: {run_id!r}")
+    return run_id
+
+
+def library_versions() -> dict[str, str]:
+    versions = {}
+    for package in ("tensorflow-cpu", "tensorflow", "keras", "numpy", "streamlit"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+@dataclass
+class RunRecord:
+    """One run: what was asked, what happened, and what it learned."""
+
+    run_id: str
+    config: TrainConfig
+    state: str  # completed, stopped, diverged or failed
+    message: str = ""
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    metrics: dict[str, Any] = field(default_factory=dict)
+    history: list[dict] = field(default_factory=list)  # per-epoch logs
+    batch_series: dict[str, list] = field(default_factory=dict)  # step, loss, accuracy
+    versions: dict[str, str] = field(default_factory=library_versions)
+    test_outputs: np.ndarray | None = None
+    test_probabilities: np.ndarray | None = None
+    model: Any = None  # the Keras model, while it is in memory
+    saved: bool = False
+    save_error: str | None = None
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return self.metrics.get("test_accuracy")
+
+    @property
+    def has_predictions(self) -> bool:
+        return self.test_probabilities is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id, "config": self.config.to_dict(), "state": self.state,
+            "message": self.message, "created": self.created, "metrics": self.metrics,
+            "batch_series": self.batch_series, "versions": self.versions,
+        }
+
+
+def _history_csv(history: list[dict]) -> str:
+    columns = sorted({key for entry in history for key in entry}, key=_column_order)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(history)
+    return buffer.getvalue()
+
+
+def _column_order(name: str) -> tuple[int, str]:
+    first = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "step"]
+    return (first.index(name) if name in first else len(first), name)
+
+
+def _read_history(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(newline="") as handle:
+        return [{k: _parse_cell(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def _parse_cell(value: str) -> Any:
+    if value in ("True", "False"):
+        return value == "True"
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return int(number) if number.is_integer() and "." not in value else number
+
+
+class DamagedRun(Exception):
+    """A run directory that cannot be read back."""
+
+
+class RunStore:
+    """A directory of runs, one sub-directory per run id, each written in one rename."""
+
+    def __init__(self, root: str | os.PathLike | None = None) -> None:
+        root = root or os.environ.get("MNIST_DASH_RUNS") or DEFAULT_RUNS_DIR
+        self.root = Path(root).expanduser().resolve()
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.root / validate_run_id(run_id)
+
+    def save(self, record: RunRecord) -> Path:
+        """Write the run to a temporary directory, then rename it into place (atomic)."""
+        target = self.run_dir(record.run_id)
+        self.root.mkdir(parents=True, exist_ok=True)
+        temp = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + record.run_id, dir=self.root))
+        try:
+            self._write_files(temp, record)
+            os.replace(temp, target)
+        except BaseException:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise
+        record.saved, record.save_error = True, None
+        return target
+
+    def _write_files(self, directory: Path, record: RunRecord) -> None:
+        (directory / HISTORY_FILE).write_text(_history_csv(record.history))
+        if record.test_probabilities is not None:
+            np.savez_compressed(
+                directory / PREDICTIONS_FILE,
+                outputs=record.test_outputs, probabilities=record.test_probabilities,
+            )
+        if record.model is not None:
+            record.model.save(directory / MODEL_FILE)
+        # run.json last: its presence marks the run complete even without the rename.
+        (directory / RUN_FILE).write_text(json.dumps(record.to_json(), indent=2))
+
+    def load(self, run_id: str, with_predictions: bool = True) -> RunRecord:
+        directory = self.run_dir(run_id)
+        try:
+            data = json.loads((directory / RUN_FILE).read_text())
+            record = RunRecord(
+                run_id=run_id, config=TrainConfig.from_dict(data["config"]),
+                state=data["state"], message=data.get("message", ""), created=data["created"],
+                metrics=data.get("metrics", {}), batch_series=data.get("batch_series", {}),
+                versions=data.get("versions", {}), history=_read_history(directory / HISTORY_FILE),
+                saved=True,
+            )
+            if with_predictions and (directory / PREDICTIONS_FILE).exists():
+                with np.load(directory / PREDICTIONS_FILE, allow_pickle=False) as arrays:
+                    record.test_outputs = arrays["outputs"]
+                    record.test_probabilities = arrays["probabilities"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise DamagedRun(f"run {run_id} is damaged: {error}") from error
+        return record
+
+    def list_runs(self) -> tuple[list[RunRecord], list[str]]:
+        """Saved runs newest first (without predictions), and a line for each damaged one."""
+        if not self.root.is_dir():
+            return [], []
+        records, problems = [], []
+        for path in self.root.iterdir():
+            if not RUN_ID_PATTERN.fullmatch(path.name):
+                continue
+            try:
+                records.append(self.load(path.name, with_predictions=False))
+            except DamagedRun as error:
+                log.warning("%s", error)
+                problems.append(str(error))
+        records.sort(key=lambda r: (r.created, r.run_id), reverse=True)
+        return records, problems
+
+    def model_path(self, run_id: str) -> Path:
+        return self.run_dir(run_id) / MODEL_FILE
+
+    def load_model(self, run_id: str):
+        """A model this app saved itself (never a user upload); compiled state not needed."""
+        import keras
+
+        from mnist_dash import model as _registers_custom_loss  # noqa: F401
+
+        path = self.model_path(run_id)
+        if not path.exists():
+            raise DamagedRun(f"run {run_id} has no saved model")
+        return keras.models.load_model(path, compile=False, safe_mode=True)
+
+    def remove_stale_temp(self, older_than_seconds: float = 3600) -> int:
+        """Delete half-written runs left by a killed process."""
+        if not self.root.is_dir():
+            return 0
+        removed = 0
+        for path in self.root.glob(_TEMP_PREFIX + "*"):
+            if time.time() - path.stat().st_mtime > older_than_seconds:
+                shutil.rmtree(path, ignore_errors=True)
+                removed += 1
+        return removed
