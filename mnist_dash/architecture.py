@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from mnist_dash.config import TrainConfig
@@ -39,7 +40,7 @@ class LayerInfo:
 def layer_infos(config: TrainConfig) -> list[LayerInfo]:
     sizes = (INPUT_SIZE, *config.hidden_units, NUM_CLASSES)
     infos = []
-    for index, (inputs, units) in enumerate(zip(sizes, sizes[1:], strict=False)):
+    for index, (inputs, units) in enumerate(itertools.pairwise(sizes)):
         is_output = index == len(sizes) - 2
         infos.append(
             LayerInfo(

@@ -1,0 +1,51 @@
+"""Shared fixtures: a tiny learnable dataset, the real MNIST file, a clean run store."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from mnist_dash import data
+
+# Import TensorFlow once, up front, so its seconds of start-up do not land in one test's timeout.
+import tensorflow  # noqa: F401  isort: skip
+
+
+def make_arrays(num_train: int = 400, num_test: int = 100, seed: int = 0) -> dict:
+    """Digits drawn as a bright 6x6 block whose position encodes the class, plus noise."""
+    rng = np.random.default_rng(seed)
+
+    def split(count: int) -> tuple[np.ndarray, np.ndarray]:
+        labels = rng.integers(0, 10, size=count).astype(np.uint8)
+        images = rng.integers(0, 40, size=(count, 28, 28)).astype(np.uint8)
+        for index, label in enumerate(labels):
+            row, col = 2 + 12 * (label // 5), 2 + 5 * (label % 5)
+            images[index, row:row + 6, col:col + 6] = 250
+        return images, labels
+
+    x_train, y_train = split(num_train)
+    x_test, y_test = split(num_test)
+    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+
+
+def make_dataset(num_train: int = 400, num_test: int = 100, seed: int = 0) -> data.Dataset:
+    arrays = data.validate_arrays(make_arrays(num_train, num_test, seed), "synthetic")
+    return data.Dataset(spec=data.SPECS["mnist"], source="synthetic", **arrays)
+
+
+@pytest.fixture
+def tiny_dataset() -> data.Dataset:
+    return make_dataset()
+
+
+@pytest.fixture(scope="session")
+def real_mnist() -> data.Dataset:
+    """The real MNIST, found as the app finds it; skipped on a laptop without it, never in CI."""
+    path = data.find_real_mnist()
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but real MNIST was not found: set MNIST_DASH_DATA")
+        pytest.skip("real MNIST not found: set MNIST_DASH_DATA=/path/to/mnist.npz")
+    return data.get_dataset("mnist", path)

@@ -1,0 +1,115 @@
+"""The run store: round trip, atomic writes, damaged runs, hostile ids."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from mnist_dash.config import TrainConfig
+from mnist_dash.runs import DamagedRun, RunRecord, RunStore, new_run_id, validate_run_id
+
+
+def make_record(**changes) -> RunRecord:
+    rng = np.random.default_rng(0)
+    probabilities = rng.dirichlet(np.ones(10), size=50).astype(np.float32)
+    fields = dict(
+        run_id=new_run_id(), config=TrainConfig(hidden_units=(64,), epochs=2), state="completed",
+        metrics={"test_accuracy": 0.9, "test_loss": 0.3}, history=[
+            {"epoch": 1, "loss": 0.5, "accuracy": 0.8, "seconds": 1.0, "partial": False},
+            {"epoch": 2, "loss": 0.3, "accuracy": 0.9, "seconds": 1.0, "partial": True},
+        ],
+        batch_series={"step": [1, 2], "loss": [0.7, 0.6], "accuracy": [0.5, 0.6]},
+        test_outputs=probabilities, test_probabilities=probabilities,
+    )
+    fields.update(changes)
+    return RunRecord(**fields)
+
+
+def test_round_trip_in_a_new_store(tmp_path):
+    record = make_record()
+    RunStore(tmp_path).save(record)
+    loaded = RunStore(tmp_path).load(record.run_id)
+    assert loaded.config == record.config and loaded.state == "completed"
+    assert loaded.history == record.history
+    assert loaded.batch_series == record.batch_series
+    assert np.array_equal(loaded.test_probabilities, record.test_probabilities)
+    assert loaded.metrics["test_accuracy"] == 0.9 and loaded.saved
+
+
+def test_listing_is_newest_first_and_skips_damaged_runs(tmp_path):
+    store = RunStore(tmp_path)
+    old = make_record(created="2026-01-01T00:00:00+00:00")
+    new = make_record(created="2026-06-01T00:00:00+00:00")
+    broken = make_record()
+    for record in (old, new, broken):
+        store.save(record)
+    (store.run_dir(broken.run_id) / "run.json").write_text("{half a file")
+    records, problems = store.list_runs()
+    assert [r.run_id for r in records] == [new.run_id, old.run_id]
+    assert len(problems) == 1 and broken.run_id in problems[0]
+    with pytest.raises(DamagedRun):
+        store.load(broken.run_id)
+
+
+def test_edited_config_counts_as_damaged(tmp_path):
+    store = RunStore(tmp_path)
+    record = make_record()
+    store.save(record)
+    path = store.run_dir(record.run_id) / "run.json"
+    content = json.loads(path.read_text())
+    content["config"]["epochs"] = 10_000
+    path.write_text(json.dumps(content))
+    records, problems = store.list_runs()
+    assert records == [] and "epochs" in problems[0]
+    with pytest.raises(DamagedRun, match="epochs"):
+        store.load(record.run_id)
+
+
+def test_a_failed_write_leaves_no_run_behind(tmp_path, monkeypatch):
+    store = RunStore(tmp_path)
+    record = make_record()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez_compressed", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        store.save(record)
+    assert list(tmp_path.iterdir()) == []
+    assert store.list_runs() == ([], [])
+
+
+def test_half_written_temp_directories_are_ignored_and_cleaned(tmp_path):
+    store = RunStore(tmp_path)
+    stale = tmp_path / ".tmp-20260101-000000-abcdefxyz"
+    stale.mkdir()
+    (stale / "history.csv").write_text("epoch\n1\n")
+    os.utime(stale, (0, 0))
+    assert store.list_runs() == ([], [])
+    assert store.remove_stale_temp() == 1 and not stale.exists()
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["../etc", "..", "/etc/passwd", "20260101-000000-abcdef/../../x", "", None, 5,
+     "20260101-000000-ABCDEF", "20260101-000000-abcdef\n", "a" * 500],
+)
+def test_hostile_run_ids_are_rejected(tmp_path, hostile):
+    with pytest.raises(ValueError, match="run id"):
+        validate_run_id(hostile)
+    with pytest.raises((ValueError, DamagedRun)):
+        RunStore(tmp_path).load(hostile)
+
+
+def test_model_round_trip(tmp_path):
+    from mnist_dash.model import build_model
+
+    config = TrainConfig(hidden_units=(16,), loss="mse", output_activation="linear")
+    model = build_model(config)
+    record = make_record(config=config, model=model)
+    store = RunStore(tmp_path)
+    store.save(record)
+    loaded = store.load_model(record.run_id)
+    image = np.zeros((1, 28, 28), dtype=np.uint8)
+    assert np.allclose(loaded.predict(image, verbose=0), model.predict(image, verbose=0))

@@ -1,0 +1,119 @@
+"""The training engine on tiny synthetic data, and once on the real MNIST file."""
+
+import numpy as np
+import pytest
+
+from mnist_dash import model as model_lib
+from mnist_dash import training
+from mnist_dash.config import TrainConfig
+from mnist_dash.progress import DownsampledSeries, Progress
+
+FAST = TrainConfig(hidden_units=(32,), epochs=3, batch_size=32, validation_split=0.2,
+                   optimizer="adam", learning_rate=0.01)
+
+
+def test_model_has_expected_parameters_and_scales_uint8_inside():
+    config = TrainConfig(hidden_units=(64, 32), preprocessing="standardize")
+    model = model_lib.build_model(config)
+    assert model.count_params() == config.parameter_count
+    assert model.inputs[0].dtype == "uint8"
+    scaled = model.layers[1](np.full((1, 28, 28), 255, dtype=np.uint8))
+    assert float(np.asarray(scaled).max()) == pytest.approx((1.0 - 0.1307) / 0.3081, rel=1e-5)
+
+
+def test_same_seed_same_initial_weights_other_seed_differs():
+    first = model_lib.build_model(TrainConfig(seed=3)).get_weights()
+    again = model_lib.build_model(TrainConfig(seed=3)).get_weights()
+    other = model_lib.build_model(TrainConfig(seed=4)).get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    assert not np.array_equal(first[0], other[0])
+
+
+def test_one_hot_mse_matches_numpy():
+    y_true = np.array([2, 0], dtype=np.uint8)
+    y_pred = np.array([[0.1] * 10, [0.5] * 10], dtype=np.float32)
+    expected = ((np.eye(10)[y_true] - y_pred) ** 2).mean(axis=1)
+    assert np.allclose(np.asarray(model_lib.one_hot_mse(y_true, y_pred)), expected)
+
+
+def test_probabilities_from_any_output_layer_sum_to_one():
+    outputs = np.array([[2.0, -1.0] + [0.0] * 8, [-1.0] * 10])
+    for config in (TrainConfig(output_activation="linear"),
+                   TrainConfig(output_activation="linear", loss="mse")):
+        probabilities = model_lib.outputs_to_probabilities(outputs, config)
+        assert np.allclose(probabilities.sum(axis=1), 1.0)
+        assert probabilities[0].argmax() == 0
+
+
+def test_training_learns_records_batches_and_evaluates(tiny_dataset):
+    progress = Progress()
+    outcome = training.train(FAST, tiny_dataset, progress)
+    snap = progress.snapshot()
+    assert outcome.state == "completed"
+    assert outcome.epochs_completed == 3 and len(outcome.history) == 3
+    assert snap.step == 3 * 10  # 320 training images / batch 32
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(outcome.history[0])
+    assert outcome.history[-1]["loss"] < outcome.history[0]["loss"]
+    assert outcome.test_accuracy > 0.8
+    assert outcome.test_probabilities.shape == (100, 10)
+    predicted = outcome.test_probabilities.argmax(axis=1)
+    assert outcome.test_accuracy == pytest.approx(np.mean(predicted == tiny_dataset.y_test))
+
+
+def test_recorded_batch_loss_is_the_batch_loss_not_the_running_mean(tiny_dataset):
+    """The per-batch values, averaged with batch sizes, give back Keras's epoch mean."""
+    config = FAST.replace(epochs=1, validation_split=0.0)
+    progress = Progress()
+    outcome = training.train(config, tiny_dataset, progress)
+    losses = np.array(progress.snapshot().batch_loss)
+    sizes = np.array([32] * 12 + [16])  # 400 images
+    assert len(losses) == 13
+    assert np.average(losses, weights=sizes) == pytest.approx(outcome.history[0]["loss"], rel=1e-4)
+    assert not np.allclose(losses[1:], np.cumsum(losses)[1:] / np.arange(2, 14))
+
+
+def test_stop_mid_epoch_keeps_the_partial_model(tiny_dataset):
+    progress = Progress()
+    calls = {"n": 0}
+
+    def stop_after_five():
+        calls["n"] += 1
+        return "Stopped on request." if calls["n"] >= 5 else None
+
+    outcome = training.train(FAST, tiny_dataset, progress, stop_after_five)
+    assert outcome.state == "stopped"
+    assert progress.snapshot().step == 5
+    assert outcome.epochs_completed == 0 and outcome.history[0]["partial"] is True
+    assert outcome.test_probabilities is not None  # the partial model is usable
+
+
+def test_huge_learning_rate_diverges_with_a_plain_message(tiny_dataset):
+    config = FAST.replace(optimizer="sgd", learning_rate=10.0, loss="mse",
+                          output_activation="linear", hidden_units=(64, 64))
+    outcome = training.train(config, tiny_dataset, Progress())
+    assert outcome.state == "diverged"
+    assert "learning rate" in outcome.message and "10" in outcome.message
+
+
+def test_same_seed_same_history(tiny_dataset):
+    first = training.train(FAST, tiny_dataset, Progress())
+    second = training.train(FAST, tiny_dataset, Progress())
+    assert [e["loss"] for e in first.history] == [e["loss"] for e in second.history]
+
+
+def test_downsampled_series_stays_bounded_and_keeps_the_mean():
+    series = DownsampledSeries(limit=50)
+    for step in range(1, 10_001):
+        series.append(step, float(step))
+    steps, values = series.points()
+    assert len(steps) < 100
+    assert steps == tuple(sorted(steps))
+    assert abs(np.mean(values) - 5000) < 200
+
+
+@pytest.mark.real_data
+def test_keras_book_one_epoch_on_real_mnist_reaches_095(real_mnist):
+    config = TrainConfig(epochs=1, validation_split=0.0)  # the Keras book network
+    outcome = training.train(config, real_mnist, Progress())
+    assert outcome.state == "completed"
+    assert outcome.test_accuracy >= 0.95
