@@ -1,0 +1,277 @@
+"""Plotly figures for the dashboard: pure functions that build a go.Figure and draw nothing."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from mnist_dash.metrics import normalize_rows
+
+# Okabe-Ito: distinguishable with the common forms of colour blindness.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+TRAIN_COLOR, TEST_COLOR = PALETTE[0], PALETTE[1]
+RIGHT_COLOR, WRONG_COLOR, NEUTRAL_COLOR = PALETTE[2], PALETTE[3], "#BBBBBB"
+TRUE_CLASS_COLOR = PALETTE[0]  # the right answer, when the model picked another
+INK_SCALE = [[0.0, "black"], [1.0, "white"]]  # MNIST look: 0 = black paper, 255 = white ink
+CHANGE_SCALE = [[0.0, "#B35806"], [0.5, "#FFFFFF"], [1.0, "#542788"]]  # orange down, purple up
+FONT_SIZE = 14
+METRIC_TITLES = {"loss": "Loss", "accuracy": "Accuracy"}
+
+
+def _style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout: Any) -> go.Figure:
+    defaults = {"template": "plotly_white", "font": {"size": FONT_SIZE},
+                "margin": {"l": 60, "r": 20, "t": 60, "b": 50}}
+    fig.update_layout({**defaults, **layout}, title={"text": title}, xaxis_title=x_title,
+                      yaxis_title=y_title)
+    return fig
+
+
+def _metric_title(metric: str) -> str:
+    if metric not in METRIC_TITLES:
+        raise ValueError(f"metric must be one of {sorted(METRIC_TITLES)}; got {metric!r}")
+    return METRIC_TITLES[metric]
+
+
+def _fix_metric_axis(fig: go.Figure, metric: str) -> go.Figure:
+    if metric == "accuracy":
+        fig.update_yaxes(range=[0, 1])
+    return fig
+
+
+def class_balance_figure(
+    train_counts: Sequence[int], test_counts: Sequence[int], class_names: Sequence[str]
+) -> go.Figure:
+    """Grouped bars: images per class in the training and test sets, counts written on bars."""
+    names = list(class_names)
+    fig = go.Figure()
+    for label, counts, color in (("Train", train_counts, TRAIN_COLOR),
+                                 ("Test", test_counts, TEST_COLOR)):
+        fig.add_trace(go.Bar(x=names, y=list(counts), name=label, marker_color=color,
+                             hovertemplate=f"{label}: %{{y}} images of %{{x}}<extra></extra>"))
+    return _style(fig, "Images per class", "Class", "Images", barmode="group",
+                  xaxis_type="category")
+
+
+def _square_matrix_axes(fig: go.Figure, class_names: Sequence[str], height: int) -> go.Figure:
+    size = len(class_names)
+    ticks = {"tickvals": list(range(size)), "ticktext": list(class_names), "showgrid": False,
+             "zeroline": False, "constrain": "domain"}
+    # Fixed ranges: big invisible markers would otherwise widen the autorange.
+    fig.update_xaxes(title_text="Predicted", range=[-0.5, size - 0.5], **ticks)
+    fig.update_yaxes(title_text="True", range=[size - 0.5, -0.5], scaleanchor="x", **ticks)
+    fig.update_layout(height=height, plot_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def _cell_text(matrix: np.ndarray, normalized: bool) -> list[list[str]]:
+    if normalized:
+        return [[f"{100 * value:.1f}%" if value else "0" for value in row] for row in matrix]
+    return [[str(int(value)) for value in row] for row in matrix]
+
+
+def _click_overlay(counts: np.ndarray, marker_size: float) -> go.Scatter:
+    """Invisible square markers, one per cell: clicks on a heatmap select nothing in Streamlit."""
+    true, predicted = np.indices(counts.shape)
+    # A plain list, not a numpy array: plotly would send a typed array that comes back as dicts.
+    customdata = np.stack([true.ravel(), predicted.ravel(), counts.ravel()], axis=1).tolist()
+    return go.Scatter(
+        x=predicted.ravel(), y=true.ravel(), mode="markers", customdata=customdata,
+        marker={"symbol": "square", "size": marker_size, "opacity": 0, "color": NEUTRAL_COLOR},
+        hovertemplate="True %{customdata[0]}, predicted %{customdata[1]}: "
+        "%{customdata[2]} images<extra></extra>",
+        showlegend=False, name="cells",
+    )
+
+
+def confusion_figure(
+    matrix: np.ndarray, class_names: Sequence[str], normalized: bool = False
+) -> go.Figure:
+    """Confusion matrix heatmap (rows true, columns predicted) whose cells can be clicked."""
+    counts = np.asarray(matrix, dtype=np.int64)
+    shown = normalize_rows(counts) if normalized else counts
+    height = 600
+    cell_pixels = (height - 110) / max(len(class_names), 1)
+    heatmap = go.Heatmap(
+        z=shown, x=list(range(len(class_names))), y=list(range(len(class_names))),
+        text=_cell_text(shown, normalized), texttemplate="%{text}", hoverinfo="skip",
+        colorscale="Blues", showscale=False, zmin=0, zmax=1 if normalized else None,
+    )
+    fig = go.Figure([heatmap, _click_overlay(counts, 0.9 * cell_pixels)])
+    title = "Confusion matrix (% of each true class)" if normalized else "Confusion matrix"
+    _style(fig, title, "Predicted", "True", hovermode="closest")
+    return _square_matrix_axes(fig, class_names, height)
+
+
+def _field(container: Any, name: str) -> Any:
+    """Read a key of a dict or an attribute of an object (Streamlit returns either)."""
+    if isinstance(container, Mapping):
+        return container.get(name)
+    return getattr(container, name, None)
+
+
+def _point_cell(point: Any) -> tuple[int, int] | None:
+    customdata = _field(point, "customdata")
+    if isinstance(customdata, Mapping):
+        # A numpy customdata row reaches Python as {"0": true, "1": predicted, ...}.
+        customdata = [customdata.get(str(index)) for index in range(2)]
+    if not customdata or None in customdata[:2]:
+        customdata = [_field(point, "y"), _field(point, "x")]
+    try:
+        return int(customdata[0]), int(customdata[1])
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def selected_cell(selection: Any) -> tuple[int, int] | None:
+    """(true, predicted) of the first clicked cell in a Streamlit plotly selection, else None."""
+    points = _field(_field(selection, "selection"), "points") if selection else None
+    for point in points or []:
+        cell = _point_cell(point)
+        if cell is not None:
+            return cell
+    return None
+
+
+def history_figure(
+    batch_steps: Sequence[int], batch_values: Sequence[float], epoch_steps: Sequence[int],
+    train_epoch_values: Sequence[float], val_epoch_values: Sequence[float], metric: str,
+    total_steps: int | None = None,
+) -> go.Figure:
+    """Training curve: per-batch values as a thin line, per-epoch train/validation as markers."""
+    y_title = _metric_title(metric)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=list(batch_steps), y=list(batch_values), mode="lines",
+                             name="Training (each batch)", opacity=0.5,
+                             line={"color": TRAIN_COLOR, "width": 1}))
+    epoch_series = (
+        ("Training (epoch)", list(train_epoch_values), TRAIN_COLOR, "solid"),
+        ("Validation (epoch)", list(val_epoch_values), TEST_COLOR, "dash"),
+    )
+    for label, values, color, dash in epoch_series:
+        # A live run may have its train value for an epoch before its validation value.
+        fig.add_trace(go.Scatter(x=list(epoch_steps)[: len(values)], y=values,
+                                 mode="lines+markers", name=label,
+                                 line={"color": color, "width": 2, "dash": dash},
+                                 marker={"size": 9}))
+    _style(fig, y_title, "Optimizer step", y_title, height=380,
+           legend={"orientation": "h", "y": -0.25})
+    if total_steps is not None:
+        fig.update_xaxes(range=[0, total_steps])
+    return _fix_metric_axis(fig, metric)
+
+
+def compare_history_figure(
+    runs: Sequence[tuple[str, Sequence[int], Sequence[float]]], metric: str
+) -> go.Figure:
+    """Validation curves of several runs, one line per run, against the epoch."""
+    y_title = _metric_title(metric)
+    fig = go.Figure()
+    for position, (name, epochs, values) in enumerate(runs):
+        fig.add_trace(go.Scatter(x=list(epochs), y=list(values), mode="lines+markers", name=name,
+                                 line={"color": PALETTE[position % len(PALETTE)]}))
+    _style(fig, f"Validation {y_title.lower()} per epoch", "Epoch", f"Validation {y_title.lower()}",
+           height=380)
+    return _fix_metric_axis(fig, metric)
+
+
+def _probability_labels(
+    probabilities: np.ndarray, predicted: int, true_class: int | None
+) -> tuple[list[str], list[str]]:
+    """Bar colours and texts; the words make the marks readable without colour."""
+    colors = [NEUTRAL_COLOR] * len(probabilities)
+    texts = [f"{probability:.0%}" for probability in probabilities]
+    if true_class is not None:
+        colors[true_class] = TRUE_CLASS_COLOR
+    colors[predicted] = RIGHT_COLOR if true_class in (None, predicted) else WRONG_COLOR
+    for role, index in (("predicted", predicted), ("true", true_class)):
+        if index is not None:
+            texts[index] += f" · {role}"
+    return colors, texts
+
+
+def probability_figure(
+    probabilities: np.ndarray, class_names: Sequence[str], true_class: int | None = None
+) -> go.Figure:
+    """Horizontal bars of the model's probability per class; predicted/true marked in words."""
+    probabilities = np.asarray(probabilities, dtype=np.float64).ravel()
+    predicted = int(probabilities.argmax())
+    colors, texts = _probability_labels(probabilities, predicted, true_class)
+    fig = go.Figure(go.Bar(
+        x=probabilities, y=list(range(len(probabilities))), orientation="h",
+        marker_color=colors, text=texts, textposition="outside", cliponaxis=False,
+        constraintext="none", textfont={"size": 12},
+        hovertemplate="%{x:.1%}<extra></extra>",
+    ))
+    _style(fig, "Model's probabilities", "Probability", "", height=240, showlegend=False,
+           margin={"l": 40, "r": 130, "t": 40, "b": 40}, font={"size": 12})
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(tickvals=list(range(len(class_names))), ticktext=list(class_names),
+                     autorange="reversed")
+    return fig
+
+
+def pixel_figure(image: np.ndarray, show_values: bool = True) -> go.Figure:
+    """One digit as 28x28 numbers: 0 is black paper, 255 white ink, each value written in."""
+    image = np.asarray(image)
+    fig = go.Figure(go.Heatmap(
+        z=image, colorscale=INK_SCALE, zmin=0, zmax=255, showscale=False,
+        texttemplate="%{z}" if show_values else None, textfont={"size": 8},
+        hovertemplate="row %{y}, col %{x} = %{z}<extra></extra>",
+    ))
+    _style(fig, "Pixel values", "Column", "Row", height=640)
+    rows, columns = image.shape
+    fig.update_xaxes(range=[-0.5, columns - 0.5], constrain="domain", showgrid=False)
+    fig.update_yaxes(range=[rows - 0.5, -0.5], scaleanchor="x", constrain="domain",
+                     showgrid=False, zeroline=False)
+    return fig
+
+
+def vector_figure(image: np.ndarray) -> go.Figure:
+    """The same digit flattened to the 784 numbers the network actually receives."""
+    image = np.asarray(image)
+    width = image.shape[1]
+    vector = image.reshape(1, -1)
+    hover = [[f"pixel {i} (row {i // width}, col {i % width})" for i in range(vector.shape[1])]]
+    fig = go.Figure(go.Heatmap(
+        z=vector, x=list(range(vector.shape[1])), text=hover, colorscale=INK_SCALE,
+        zmin=0, zmax=255, showscale=False, hovertemplate="%{text} = %{z}<extra></extra>",
+    ))
+    _style(fig, f"Flattened: {vector.shape[1]} numbers in a row",
+           f"Index in the vector ({width} pixels per image row)", "", height=170)
+    fig.update_xaxes(dtick=4 * width, showgrid=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def class_means_figure(means: np.ndarray, class_names: Sequence[str]) -> go.Figure:
+    """The average image of each class side by side."""
+    names = [str(name) for name in class_names]
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, horizontal_spacing=0.01)
+    for column, mean in enumerate(np.asarray(means), start=1):
+        fig.add_trace(go.Heatmap(z=mean, colorscale=INK_SCALE, zmin=0, zmax=255, showscale=False,
+                                 hovertemplate="row %{y}, col %{x} = %{z:.0f}<extra></extra>"),
+                      row=1, col=column)
+        fig.update_yaxes(scaleanchor=f"x{column if column > 1 else ''}", row=1, col=column)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed")
+    _style(fig, "Average image of each class", "", "", height=200,
+           margin={"l": 10, "r": 10, "t": 70, "b": 10})
+    return fig
+
+
+def confusion_difference_figure(
+    matrix_a: np.ndarray, matrix_b: np.ndarray, class_names: Sequence[str]
+) -> go.Figure:
+    """Cell-by-cell change from run A to run B (B minus A), purple up, orange down, white 0."""
+    difference = np.asarray(matrix_b, dtype=np.int64) - np.asarray(matrix_a, dtype=np.int64)
+    limit = max(int(np.abs(difference).max(initial=0)), 1)
+    fig = go.Figure(go.Heatmap(
+        z=difference, x=list(range(len(class_names))), y=list(range(len(class_names))),
+        text=[[f"{value:+d}" if value else "" for value in row] for row in difference],
+        texttemplate="%{text}", colorscale=CHANGE_SCALE, zmin=-limit, zmax=limit,
+        hovertemplate="True %{y}, predicted %{x}: %{z:+d} images<extra></extra>",
+    ))
+    _style(fig, "Change in the confusion matrix (B − A)", "Predicted", "True")
+    return _square_matrix_axes(fig, class_names, 600)

@@ -1,0 +1,88 @@
+"""Image helpers: tile many digits into one picture, PNG encoding, class means, samples."""
+
+import io
+
+import numpy as np
+from PIL import Image
+
+
+def _check_stack(images: np.ndarray, name: str) -> np.ndarray:
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"{name} must be a stack of 2-D images (n, height, width); "
+                         f"got shape {images.shape}")
+    return images
+
+
+def compose_grid(
+    images: np.ndarray,
+    num_columns: int,
+    scale: int = 2,
+    padding: int = 2,
+    background: int = 255,
+) -> np.ndarray:
+    """Tile images row by row into one uint8 picture, each enlarged `scale` times.
+
+    Drawing one picture instead of 100 small ones keeps a page fast. Tiles keep their
+    MNIST look (white ink on black); `padding` pixels of `background` surround each tile.
+    Fewer images than `num_columns` give a narrower grid; no images give one blank tile.
+    """
+    images = _check_stack(images, "images")
+    if num_columns < 1 or scale < 1 or padding < 0:
+        raise ValueError(f"need num_columns >= 1, scale >= 1, padding >= 0; got "
+                         f"num_columns={num_columns}, scale={scale}, padding={padding}")
+    count, height, width = images.shape
+    tile_height, tile_width = height * scale, width * scale
+    columns = max(1, min(num_columns, count))
+    rows = max(1, -(-count // columns))
+    grid = np.full(
+        (padding + rows * (tile_height + padding), padding + columns * (tile_width + padding)),
+        background,
+        dtype=np.uint8,
+    )
+    tiles = np.repeat(np.repeat(images.astype(np.uint8), scale, axis=1), scale, axis=2)
+    for position, tile in enumerate(tiles):
+        row, column = divmod(position, columns)
+        top = padding + row * (tile_height + padding)
+        left = padding + column * (tile_width + padding)
+        grid[top : top + tile_height, left : left + tile_width] = tile
+    return grid
+
+
+def to_png_bytes(image: np.ndarray) -> bytes:
+    """Encode a uint8 greyscale (h, w) or colour (h, w, 3|4) image as PNG."""
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        raise ValueError(f"image must be uint8 (0..255); got dtype {image.dtype}")
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def class_means(x: np.ndarray, y: np.ndarray, num_classes: int = 10) -> np.ndarray:
+    """The average image of each class (float32, 0..255); a class with no images is all 0."""
+    x = _check_stack(x, "x")
+    y = np.asarray(y).ravel()
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length; got {len(x)} and {len(y)}")
+    means = np.zeros((num_classes, *x.shape[1:]), dtype=np.float32)
+    for label in range(num_classes):
+        members = x[y == label]
+        if len(members):
+            means[label] = members.mean(axis=0, dtype=np.float64)
+    return means
+
+
+def sample_indices(y: np.ndarray, classes: list[int] | None, count: int, seed: int) -> np.ndarray:
+    """Up to `count` random indices whose label is in `classes` (None: any), sorted by label.
+
+    Sampling is without replacement and the same seed gives the same sample.
+    """
+    if count < 0:
+        raise ValueError(f"count must be >= 0; got {count}")
+    y = np.asarray(y).ravel()
+    mask = np.ones(len(y), dtype=bool) if classes is None else np.isin(y, classes)
+    candidates = np.flatnonzero(mask)
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(candidates, size=min(count, len(candidates)), replace=False)
+    return chosen[np.lexsort((chosen, y[chosen]))].astype(np.int64)

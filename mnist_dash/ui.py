@@ -1,0 +1,228 @@
+"""The only module that talks to Streamlit: cached resources, session state, shared widgets."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from mnist_dash import data
+from mnist_dash.jobs import JobManager, JobSnapshot
+from mnist_dash.runs import RunRecord, RunStore
+
+# Session-state keys: small values only (ids, choices), never models or arrays.
+OWNER = "owner_id"  # this browser session's identity for the job manager
+JOB_ID = "job_id"  # the session's latest job
+DATASET = "dataset_name"  # "mnist" or "fashion-mnist"
+SELECTED_RUN = "selected_run"  # run id chosen on Evaluate
+COMPARE_RUN = "compare_run"  # second run id for comparison
+PREFILL = "prefill_config"  # a config dict the Train form should load on its next run
+
+PAGES = {
+    "explore": "pages/explore.py",
+    "train": "pages/train.py",
+    "evaluate": "pages/evaluate.py",
+}
+POLL_SECONDS = 1.0
+MAX_UPLOAD_BYTES = 200 * 2**20
+
+
+class DataSources:
+    """Process-wide overrides of where each dataset comes from (set by a path or an upload)."""
+
+    def __init__(self) -> None:
+        self._paths: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._upload_dir = Path(tempfile.mkdtemp(prefix="mnist-dash-uploads-"))
+
+    def path_for(self, name: str) -> str | None:
+        with self._lock:
+            return self._paths.get(name)
+
+    def set_path(self, name: str, path: str) -> data.Dataset:
+        dataset = data.get_dataset(name, path)  # validates before anyone else sees it
+        with self._lock:
+            self._paths[name] = path
+        return dataset
+
+    def set_upload(self, name: str, content: bytes) -> data.Dataset:
+        arrays = data.load_npz_bytes(content, source="the uploaded file", max_bytes=MAX_UPLOAD_BYTES)
+        digest = hashlib.sha256(content).hexdigest()[:16]
+        path = self._upload_dir / f"{name}-{digest}.npz"
+        import numpy as np
+
+        np.savez(path, **arrays)
+        return self.set_path(name, str(path))
+
+    def load(self, name: str) -> data.Dataset:
+        return data.get_dataset(name, self.path_for(name))
+
+
+@st.cache_resource
+def data_sources() -> DataSources:
+    return DataSources()
+
+
+@st.cache_resource
+def run_store() -> RunStore:
+    store = RunStore()
+    store.remove_stale_temp()
+    return store
+
+
+@st.cache_resource
+def job_manager() -> JobManager:
+    """One per server process, shared by every session."""
+    _warm_tensorflow()
+    limit = os.environ.get("MNIST_DASH_MAX_JOBS")
+    return JobManager(
+        run_store(), dataset_loader=data_sources().load,
+        max_concurrent=int(limit) if limit else None,
+        unwatched_seconds=float(os.environ.get("MNIST_DASH_UNWATCHED_SECONDS", 300)),
+    )
+
+
+def _warm_tensorflow() -> None:
+    """Import TensorFlow in the background so the first Train click does not wait for it."""
+
+    def load() -> None:
+        from mnist_dash import training  # noqa: F401
+
+    threading.Thread(target=load, name="mnist-dash-warm-tf", daemon=True).start()
+
+
+@st.cache_resource(max_entries=32)
+def load_saved_run(run_id: str) -> RunRecord:
+    """A saved run with its test predictions; read-only once loaded, so sessions may share it."""
+    return run_store().load(run_id)
+
+
+def owner_id() -> str:
+    if OWNER not in st.session_state:
+        st.session_state[OWNER] = uuid.uuid4().hex
+    return st.session_state[OWNER]
+
+
+def dataset_name() -> str:
+    return st.session_state.get(DATASET, "mnist")
+
+
+def current_dataset() -> data.Dataset | None:
+    """The session's dataset, or None after drawing the fixes on the page."""
+    name = dataset_name()
+    try:
+        return data_sources().load(name)
+    except data.DataError as error:
+        _draw_data_fixes(name, error)
+        return None
+
+
+def _draw_data_fixes(name: str, error: data.DataError) -> None:
+    spec = data.SPECS[name]
+    st.error(f"**{spec.title} could not be loaded.**\n\n{error}")
+    st.markdown(
+        "Fix it in one of these ways:\n"
+        "1. **Online:** restart the app with internet access; Keras downloads the data once.\n"
+        f"2. **A file on this computer:** set `{spec.env_var}=/path/to/file` before "
+        "`streamlit run app.py`, or enter the path below.\n"
+        "3. **Upload** a Keras-layout `.npz` (keys x_train, y_train, x_test, y_test)."
+    )
+    path = st.text_input("Path to a .npz file or a folder of IDX files", key=f"data_path_{name}")
+    if path and st.button("Load from this path", key=f"data_path_go_{name}"):
+        _try_fix(lambda: data_sources().set_path(name, path.strip()))
+    upload = st.file_uploader("Or upload a .npz", type=["npz"], key=f"data_upload_{name}",
+                              max_upload_size=MAX_UPLOAD_BYTES // 2**20)
+    if upload is not None and st.button("Use the uploaded file", key=f"data_upload_go_{name}"):
+        _try_fix(lambda: data_sources().set_upload(name, upload.getvalue()))
+
+
+def _try_fix(action) -> None:
+    try:
+        action()
+    except data.DataError as error:
+        st.error(str(error))
+        return
+    st.rerun()
+
+
+def session_job() -> JobSnapshot | None:
+    job_id = st.session_state.get(JOB_ID)
+    return job_manager().snapshot(job_id) if job_id else None
+
+
+def session_records() -> list[RunRecord]:
+    """This session's ended runs, held in memory (also the ones that failed to save)."""
+    return [job.record for job in job_manager().jobs_of(owner_id()) if job.record is not None]
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d}" if minutes else f"{seconds:.1f} s"
+
+
+def progress_text(snap: JobSnapshot) -> str:
+    p = snap.progress
+    speed = f"{p.samples_per_second:,.0f} images/s" if p.samples_per_second else "measuring speed"
+    return (
+        f"Epoch {min(p.epoch + 1, p.num_epochs)}/{p.num_epochs} · batch {p.batch}/{p.steps_per_epoch}"
+        f" · elapsed {format_seconds(p.elapsed_seconds)} · ETA {format_seconds(p.eta_seconds)}"
+        f" · {speed}"
+    )
+
+
+def sidebar() -> None:
+    """Dataset switch and the current job's status, on every page."""
+    with st.sidebar:
+        names = list(data.SPECS)
+        st.selectbox("Dataset", names, key=DATASET, format_func=lambda n: data.SPECS[n].title,
+                     persist_state="session", help="Switch between handwritten digits and clothes.")
+        _sidebar_job_status()
+
+
+def _sidebar_job_status() -> None:
+    snap = session_job()
+    if snap is None:
+        st.sidebar.caption("No training job yet.")
+        return
+
+    @st.fragment(run_every=POLL_SECONDS if snap.active else None)
+    def status() -> None:
+        current = session_job()
+        if current is None:
+            return
+        st.markdown(f"**Job:** {current.state}")
+        if current.state == "queued":
+            st.caption(f"Waiting in line: position {current.queue_position}")
+        elif current.progress.num_epochs:
+            st.progress(current.progress.fraction,
+                        text=f"Epoch {min(current.progress.epoch + 1, current.progress.num_epochs)}"
+                        f"/{current.progress.num_epochs}")
+        if current.test_accuracy is not None:
+            st.caption(f"Test accuracy {current.test_accuracy:.2%}")
+        if snap.active and not current.active:
+            st.rerun()  # the job ended: one full rerun shows its result and stops polling
+
+    with st.sidebar:
+        status()
+
+
+@st.cache_resource(max_entries=4)
+def dataset_facts(name: str, source: str) -> dict:
+    """Class counts and mean images, computed once per dataset (the arguments are the cache key)."""
+    from mnist_dash import images
+
+    dataset = data_sources().load(name)
+    classes = dataset.num_classes
+    return {
+        "train_counts": np.bincount(dataset.y_train, minlength=classes),
+        "test_counts": np.bincount(dataset.y_test, minlength=classes),
+        "class_means": images.class_means(dataset.x_train, dataset.y_train, classes),
+    }

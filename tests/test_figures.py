@@ -1,0 +1,141 @@
+"""Tests for mnist_dash.figures: inspect the figures' traces and layout."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from mnist_dash import figures
+
+NAMES = [str(digit) for digit in range(10)]
+
+
+@pytest.fixture
+def matrix() -> np.ndarray:
+    return np.arange(100, dtype=np.int64).reshape(10, 10)
+
+
+def test_class_balance_figure() -> None:
+    fig = figures.class_balance_figure([5] * 10, [1] * 10, NAMES)
+    assert [trace.name for trace in fig.data] == ["Train", "Test"]
+    assert all(isinstance(trace, go.Bar) for trace in fig.data)
+    assert fig.layout.barmode == "group"
+    assert [str(count) for count in fig.data[0].text] == ["5"] * 10
+
+
+def test_confusion_figure_heatmap_and_click_overlay(matrix: np.ndarray) -> None:
+    fig = figures.confusion_figure(matrix, NAMES)
+    heatmap, overlay = fig.data
+    assert isinstance(heatmap, go.Heatmap) and isinstance(overlay, go.Scatter)
+    assert heatmap.hoverinfo == "skip"
+    assert heatmap.text[3][7] == "37"
+    assert len(overlay.x) == len(overlay.y) == 100
+    assert overlay.marker.opacity == 0 and overlay.marker.symbol == "square"
+    # The cell (true 3, predicted 7) sits at x=7, y=3 on both traces.
+    point = next(i for i in range(100) if overlay.y[i] == 3 and overlay.x[i] == 7)
+    assert list(overlay.customdata[point]) == [3, 7, 37]
+    # A numpy customdata would travel as a typed array and come back from a click as a dict.
+    assert isinstance(overlay.to_plotly_json()["customdata"], list | tuple)
+    assert list(heatmap.x) == list(range(10)) and list(heatmap.y) == list(range(10))
+    assert "customdata[2]" in overlay.hovertemplate
+    assert fig.layout.xaxis.title.text == "Predicted"
+    assert fig.layout.yaxis.title.text == "True"
+    assert list(fig.layout.yaxis.range) == [9.5, -0.5]  # reversed: true class 0 at the top
+    assert list(fig.layout.xaxis.range) == [-0.5, 9.5]
+    assert list(fig.layout.xaxis.ticktext) == NAMES
+
+
+def test_confusion_figure_normalized_shows_percentages(matrix: np.ndarray) -> None:
+    fig = figures.confusion_figure(matrix, NAMES, normalized=True)
+    heatmap, overlay = fig.data
+    assert heatmap.text[1][0] == f"{100 * 10 / 145:.1f}%"
+    assert np.asarray(heatmap.z).sum(axis=1) == pytest.approx(np.ones(10))
+    assert list(overlay.customdata[10]) == [1, 0, 10]  # hover still gives counts
+
+
+def test_selected_cell_from_streamlit_selection() -> None:
+    point = {"x": 7, "y": 3, "customdata": [3, 7, 37], "point_index": 37, "curve_number": 1}
+    assert figures.selected_cell({"selection": {"points": [point], "box": []}}) == (3, 7)
+    attribute_style = SimpleNamespace(selection=SimpleNamespace(points=[point]))
+    assert figures.selected_cell(attribute_style) == (3, 7)
+    # Seen from Streamlit 1.67 when customdata was a numpy array.
+    typed_array_row = {"x": 7, "y": 3, "customdata": {"0": 3, "1": 7, "2": 37}}
+    assert figures.selected_cell({"selection": {"points": [typed_array_row]}}) == (3, 7)
+    without_customdata = {"selection": {"points": [{"x": 2, "y": 5}]}}
+    assert figures.selected_cell(without_customdata) == (5, 2)
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [None, {}, {"selection": {}}, {"selection": {"points": []}}, {"selection": {"points": [{}]}}],
+)
+def test_selected_cell_empty(selection) -> None:
+    assert figures.selected_cell(selection) is None
+
+
+def test_history_figure_live_layout() -> None:
+    fig = figures.history_figure(
+        [1, 2, 3, 4], [0.2, 0.4, 0.5, 0.6], [2, 4], [0.3, 0.55], [0.5], "accuracy", total_steps=20
+    )
+    batch, train, validation = fig.data
+    assert batch.mode == "lines" and train.mode == validation.mode == "lines+markers"
+    assert list(train.x) == [2, 4] and list(validation.x) == [2]
+    assert list(fig.layout.xaxis.range) == [0, 20]
+    assert list(fig.layout.yaxis.range) == [0, 1]
+    assert fig.layout.yaxis.title.text == "Accuracy"
+
+
+def test_history_figure_empty_and_bad_metric() -> None:
+    fig = figures.history_figure([], [], [], [], [], "loss")
+    assert fig.layout.yaxis.title.text == "Loss" and fig.layout.xaxis.range is None
+    with pytest.raises(ValueError, match="metric"):
+        figures.history_figure([], [], [], [], [], "f1")
+
+
+def test_compare_history_figure() -> None:
+    runs = [("run a", [1, 2], [0.9, 0.95]), ("run b", [1, 2, 3], [0.8, 0.9, 0.92])]
+    fig = figures.compare_history_figure(runs, "accuracy")
+    assert [trace.name for trace in fig.data] == ["run a", "run b"]
+    assert fig.data[0].line.color != fig.data[1].line.color
+
+
+def test_probability_figure_marks_predicted_and_true_in_words() -> None:
+    probabilities = np.full(10, 0.02)
+    probabilities[4], probabilities[9] = 0.7, 0.14
+    fig = figures.probability_figure(probabilities, NAMES, true_class=9)
+    bars = fig.data[0]
+    assert bars.orientation == "h"
+    assert "predicted" in bars.text[4] and "true" in bars.text[9]
+    assert "predicted" not in bars.text[0] and "true" not in bars.text[0]
+    assert len({bars.marker.color[4], bars.marker.color[9], bars.marker.color[0]}) == 3
+    correct = figures.probability_figure(probabilities, NAMES, true_class=4).data[0]
+    assert "predicted" in correct.text[4] and "true" in correct.text[4]
+
+
+def test_pixel_and_vector_figures() -> None:
+    image = np.arange(784, dtype=np.int64).reshape(28, 28) % 256
+    pixels = figures.pixel_figure(image.astype(np.uint8))
+    assert isinstance(pixels.data[0], go.Heatmap)
+    assert pixels.data[0].texttemplate == "%{z}"
+    assert list(pixels.layout.yaxis.range) == [27.5, -0.5]
+    assert figures.pixel_figure(image, show_values=False).data[0].texttemplate is None
+    strip = figures.vector_figure(image).data[0]
+    assert np.asarray(strip.z).shape == (1, 784)
+    assert list(strip.x) == list(range(784))
+    assert strip.text[0][30] == "pixel 30 (row 1, col 2)"
+
+
+def test_class_means_figure() -> None:
+    fig = figures.class_means_figure(np.zeros((10, 28, 28)), NAMES)
+    assert len(fig.data) == 10 and all(isinstance(t, go.Heatmap) for t in fig.data)
+    assert [annotation.text for annotation in fig.layout.annotations] == NAMES
+
+
+def test_confusion_difference_figure(matrix: np.ndarray) -> None:
+    later = matrix.copy()
+    later[2, 5] += 3
+    heatmap = figures.confusion_difference_figure(matrix, later, NAMES).data[0]
+    assert np.asarray(heatmap.z)[2, 5] == 3 and np.asarray(heatmap.z).sum() == 3
+    assert heatmap.zmin == -heatmap.zmax == -3  # symmetric, so white is 0
+    assert heatmap.text[2][5] == "+3"
