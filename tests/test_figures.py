@@ -21,7 +21,7 @@ def test_class_balance_figure() -> None:
     assert [trace.name for trace in fig.data] == ["Train", "Test"]
     assert all(isinstance(trace, go.Bar) for trace in fig.data)
     assert fig.layout.barmode == "group"
-    assert [str(count) for count in fig.data[0].text] == ["5"] * 10
+    assert list(fig.data[0].y) == [5] * 10 and list(fig.data[1].y) == [1] * 10
 
 
 def test_confusion_figure_heatmap_and_click_overlay(matrix: np.ndarray) -> None:
