@@ -91,7 +91,7 @@ def confusion_figure(
     """Confusion matrix heatmap (rows true, columns predicted) whose cells can be clicked."""
     counts = np.asarray(matrix, dtype=np.int64)
     shown = normalize_rows(counts) if normalized else counts
-    height = 600
+    height = 520
     cell_pixels = (height - 110) / max(len(class_names), 1)
     heatmap = go.Heatmap(
         z=shown, x=list(range(len(class_names))), y=list(range(len(class_names))),

@@ -86,3 +86,38 @@ def sample_indices(y: np.ndarray, classes: list[int] | None, count: int, seed: i
     rng = np.random.default_rng(seed)
     chosen = rng.choice(candidates, size=min(count, len(candidates)), replace=False)
     return chosen[np.lexsort((chosen, y[chosen]))].astype(np.int64)
+
+
+# Okabe-Ito colours (as in figures.py): blue = the true class, vermillion = a wrong answer,
+# bluish green = a right answer; each bar is also labelled, so colour is never the only cue.
+_TRUE_RGB, _WRONG_RGB, _RIGHT_RGB, _OTHER_RGB = (0, 114, 178), (213, 94, 0), (0, 158, 115), (160, 160, 160)
+
+
+def probability_tile(image: np.ndarray, probabilities: np.ndarray, true_class: int,
+                     scale: int = 3, bar_width: int = 90) -> np.ndarray:
+    """A digit beside ten small bars of the model's probabilities: one RGB picture per image.
+
+    The predicted class's bar is green when right and vermillion when wrong; the true class's
+    bar is blue when the model missed it. Rows are classes 0..9, top to bottom.
+    """
+    from PIL import ImageDraw
+
+    probabilities = np.asarray(probabilities, dtype=np.float64).ravel()
+    predicted = int(probabilities.argmax())
+    digit = np.repeat(np.repeat(np.asarray(image, dtype=np.uint8), scale, 0), scale, 1)
+    height = digit.shape[0]
+    tile = Image.new("RGB", (height + 14 + bar_width, height), (255, 255, 255))
+    tile.paste(Image.fromarray(digit).convert("RGB"), (0, 0))
+    draw = ImageDraw.Draw(tile)
+    row = height / len(probabilities)
+    for index, probability in enumerate(probabilities):
+        top = int(index * row) + 1
+        color = _OTHER_RGB
+        if index == true_class:
+            color = _TRUE_RGB
+        if index == predicted:
+            color = _RIGHT_RGB if predicted == true_class else _WRONG_RGB
+        draw.text((height + 3, top - 2), str(index % 10), fill=(60, 60, 60))
+        length = max(1, int(probability * bar_width))
+        draw.rectangle([height + 14, top, height + 14 + length, top + int(row) - 3], fill=color)
+    return np.asarray(tile)

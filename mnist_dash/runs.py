@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from mnist_dash.config import TrainConfig
+from mnist_dash.progress import ProgressSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,20 @@ class RunRecord:
     @property
     def has_predictions(self) -> bool:
         return self.test_probabilities is not None
+
+    def progress(self) -> ProgressSnapshot:
+        """The recorded curves in the same shape the live view draws."""
+        series = self.batch_series
+        steps = series.get("step", [])
+        return ProgressSnapshot(
+            epoch=len(self.history), num_epochs=series.get("num_epochs", self.config.epochs),
+            batch=0, steps_per_epoch=series.get("steps_per_epoch", 0),
+            step=steps[-1] if steps else 0,
+            elapsed_seconds=self.metrics.get("train_seconds") or 0.0, eta_seconds=None,
+            samples_per_second=self.metrics.get("samples_per_second"),
+            batch_steps=tuple(steps), batch_loss=tuple(series.get("loss", [])),
+            batch_accuracy=tuple(series.get("accuracy", [])), epochs=tuple(self.history),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

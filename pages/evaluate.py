@@ -1,3 +1,47 @@
-"""Train live (placeholder until the form lands)."""
+"""Evaluate: how good is a run, which digits does it confuse, and what do its mistakes look like."""
+
 import streamlit as st
-st.title("Train")
+
+from mnist_dash import metrics, ui
+from mnist_dash.ui import evaluate_view as view
+from mnist_dash.ui import live
+
+ui.require_router()
+dataset = ui.current_dataset()
+if dataset is None:
+    st.stop()
+st.title("Evaluate a trained network")
+
+record = view.pick_run()
+if record is None:
+    st.info("No runs yet. Train a network first, then come back here.")
+    st.page_link(ui.PAGES["train"], label="Go to Train", icon=":material/arrow_forward:")
+    st.stop()
+if record.config.dataset != dataset.name:
+    st.warning(f"This run was trained on {record.config.dataset}; switch the dataset in the "
+               "sidebar to inspect it.")
+    st.stop()
+if not record.has_predictions:
+    st.error(f"This run {record.state} and has no test predictions. {record.message}")
+    live.history_charts(record.progress(), f"history_{record.run_id}")
+    st.stop()
+
+view.headline(record)
+predicted = metrics.predictions_from_probabilities(record.test_probabilities)
+matrix = metrics.confusion_matrix(dataset.y_test, predicted, dataset.num_classes)
+
+st.subheader("Which classes does it confuse?")
+true, pred = view.confusion_section(record, dataset, matrix)
+view.gallery(metrics.cell_indices(dataset.y_test, record.test_probabilities, true, pred),
+             record, dataset, key="cell_show_all")
+
+st.subheader("Most confident mistakes")
+st.caption("Wrong answers the network was surest about: often odd handwriting, sometimes a wrong label.")
+view.gallery(metrics.most_confident_mistakes(dataset.y_test, record.test_probabilities, 20),
+             record, dataset, key="mistakes_show_all")
+
+st.subheader("Per-class precision, recall and F1")
+view.class_metrics_section(matrix, dataset, record.run_id)
+
+st.subheader("How it learned")
+live.history_charts(record.progress(), f"history_{record.run_id}")

@@ -8,6 +8,7 @@ from mnist_dash import figures, images, ui
 SAMPLE_SIZE = 60
 SHUFFLE_SEED = "explore_seed"
 
+ui.require_router()
 dataset = ui.current_dataset()
 if dataset is None:
     st.stop()

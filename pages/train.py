@@ -1,3 +1,58 @@
-"""Train live (placeholder until the form lands)."""
+"""Train live: pick a tutorial or your own settings, see the network, watch it learn."""
+
 import streamlit as st
-st.title("Train")
+
+from mnist_dash import architecture, ui
+from mnist_dash.config import TrainConfig
+from mnist_dash.jobs import JobRefused
+from mnist_dash.presets import PRESETS
+from mnist_dash.ui import live, train_form
+
+ui.require_router()
+dataset = ui.current_dataset()
+if dataset is None:
+    st.stop()
+st.title("Train a network live")
+
+preset_name = train_form.preset_selector()
+preset = PRESETS.get(preset_name)
+if preset:
+    st.caption(f"{preset.description}  \n*Source:* {preset.source}. *Reported:* {preset.reported}.")
+snap = ui.session_job()
+busy = snap is not None and snap.active
+
+form, summary = st.columns([3, 2], gap="large")
+with form:
+    values = train_form.draw_form(disabled=busy)
+try:
+    config = train_form.read_config(values, dataset.name, preset.config if preset else TrainConfig())
+except ValueError as error:
+    st.error(f"These settings cannot be trained: {error}")
+    st.stop()
+
+with summary:
+    st.markdown("**The network you are about to train**")
+    st.dataframe(architecture.summary_rows(config), hide_index=True)
+    num_images = architecture.train_image_count(config, len(dataset.x_train))
+    steps = architecture.steps_per_epoch(config, num_images)
+    held_out = architecture.validation_count(config, num_images)
+    st.markdown(
+        f"**{config.parameter_count:,}** parameters to learn · {num_images - held_out:,} training "
+        f"images ({held_out:,} held out) · batch {config.batch_size} → **{steps}** updates per "
+        f"epoch, **{steps * config.epochs:,}** in all."
+    )
+    if preset and config != preset.config.replace(dataset=dataset.name):
+        changed = [k for k, v in config.to_dict().items() if v != preset.config.to_dict()[k]]
+        st.caption(f"Changed from the preset: {', '.join(c for c in changed if c != 'dataset') or '–'}")
+
+if st.button("Train", type="primary", icon=":material/play_arrow:", disabled=busy,
+             help="Runs on the server; you can switch pages while it trains."):
+    try:
+        job = ui.job_manager().submit(config, owner=ui.owner_id())
+    except JobRefused as error:
+        st.warning(str(error))
+    else:
+        st.session_state[ui.JOB_ID] = job.job_id
+        st.rerun()
+
+live.live_panel()

@@ -82,3 +82,21 @@ def test_sample_indices_returns_all_available() -> None:
     np.testing.assert_array_equal(images.sample_indices(y, [1], count=50, seed=0), [1, 2, 4])
     assert len(images.sample_indices(y, None, count=3, seed=0)) == 3
     assert len(images.sample_indices(y, [9], count=3, seed=0)) == 0
+
+
+def test_probability_tile_marks_the_predicted_and_true_bars() -> None:
+    image = np.zeros((28, 28), dtype=np.uint8)
+    image[10:20, 10:20] = 255
+    probabilities = np.full(10, 0.02)
+    probabilities[7] = 0.82  # predicted 7, truly a 1
+    tile = images.probability_tile(image, probabilities, true_class=1)
+    assert tile.shape == (84, 84 + 14 + 90, 3) and tile.dtype == np.uint8
+    assert (tile[40, 40] == 255).all()  # the digit's ink, left
+    row = 84 / 10
+    wrong_bar = tile[int(7 * row) + 3, 84 + 14 + 5]
+    assert tuple(wrong_bar) == (213, 94, 0)
+    true_bar = tile[int(1 * row) + 3, 84 + 14 + 1]
+    assert tuple(true_bar) == (0, 114, 178)
+    long_end = 84 + 14 + int(0.82 * 90) - 1
+    assert tuple(tile[int(7 * row) + 3, long_end]) == (213, 94, 0)
+    assert tuple(tile[int(7 * row) + 3, long_end + 3]) == (255, 255, 255)

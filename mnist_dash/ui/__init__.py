@@ -1,4 +1,4 @@
-"""The only module that talks to Streamlit: cached resources, session state, shared widgets."""
+"""The UI glue, the only package that talks to Streamlit: cached resources, session state, sidebar."""
 
 from __future__ import annotations
 
@@ -103,6 +103,20 @@ def load_saved_run(run_id: str) -> RunRecord:
     return run_store().load(run_id)
 
 
+def require_router() -> None:
+    """Make every page run inside app.py's navigation.
+
+    On a fresh server whose first request is a deep link (/train), Streamlit's legacy
+    pages/ mode runs the page file alone, without app.py; app.py's st.navigation would
+    switch that mode off, so switch it off here and rerun through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def owner_id() -> str:
     if OWNER not in st.session_state:
         st.session_state[OWNER] = uuid.uuid4().hex
@@ -164,7 +178,7 @@ def session_records() -> list[RunRecord]:
 def format_seconds(seconds: float | None) -> str:
     if seconds is None:
         return "–"
-    minutes, secs = divmod(int(round(seconds)), 60)
+    minutes, secs = divmod(round(seconds), 60)
     return f"{minutes}:{secs:02d}" if minutes else f"{seconds:.1f} s"
 
 

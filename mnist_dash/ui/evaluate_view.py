@@ -1,0 +1,130 @@
+"""Evaluate page widgets: run picker, clickable confusion matrix, galleries, per-class table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from mnist_dash import figures, images, metrics, ui
+from mnist_dash.data import Dataset
+from mnist_dash.runs import DamagedRun, RunRecord
+
+CELL_TRUE, CELL_PRED, LAST_CLICK = "cell_true", "cell_pred", "cell_last_click"
+GALLERY_LIMIT = 60
+
+
+def _label(record: RunRecord, own: bool) -> str:
+    accuracy = f"{record.test_accuracy:.2%}" if record.test_accuracy is not None else record.state
+    who = "yours" if own else "shared"
+    return f"{record.created[11:16]} · {who} · {record.config.summary()} · {accuracy}"
+
+
+def pick_run(key: str = ui.SELECTED_RUN, label: str = "Run",
+             exclude: str | None = None) -> RunRecord | None:
+    """This session's runs (in memory) and the shared run store, newest first."""
+    own = {r.run_id: r for r in ui.session_records()}
+    saved, problems = ui.run_store().list_runs()
+    for problem in problems:
+        st.caption(f"Skipped: {problem}")
+    labels = {run_id: _label(record, True) for run_id, record in own.items()}
+    labels.update({r.run_id: _label(r, False) for r in saved if r.run_id not in own})
+    labels.pop(exclude, None)
+    if not labels:
+        return None
+    if st.session_state.get(key) not in labels:
+        st.session_state[key] = next(iter(labels))
+    run_id = st.selectbox(label, list(labels), key=key, format_func=labels.get,
+                          help="'yours' are this session's runs; 'shared' are saved runs "
+                          "everyone using this server can see.")
+    if run_id in own:
+        return own[run_id]
+    try:
+        return ui.load_saved_run(run_id)
+    except DamagedRun as error:
+        st.error(str(error))
+        return None
+
+
+def headline(record: RunRecord) -> None:
+    m = record.metrics
+    columns = st.columns(4)
+    columns[0].metric("Test accuracy", f"{m['test_accuracy']:.2%}")
+    columns[1].metric("Test loss", f"{m['test_loss']:.4f}")
+    columns[2].metric("Epochs", m.get("epochs_completed", "–"))
+    columns[3].metric("Training time", ui.format_seconds(m.get("train_seconds")))
+    st.caption(f"{record.config.summary()} · state: {record.state} · run {record.run_id}"
+               + ("" if record.saved else " · not saved to disk"))
+
+
+def _sync_click(chart_key: str) -> None:
+    """A click on the chart moves the keyboard selectors to that cell (before they are drawn)."""
+    cell = figures.selected_cell(st.session_state.get(chart_key))
+    if cell is not None and cell != st.session_state.get(LAST_CLICK):
+        st.session_state[LAST_CLICK] = cell
+        st.session_state[CELL_TRUE], st.session_state[CELL_PRED] = cell
+
+
+def _default_cell(matrix: np.ndarray) -> tuple[int, int]:
+    off_diagonal = matrix - np.diag(np.diag(matrix))
+    true, predicted = np.unravel_index(int(off_diagonal.argmax()), matrix.shape)
+    return int(true), int(predicted)
+
+
+def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -> tuple[int, int]:
+    names = dataset.class_names
+    chart_key = f"confusion_{record.run_id}"
+    _sync_click(chart_key)
+    if CELL_TRUE not in st.session_state:
+        st.session_state[CELL_TRUE], st.session_state[CELL_PRED] = _default_cell(matrix)
+    chart, side = st.columns([3, 2], gap="large")
+    with chart:
+        normalized = st.toggle("Show % of each true class", key="cm_normalized")
+        st.plotly_chart(figures.confusion_figure(matrix, names, normalized), key=chart_key,
+                        on_select="rerun", selection_mode="points", theme=None)
+        with st.expander("Confusion matrix as numbers"):
+            st.dataframe(pd.DataFrame(matrix, index=[f"true {n}" for n in names],
+                                      columns=[f"pred {n}" for n in names]))
+    with side:
+        st.markdown("**Click a cell, or choose it here:**")
+        options = list(range(len(names)))
+        true = st.selectbox("True class", options, key=CELL_TRUE, format_func=names.__getitem__)
+        predicted = st.selectbox("Predicted class", options, key=CELL_PRED,
+                                 format_func=names.__getitem__)
+        count = int(matrix[true, predicted])
+        kind = "correct, least confident first" if true == predicted else "mistakes, most confident first"
+        st.markdown(f"**{count}** test images are **{names[true]}** and were predicted "
+                    f"**{names[predicted]}** ({kind}).")
+    return true, predicted
+
+
+def gallery(indices: np.ndarray, record: RunRecord, dataset: Dataset, key: str) -> None:
+    """Each image beside its probability bars; the caption says label, prediction, confidence."""
+    if len(indices) == 0:
+        st.caption("No images here.")
+        return
+    shown = indices
+    if len(indices) > GALLERY_LIMIT and not st.checkbox(f"Show all {len(indices)}", key=key):
+        shown = indices[:GALLERY_LIMIT]
+        st.caption(f"Showing the first {GALLERY_LIMIT} of {len(indices)}.")
+    names, probabilities = dataset.class_names, record.test_probabilities
+    tiles, captions = [], []
+    for index in shown:
+        true, predicted = int(dataset.y_test[index]), int(probabilities[index].argmax())
+        tiles.append(images.probability_tile(dataset.x_test[index], probabilities[index], true, scale=4))
+        mark = "✓ right" if true == predicted else "✗ wrong"
+        captions.append(f"#{index}: true {names[true]}, predicted {names[predicted]} "
+                        f"({probabilities[index, predicted]:.0%}) {mark}")
+    st.image(tiles, caption=captions, width=216)
+
+
+def class_metrics_section(matrix: np.ndarray, dataset: Dataset, run_id: str) -> None:
+    table = metrics.per_class_metrics(matrix, list(dataset.class_names))
+    st.dataframe(table.style.format({"precision": "{:.3f}", "recall": "{:.3f}", "f1": "{:.3f}"}),
+                 hide_index=True)
+    left, right = st.columns(2)
+    left.download_button("Per-class metrics (CSV)", table.to_csv(index=False),
+                         file_name=f"{run_id}-per-class.csv", mime="text/csv")
+    confusion = pd.DataFrame(matrix, index=list(dataset.class_names), columns=list(dataset.class_names))
+    right.download_button("Confusion matrix (CSV)", confusion.to_csv(index_label="true/predicted"),
+                          file_name=f"{run_id}-confusion.csv", mime="text/csv")

@@ -1,0 +1,111 @@
+"""The live training panel: a polling fragment that draws a job's snapshot about once a second."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mnist_dash import figures, ui
+from mnist_dash.jobs import JobSnapshot
+from mnist_dash.presets import PRESETS
+
+STATE_WORDS = {
+    "queued": "Waiting for a free worker",
+    "running": "Training",
+    "stopping": "Stopping after this batch",
+    "completed": "Finished",
+    "stopped": "Stopped",
+    "failed": "Failed",
+    "diverged": "Diverged",
+}
+
+
+def _stop(job_id: str) -> None:
+    ui.job_manager().stop(job_id)
+
+
+def history_charts(snap_progress, key_prefix: str) -> None:
+    """Loss and accuracy: per-batch values as a thin line, per-epoch train/validation as dots."""
+    p = snap_progress
+    epochs = p.epochs
+    steps = [e["step"] for e in epochs]
+    loss_col, acc_col = st.columns(2)
+    for column, metric in ((loss_col, "loss"), (acc_col, "accuracy")):
+        values = p.batch_loss if metric == "loss" else p.batch_accuracy
+        fig = figures.history_figure(
+            list(p.batch_steps), list(values), steps, [e.get(metric) for e in epochs],
+            [e[f"val_{metric}"] for e in epochs if f"val_{metric}" in e], metric,
+            total_steps=p.total_steps or None,
+        )
+        column.plotly_chart(fig, key=f"{key_prefix}_{metric}")
+    with st.expander("Loss and accuracy per epoch as a table"):
+        if epochs:
+            st.dataframe(epochs, hide_index=True)
+        else:
+            st.caption("No epoch has finished yet.")
+
+
+def _status(snap: JobSnapshot) -> None:
+    words = STATE_WORDS.get(snap.state, snap.state)
+    if snap.state == "queued":
+        st.info(f"{words}: you are number {snap.queue_position} in line. "
+                "Training starts by itself; you can leave this page.")
+        return
+    st.markdown(f"**{words}** · {snap.config.summary()}")
+    st.progress(snap.progress.fraction, text=ui.progress_text(snap))
+
+
+def live_panel() -> None:
+    """Draw this session's job; poll while it is active, rerun the page once when it ends."""
+    snap = ui.session_job()
+    if snap is None:
+        return
+
+    @st.fragment(run_every=ui.POLL_SECONDS if snap.active else None)
+    def panel() -> None:
+        current = ui.session_job()
+        if current is None:
+            return
+        _status(current)
+        if current.active:
+            st.button("Stop", icon=":material/stop_circle:", type="primary", key="stop_button",
+                      on_click=_stop, args=(current.job_id,), disabled=current.state == "stopping",
+                      help="Halts within one batch and keeps what the network has learned.")
+        history_charts(current.progress, "live")
+        if snap.active and not current.active:
+            st.rerun()
+
+    panel()
+    if not snap.active:
+        outcome(snap)
+
+
+def outcome(snap: JobSnapshot) -> None:
+    """What the ended job reached, in plain words, next to what its tutorial reports."""
+    if snap.state in ("failed", "diverged"):
+        st.error(snap.message)
+        return
+    if snap.message:
+        st.info(f"{snap.message} The network keeps what it learned so far.")
+    if snap.save_error:
+        st.warning(snap.save_error)
+    if snap.test_accuracy is None:
+        return
+    columns = st.columns(3)
+    columns[0].metric("Test accuracy", f"{snap.test_accuracy:.2%}")
+    columns[1].metric("Test loss", f"{snap.test_loss:.4f}")
+    preset = _matching_preset(snap)
+    if preset and preset.reported_test_accuracy:
+        delta = snap.test_accuracy - preset.reported_test_accuracy
+        columns[2].metric("The tutorial reports", f"{preset.reported_test_accuracy:.2%}",
+                          delta=f"{delta:+.2%} yours", delta_color="off")
+    if snap.run_id:
+        st.session_state[ui.SELECTED_RUN] = snap.run_id
+        st.page_link(ui.PAGES["evaluate"], label="Inspect the mistakes on Evaluate",
+                     icon=":material/arrow_forward:")
+
+
+def _matching_preset(snap: JobSnapshot):
+    for preset in PRESETS.values():
+        if preset.config.replace(dataset=snap.config.dataset) == snap.config:
+            return preset
+    return None
