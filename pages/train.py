@@ -45,7 +45,7 @@ with summary:
         changed = [k for k, v in config.to_dict().items() if v != preset.config.to_dict()[k]]
         st.caption(f"Changed from the preset: {', '.join(c for c in changed if c != 'dataset') or '–'}")
 
-if st.button("Train", type="primary", icon=":material/play_arrow:", disabled=busy,
+if st.button("Train", key="train_button", type="primary", icon=":material/play_arrow:", disabled=busy,
              help="Runs on the server; you can switch pages while it trains."):
     try:
         job = ui.job_manager().submit(config, owner=ui.owner_id())

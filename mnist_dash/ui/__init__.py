@@ -103,18 +103,31 @@ def load_saved_run(run_id: str) -> RunRecord:
     return run_store().load(run_id)
 
 
+def run_app() -> None:
+    """The whole app: page config, navigation over the pages, the sidebar, the chosen page."""
+    st.set_page_config(page_title="mnist-dash", page_icon=":material/pin:", layout="wide")
+    navigation = st.navigation([
+        st.Page(PAGES["explore"], title="Explore the data", icon=":material/image_search:",
+                default=True),
+        st.Page(PAGES["train"], title="Train live", icon=":material/model_training:"),
+        st.Page(PAGES["evaluate"], title="Evaluate", icon=":material/fact_check:"),
+    ])
+    owner_id()
+    sidebar()
+    navigation.run()
+
+
 def require_router() -> None:
     """Make every page run inside app.py's navigation.
 
-    On a fresh server whose first request is a deep link (/train), Streamlit's legacy
-    pages/ mode runs the page file alone, without app.py; app.py's st.navigation would
-    switch that mode off, so switch it off here and rerun through app.py.
+    Streamlit's legacy pages/ mode runs a page file alone, without app.py, when a fresh
+    server's first request is a deep link (/train); run the app from here instead.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+        run_app()  # st.navigation switches the legacy mode off, then runs this page again
+        st.stop()
 
 
 def owner_id() -> str:

@@ -1,0 +1,127 @@
+"""Take a run home: its model file, history CSV, a standalone Keras script and an HTML report."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mnist_dash import figures, images, metrics
+from mnist_dash.config import TrainConfig
+from mnist_dash.runs import RunRecord
+from mnist_dash.script_template import script_body, script_header
+
+
+def model_bytes(model: Any = None, path: str | Path | None = None) -> bytes:
+    """The .keras file: read from `path` when it exists, else saved from the in-memory model."""
+    if path is not None and Path(path).is_file():
+        return Path(path).read_bytes()
+    if model is None:
+        raise ValueError("this run has neither a saved model file nor a model in memory")
+    with tempfile.TemporaryDirectory(prefix="mnist-dash-export-") as directory:
+        target = Path(directory) / "model.keras"
+        model.save(target)
+        return target.read_bytes()
+
+
+def history_csv(history: Sequence[dict]) -> str:
+    """One row per epoch, columns in a fixed order (epoch, loss, accuracy, ...)."""
+    first = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"]
+    keys = {key for entry in history for key in entry}
+    columns = [c for c in first if c in keys] + sorted(keys - set(first))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(history)
+    return buffer.getvalue()
+
+
+def standalone_script(config: TrainConfig, run_id: str | None = None) -> str:
+    """A plain-Keras Python script that trains the same network with the same settings and seeds."""
+    return script_header(config, run_id) + script_body(config)
+
+
+def mistake_images(x_test: np.ndarray, y_test: np.ndarray, probabilities: np.ndarray,
+                   class_names: Sequence[str], count: int = 8) -> list[tuple[bytes, str]]:
+    """The most confident mistakes as (PNG bytes, caption) pairs, for the report."""
+    shown = []
+    for index in metrics.most_confident_mistakes(y_test, probabilities, count):
+        true, predicted = int(y_test[index]), int(probabilities[index].argmax())
+        tile = images.probability_tile(x_test[index], probabilities[index], true, scale=4)
+        shown.append((images.to_png_bytes(tile), f"#{index}: true {class_names[true]}, predicted "
+                      f"{class_names[predicted]} ({probabilities[index, predicted]:.0%})"))
+    return shown
+
+
+def _figure_html(fig, first: bool) -> str:
+    # plotly.js goes inline once, with the first figure, so the file works offline.
+    return fig.to_html(full_html=False, include_plotlyjs=first, config={"displaylogo": False})
+
+
+def _curves(record: RunRecord) -> list:
+    progress = record.progress()
+    steps = [entry["step"] for entry in progress.epochs]
+    curves = []
+    for metric in ("loss", "accuracy"):
+        batch = progress.batch_loss if metric == "loss" else progress.batch_accuracy
+        curves.append(figures.history_figure(
+            list(progress.batch_steps), list(batch), steps,
+            [entry.get(metric) for entry in progress.epochs],
+            [entry[f"val_{metric}"] for entry in progress.epochs if f"val_{metric}" in entry], metric))
+    return curves
+
+
+def _config_table(config: TrainConfig) -> str:
+    rows = "".join(f"<tr><th>{html.escape(name)}</th><td>{html.escape(str(value))}</td></tr>"
+                   for name, value in config.to_dict().items())
+    return f"<table>{rows}</table>"
+
+
+def _metrics_line(record: RunRecord) -> str:
+    m = record.metrics
+    parts = [f"test accuracy <b>{m['test_accuracy']:.2%}</b>" if "test_accuracy" in m else None,
+             f"test loss {m['test_loss']:.4f}" if "test_loss" in m else None,
+             f"{m['epochs_completed']} epochs" if "epochs_completed" in m else None,
+             f"trained in {m['train_seconds']:.1f} s" if m.get("train_seconds") else None]
+    return " · ".join(part for part in parts if part)
+
+
+def _mistakes_html(mistakes: Sequence[tuple[bytes, str]]) -> str:
+    cells = "".join(
+        f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,'
+        f'{base64.b64encode(png).decode("ascii")}"><figcaption>{html.escape(caption)}</figcaption></figure>'
+        for png, caption in mistakes)
+    return f'<div class="mistakes">{cells}</div>'
+
+
+_STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}
+.mistakes{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;font-size:13px;max-width:230px}"""
+
+
+def html_report(record: RunRecord, class_names: Sequence[str], confusion: np.ndarray | None = None,
+                mistakes: Sequence[tuple[bytes, str]] = ()) -> str:
+    """One self-contained HTML file: settings, results, curves, confusion matrix, mistakes."""
+    title = f"mnist-dash run {record.run_id}"
+    plots = _curves(record)
+    if confusion is not None:
+        plots.append(figures.confusion_figure(confusion, class_names))
+    parts = [f"<h1>{html.escape(title)}</h1>",
+             f"<p>{html.escape(record.config.summary())}<br>state: {html.escape(record.state)}"
+             f" · created {html.escape(record.created)}</p>",
+             f"<p>{_metrics_line(record)}</p>", "<h2>Settings</h2>", _config_table(record.config),
+             "<h2>Curves and confusion matrix</h2>",
+             *(_figure_html(fig, first=index == 0) for index, fig in enumerate(plots))]
+    if mistakes:
+        parts += ["<h2>Most confident mistakes</h2>", _mistakes_html(mistakes)]
+    versions = ", ".join(f"{name} {version}" for name, version in record.versions.items())
+    parts.append(f"<p><small>Made with mnist-dash · {html.escape(versions)}</small></p>")
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}'
+            f"</title><style>{_STYLE}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")

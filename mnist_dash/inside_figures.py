@@ -1,0 +1,102 @@
+"""Plotly figures for the Inside page: weight images and 2-D maps; pure functions, no Streamlit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from mnist_dash.figures import CHANGE_SCALE, FONT_SIZE, PALETTE
+
+# Okabe-Ito's eight, with Paul Tol's wine and olive for classes 8 and 9 (both stay
+# distinguishable under common colour blindness); misclassified points also differ in shape.
+CLASS_COLORS = (*PALETTE, "#882255", "#999933")
+RIGHT_SYMBOL, WRONG_SYMBOL = "circle", "x"
+
+
+def _layout(fig: go.Figure, title: str, height: int, **layout) -> go.Figure:
+    fig.update_layout(template="plotly_white", font={"size": FONT_SIZE}, title={"text": title},
+                      height=height, margin={"l": 20, "r": 20, "t": 60, "b": 20}, **layout)
+    return fig
+
+
+def tile_weights(weights: np.ndarray, num_columns: int, gap: int = 1) -> np.ndarray:
+    """(units, h, w) -> one float picture, each unit scaled to -1..1 by its own largest |weight|,
+    NaN in the gaps so they show as background."""
+    weights = np.asarray(weights, dtype=np.float64)
+    count, height, width = weights.shape
+    limits = np.abs(weights).reshape(count, -1).max(axis=1)
+    scaled = weights / np.where(limits > 0, limits, 1)[:, None, None]
+    rows = -(-count // num_columns)
+    grid = np.full((rows * (height + gap) - gap, num_columns * (width + gap) - gap), np.nan)
+    for unit, image in enumerate(scaled):
+        row, column = divmod(unit, num_columns)
+        top, left = row * (height + gap), column * (width + gap)
+        grid[top:top + height, left:left + width] = image
+    return grid
+
+
+def weight_grid_figure(weights: np.ndarray, num_columns: int = 8, first_unit: int = 0) -> go.Figure:
+    """Each unit's incoming weights as a small image: purple pushes the unit up, orange down."""
+    weights = np.asarray(weights)
+    grid = tile_weights(weights, num_columns)
+    height, width = weights.shape[1:]
+    fig = go.Figure(go.Heatmap(
+        z=grid, colorscale=CHANGE_SCALE, zmin=-1, zmax=1, zmid=0, hoverinfo="skip",
+        colorbar={"title": {"text": "weight ÷ unit's<br>largest |weight|"}, "len": 0.6},
+    ))
+    for unit in range(len(weights)):
+        row, column = divmod(unit, num_columns)
+        fig.add_annotation(x=column * (width + 1), y=row * (height + 1), text=str(first_unit + unit),
+                           showarrow=False, xanchor="left", yanchor="top",
+                           font={"size": 10, "color": "#333333"}, bgcolor="rgba(255,255,255,0.7)")
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
+    rows = -(-len(weights) // num_columns)
+    return _layout(fig, f"Incoming weights of units {first_unit}–{first_unit + len(weights) - 1}",
+                   height=120 + rows * 90)
+
+
+def unit_weights_figure(weights: np.ndarray, unit: int) -> go.Figure:
+    """One unit's 784 weights, large, on a colour scale centred on zero."""
+    weights = np.asarray(weights, dtype=np.float64)
+    limit = max(float(np.abs(weights).max()), 1e-12)
+    fig = go.Figure(go.Heatmap(
+        z=weights, colorscale=CHANGE_SCALE, zmin=-limit, zmax=limit, zmid=0,
+        colorbar={"title": {"text": "weight"}},
+        hovertemplate="row %{y}, col %{x}: weight %{z:.4f}<extra></extra>",
+    ))
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
+    return _layout(fig, f"Unit {unit}: weight on each pixel", height=420)
+
+
+def _hover(indices: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
+           class_names: Sequence[str]) -> list[str]:
+    return [f"test image #{i}<br>label {class_names[t]}, predicted {class_names[p]}"
+            + ("" if t == p else " ✗") for i, t, p in zip(indices, labels, predicted, strict=True)]
+
+
+def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
+                     indices: np.ndarray, class_names: Sequence[str], title: str) -> go.Figure:
+    """A 2-D map, one colour per true class; misclassified images drawn as crosses."""
+    points, labels, predicted = np.asarray(points), np.asarray(labels), np.asarray(predicted)
+    indices = np.asarray(indices)
+    fig = go.Figure()
+    for label, name in enumerate(class_names):
+        members = labels == label
+        wrong = members & (predicted != labels)
+        fig.add_trace(go.Scatter(
+            x=points[members, 0], y=points[members, 1], mode="markers", name=str(name),
+            marker={"color": CLASS_COLORS[label % len(CLASS_COLORS)], "size": 6, "opacity": 0.75,
+                    "symbol": np.where(wrong[members], WRONG_SYMBOL, RIGHT_SYMBOL).tolist()},
+            text=_hover(indices[members], labels[members], predicted[members], class_names),
+            hovertemplate="%{text}<extra></extra>",
+        ))
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="✗ misclassified",
+                             marker={"symbol": WRONG_SYMBOL, "color": "#555555", "size": 8}))
+    fig.update_xaxes(title_text="component 1", zeroline=False)
+    fig.update_yaxes(title_text="component 2", zeroline=False)
+    return _layout(fig, title, height=520, legend={"title": {"text": "true class"}},
+                   margin={"l": 50, "r": 20, "t": 60, "b": 50})

@@ -1,0 +1,166 @@
+"""Every page through Streamlit's AppTest, on the real MNIST file and the real engine."""
+
+import base64
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from mnist_dash import data, metrics
+from mnist_dash.runs import RunStore
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+pytestmark = pytest.mark.real_data
+
+
+@pytest.fixture(autouse=True)
+def fresh_app(tmp_path, monkeypatch, real_mnist):
+    monkeypatch.setenv("MNIST_DASH_RUNS", str(tmp_path / "runs"))
+    st.cache_resource.clear()
+    yield
+    from mnist_dash import ui
+
+    ui.job_manager().shutdown()
+    st.cache_resource.clear()
+
+
+def start(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def plotly_array(value) -> np.ndarray:
+    """Plotly sends numpy arrays as base64 with a dtype and shape; lists stay lists."""
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = [int(n) for n in str(value.get("shape", len(array))).split(",")]
+        return array.reshape(shape)
+    return np.asarray(value)
+
+
+def markdown_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def wait_for(at: AppTest, text: str, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in markdown_text(at):
+        assert time.monotonic() < deadline, f"{text!r} never appeared:\n{markdown_text(at)}"
+        time.sleep(0.5)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+
+
+def small_job(at: AppTest, epochs: int = 2, images: int = 1000) -> None:
+    at.select_slider(key="form_train_size").set_value(images).run()
+    at.slider(key="form_epochs").set_value(epochs).run()
+    at.select_slider(key="form_units_0").set_value(32).run()
+    train = next(b for b in at.button if b.label == "Train")
+    train.click().run()
+
+
+def test_explore_shows_facts_samples_and_filters(real_mnist):
+    at = start()
+    assert at.title[0].value == "Explore MNIST"
+    assert [m.value for m in at.metric][:2] == ["60,000", "10,000"]
+    images = at.get("image")[0]
+    captions = [img.caption for img in images.proto.imgs]
+    assert len(captions) == 60
+    at.multiselect(key="explore_classes").set_value([3]).run()
+    captions = [img.caption for img in at.get("image")[0].proto.imgs]
+    assert captions and all(c.startswith("3 · #") for c in captions)
+    indices = [int(c.split("#")[1]) for c in captions]
+    assert all(real_mnist.y_train[i] == 3 for i in indices)
+
+
+def test_train_summary_then_live_job_to_completion():
+    at = start("pages/train.py")
+    assert "**407,050** parameters" in markdown_text(at)  # the Keras book network
+    small_job(at)
+    assert "**25,450** parameters" in markdown_text(at)
+    seen_steps = set()
+    deadline = time.monotonic() + 90
+    while "**Finished**" not in markdown_text(at):
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+        at.run()
+        seen_steps.update(p.proto.value for p in at.get("progress"))
+    assert len(seen_steps) >= 2  # the live panel advanced while polled
+    assert {m.label for m in at.metric} >= {"Test accuracy", "Test loss"}
+    accuracy = float(next(m.value for m in at.metric if m.label == "Test accuracy").rstrip("%"))
+    assert accuracy > 50
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    loss = next(c for c in charts if c["layout"]["yaxis"]["title"]["text"] == "Loss")
+    assert len(plotly_array(loss["data"][0]["x"])) == 16  # 2 epochs x 8 batches of 128 from 1000 images
+
+
+def test_stop_halts_and_keeps_the_partial_result():
+    at = start("pages/train.py")
+    small_job(at, epochs=30, images=60_000)
+    wait_for(at, "**Training**")
+    assert next(b for b in at.button if b.label == "Train").disabled  # one job per session
+    next(b for b in at.button if b.label == "Stop").click().run()
+    wait_for(at, "**Stopped**", seconds=30)
+    assert any(m.label == "Test accuracy" for m in at.metric)
+
+
+def test_evaluate_cell_gallery_shows_exactly_those_images(real_mnist):
+    at = start("pages/train.py")
+    small_job(at, epochs=1)
+    wait_for(at, "**Finished**")
+    at.switch_page("pages/evaluate.py").run()
+    assert not at.exception
+    record_id = at.selectbox(key="selected_run").value
+    record = RunStore().load(record_id)
+    predicted = record.test_probabilities.argmax(axis=1)
+    matrix = metrics.confusion_matrix(real_mnist.y_test, predicted)
+    true, pred = 4, 9
+    at.selectbox(key="cell_true").set_value(true).run()
+    at.selectbox(key="cell_pred").set_value(pred).run()
+    expected = np.flatnonzero((real_mnist.y_test == true) & (predicted == pred))
+    gallery = at.get("image")[0]
+    captions = [img.caption for img in gallery.proto.imgs]
+    shown = [int(c.split(":")[0].lstrip("#")) for c in captions]
+    assert set(shown) <= set(expected.tolist()) and len(shown) == min(len(expected), 60)
+    ordered = metrics.cell_indices(real_mnist.y_test, record.test_probabilities, true, pred)
+    assert shown == ordered[:60].tolist()  # most confident mistakes first
+    assert all("true 4, predicted 9" in c for c in captions)
+    assert f"**{matrix[true, pred]}** test images" in markdown_text(at)
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert np.array_equal(plotly_array(chart["data"][0]["z"]), matrix)
+
+
+def test_missing_data_explains_the_fixes(tmp_path, monkeypatch):
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a zip")
+    monkeypatch.setenv("MNIST_DASH_DATA", str(broken))
+    data.clear_cache()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    data.clear_cache()
+    assert not at.exception
+    text = at.error[0].value
+    assert "MNIST could not be loaded" in text and "broken.npz" in text
+    assert "MNIST_DASH_DATA" in markdown_text(at)
+
+
+def test_app_starts_without_importing_tensorflow():
+    code = (
+        "import sys\nfrom streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({APP!r}, default_timeout=60).run()\n"
+        "assert not at.exception, at.exception\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False False"
