@@ -163,15 +163,16 @@ def history_figure(
 
 
 def compare_history_figure(
-    runs: Sequence[tuple[str, Sequence[int], Sequence[float]]], metric: str
+    runs: Sequence[tuple[str, Sequence[int], Sequence[float]]], metric: str,
+    which: str = "Validation",
 ) -> go.Figure:
-    """Validation curves of several runs, one line per run, against the epoch."""
+    """Per-epoch curves of several runs (validation or training), one line per run."""
     y_title = _metric_title(metric)
     fig = go.Figure()
     for position, (name, epochs, values) in enumerate(runs):
         fig.add_trace(go.Scatter(x=list(epochs), y=list(values), mode="lines+markers", name=name,
                                  line={"color": PALETTE[position % len(PALETTE)]}))
-    _style(fig, f"Validation {y_title.lower()} per epoch", "Epoch", f"Validation {y_title.lower()}",
+    _style(fig, f"{which} {y_title.lower()} per epoch", "Epoch", f"{which} {y_title.lower()}",
            height=380)
     return _fix_metric_axis(fig, metric)
 

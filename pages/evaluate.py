@@ -45,3 +45,6 @@ view.class_metrics_section(matrix, dataset, record.run_id)
 
 st.subheader("How it learned")
 live.history_charts(record.progress(), f"history_{record.run_id}")
+
+st.subheader("Compare with another run")
+view.compare_section(record, dataset, matrix)

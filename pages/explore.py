@@ -3,7 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from mnist_dash import figures, images, ui
+from mnist_dash import explain, figures, images, ui
+from mnist_dash.ui import teach
 
 SAMPLE_SIZE = 60
 SHUFFLE_SEED = "explore_seed"
@@ -54,6 +55,7 @@ st.markdown(
     "paper) to 255 (white ink). The network does not see a picture: it receives these "
     "784 numbers in one row, scaled to 0…1 inside the model."
 )
+teach.explanations([explain.image_to_vector()])
 pixels, vector = st.columns([1, 1], gap="large")
 pixels.plotly_chart(figures.pixel_figure(x[index]), key="pixel_figure")
 with vector:

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from mnist_dash import architecture, ui
+from mnist_dash import architecture, explain, ui
 from mnist_dash.config import TrainConfig
 from mnist_dash.jobs import JobRefused
 from mnist_dash.presets import PRESETS
-from mnist_dash.ui import live, train_form
+from mnist_dash.ui import live, teach, train_form
 
 ui.require_router()
 dataset = ui.current_dataset()
@@ -14,6 +14,7 @@ if dataset is None:
     st.stop()
 st.title("Train a network live")
 
+teach.apply_prefill()
 preset_name = train_form.preset_selector()
 preset = PRESETS.get(preset_name)
 if preset:
@@ -32,7 +33,7 @@ except ValueError as error:
 
 with summary:
     st.markdown("**The network you are about to train**")
-    st.dataframe(architecture.summary_rows(config), hide_index=True)
+    st.table(architecture.summary_rows(config))
     num_images = architecture.train_image_count(config, len(dataset.x_train))
     steps = architecture.steps_per_epoch(config, num_images)
     held_out = architecture.validation_count(config, num_images)
@@ -44,6 +45,7 @@ with summary:
     if preset and config != preset.config.replace(dataset=dataset.name):
         changed = [k for k, v in config.to_dict().items() if v != preset.config.to_dict()[k]]
         st.caption(f"Changed from the preset: {', '.join(c for c in changed if c != 'dataset') or '–'}")
+    teach.explanations(explain.for_training(config, len(dataset.x_train)))
 
 if st.button("Train", key="train_button", type="primary", icon=":material/play_arrow:", disabled=busy,
              help="Runs on the server; you can switch pages while it trains."):

@@ -128,3 +128,42 @@ def class_metrics_section(matrix: np.ndarray, dataset: Dataset, run_id: str) -> 
     confusion = pd.DataFrame(matrix, index=list(dataset.class_names), columns=list(dataset.class_names))
     right.download_button("Confusion matrix (CSV)", confusion.to_csv(index_label="true/predicted"),
                           file_name=f"{run_id}-confusion.csv", mime="text/csv")
+
+
+def _epoch_curve(record: RunRecord, key: str) -> tuple[list[int], list[float]]:
+    entries = [e for e in record.history if key in e]
+    return [e["epoch"] for e in entries], [e[key] for e in entries]
+
+
+def compare_section(first: RunRecord, dataset: Dataset, first_matrix: np.ndarray) -> None:
+    """A second run beside the first: curves, accuracies, confusion change, fixed and broken."""
+    second = pick_run(key=ui.COMPARE_RUN, label="Compare with", exclude=first.run_id)
+    if second is None or not second.has_predictions:
+        st.caption("Train or choose a second run with test predictions to compare.")
+        return
+    if second.config.dataset != first.config.dataset:
+        st.warning("The second run was trained on another dataset.")
+        return
+    both_val = all(any("val_loss" in e for e in r.history) for r in (first, second))
+    key, which = ("val_loss", "Validation") if both_val else ("loss", "Training")
+    curves = [(f"A: {r.config.summary()}", *_epoch_curve(r, key)) for r in (first, second)]
+    curves[1] = (f"B: {second.config.summary()}", *curves[1][1:])
+    st.plotly_chart(figures.compare_history_figure(curves, "loss", which), key="compare_curves")
+    columns = st.columns(3)
+    columns[0].metric("A: test accuracy", f"{first.test_accuracy:.2%}")
+    columns[1].metric("B: test accuracy", f"{second.test_accuracy:.2%}",
+                      delta=f"{second.test_accuracy - first.test_accuracy:+.2%}")
+    second_pred = metrics.predictions_from_probabilities(second.test_probabilities)
+    second_matrix = metrics.confusion_matrix(dataset.y_test, second_pred, dataset.num_classes)
+    st.plotly_chart(figures.confusion_difference_figure(first_matrix, second_matrix,
+                                                        dataset.class_names), key="compare_matrix")
+    first_pred = metrics.predictions_from_probabilities(first.test_probabilities)
+    fixed, broken = metrics.compare_predictions(dataset.y_test, first_pred, second_pred)
+    columns[2].metric("Fixed / broken by B", f"{len(fixed)} / {len(broken)}")
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**B fixed {len(fixed)}** (A wrong, B right); B's view:")
+        gallery(fixed, second, dataset, key="compare_fixed_all")
+    with right:
+        st.markdown(f"**B broke {len(broken)}** (A right, B wrong); B's view:")
+        gallery(broken, second, dataset, key="compare_broken_all")

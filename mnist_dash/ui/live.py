@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_dash import figures, ui
+from mnist_dash import diagnose, figures, ui
 from mnist_dash.jobs import JobSnapshot
 from mnist_dash.presets import PRESETS
+from mnist_dash.ui import teach
 
 STATE_WORDS = {
     "queued": "Waiting for a free worker",
@@ -71,6 +72,8 @@ def live_panel() -> None:
                       on_click=_stop, args=(current.job_id,), disabled=current.state == "stopping",
                       help="Halts within one batch and keeps what the network has learned.")
         history_charts(current.progress, "live")
+        if current.active:
+            _early_warnings(current)
         if snap.active and not current.active:
             st.rerun()
 
@@ -79,10 +82,23 @@ def live_panel() -> None:
         outcome(snap)
 
 
+def _early_warnings(snap: JobSnapshot) -> None:
+    """While training: only the findings worth acting on before the run ends."""
+    found = diagnose.diagnose(snap.config, list(snap.progress.epochs), list(snap.progress.batch_loss),
+                              snap.state)
+    for finding in found:
+        if finding.kind in ("barely_learning", "overfitting"):
+            st.warning(f"**{finding.title} so far.** {finding.explanation}")
+
+
 def outcome(snap: JobSnapshot) -> None:
     """What the ended job reached, in plain words, next to what its tutorial reports."""
-    if snap.state in ("failed", "diverged"):
+    if snap.state == "failed":
         st.error(snap.message)
+        return
+    if snap.state == "diverged":
+        st.error(snap.message)
+        teach.findings(snap.config, snap.progress, snap.state, key="outcome")
         return
     if snap.message:
         st.info(f"{snap.message} The network keeps what it learned so far.")
@@ -98,6 +114,7 @@ def outcome(snap: JobSnapshot) -> None:
         delta = snap.test_accuracy - preset.reported_test_accuracy
         columns[2].metric("The tutorial reports", f"{preset.reported_test_accuracy:.2%}",
                           delta=f"{delta:+.2%} yours", delta_color="off")
+    teach.findings(snap.config, snap.progress, snap.state, key="outcome")
     if snap.run_id:
         st.session_state[ui.SELECTED_RUN] = snap.run_id
         st.page_link(ui.PAGES["evaluate"], label="Inspect the mistakes on Evaluate",

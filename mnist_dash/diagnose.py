@@ -1,0 +1,122 @@
+"""Plain-language findings from a training history, each with one next experiment to try."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from mnist_dash.config import MAX_EPOCHS, TrainConfig
+
+FLAT_DROP = 0.10  # less than a 10% fall of the training loss counts as barely learning
+IMPROVING = 0.01  # the last epoch still improved by more than 1%
+OVERFIT_RISE = 0.02  # validation loss 2% above its best while training loss falls
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the history shows, and what to try next."""
+
+    kind: str  # diverged, barely_learning, overfitting, still_improving, healthy
+    title: str
+    explanation: str
+    suggestion: str = ""
+    changes: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields to change
+
+    def suggested_config(self, config: TrainConfig) -> TrainConfig | None:
+        return config.replace(**self.changes) if self.changes else None
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+def _diverged(config: TrainConfig, losses: list[float], state: str) -> Finding | None:
+    if state != "diverged" and all(math.isfinite(v) for v in losses):
+        return None
+    rate = max(config.learning_rate / 10, 1e-6)
+    return Finding(
+        "diverged", "Diverged",
+        "The loss became NaN or exploded: each step overshot, so the weights grew without bound. "
+        "The learning rate is too high for this network and loss.",
+        f"Try a learning rate of {rate:g} (10x smaller).", {"learning_rate": rate},
+    )
+
+
+def _barely_learning(config: TrainConfig, losses: list[float]) -> Finding | None:
+    if len(losses) < 20:
+        return None
+    window = max(3, len(losses) // 10)
+    first, last = _mean(losses[:window]), _mean(losses[-window:])
+    if first <= 0 or (first - last) / first >= FLAT_DROP:
+        return None
+    if config.loss == "mse" and config.optimizer == "sgd":
+        return Finding(
+            "barely_learning", "Barely learning",
+            f"The training loss fell only from {first:.3g} to {last:.3g}. MSE on one-hot labels "
+            "gives small gradients, and plain SGD takes small steps with them.",
+            "Try cross-entropy with a softmax output, which learns much faster here.",
+            {"loss": "crossentropy", "output_activation": "softmax"},
+        )
+    rate = min(config.learning_rate * 10, 10.0)
+    return Finding(
+        "barely_learning", "Barely learning",
+        f"The training loss fell only from {first:.3g} to {last:.3g}: the steps are too small.",
+        f"Try a learning rate of {rate:g} (10x larger).", {"learning_rate": rate},
+    )
+
+
+def _overfitting(config: TrainConfig, epochs: list[dict]) -> Finding | None:
+    val = [e.get("val_loss") for e in epochs if not e.get("partial")]
+    train = [e.get("loss") for e in epochs if not e.get("partial")]
+    if len(val) < 3 or None in val:
+        return None
+    best = min(range(len(val)), key=val.__getitem__)
+    if best == len(val) - 1 or val[-1] < val[best] * (1 + OVERFIT_RISE) or train[-1] >= train[best]:
+        return None
+    changes: dict[str, Any] = {"epochs": best + 1}
+    if config.dropout == 0:
+        changes["dropout"] = 0.2
+    return Finding(
+        "overfitting", f"Overfitting after epoch {best + 1}",
+        f"Validation loss was lowest after epoch {best + 1} ({val[best]:.3g}) and rose to "
+        f"{val[-1]:.3g} while the training loss kept falling: the network memorises the "
+        "training images instead of learning what generalises.",
+        f"Try {best + 1} epochs" + (" with dropout 0.2." if "dropout" in changes else "."), changes,
+    )
+
+
+def _still_improving(config: TrainConfig, epochs: list[dict]) -> Finding | None:
+    key = "val_loss" if all("val_loss" in e for e in epochs) else "loss"
+    values = [e[key] for e in epochs if not e.get("partial") and key in e]
+    if len(values) < 2 or values[-2] <= 0:
+        return None
+    gain = (values[-2] - values[-1]) / values[-2]
+    if gain <= IMPROVING or config.epochs >= MAX_EPOCHS:
+        return None
+    more = min(config.epochs * 2, MAX_EPOCHS)
+    which = "validation" if key == "val_loss" else "training"
+    return Finding(
+        "still_improving", "Still improving",
+        f"The {which} loss still fell by {gain:.1%} in the last epoch: more epochs would help.",
+        f"Try {more} epochs.", {"epochs": more},
+    )
+
+
+def diagnose(config: TrainConfig, epochs: list[dict], batch_losses: list[float],
+             state: str = "completed") -> list[Finding]:
+    """Findings for a run, most urgent first; 'healthy' when nothing stands out."""
+    diverged = _diverged(config, list(batch_losses), state)
+    if diverged:
+        return [diverged]
+    findings = [
+        finding for finding in (
+            _barely_learning(config, list(batch_losses)),
+            _overfitting(config, epochs),
+            _still_improving(config, epochs),
+        ) if finding is not None
+    ]
+    if findings:
+        return findings
+    return [Finding("healthy", "Healthy",
+                    "The loss fell steadily and levelled off; validation follows training.")]

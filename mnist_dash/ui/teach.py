@@ -1,0 +1,44 @@
+"""Explanations and diagnosis on the page: collapsible, never in the way."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mnist_dash import diagnose, explain, ui
+from mnist_dash.config import TrainConfig
+from mnist_dash.progress import ProgressSnapshot
+from mnist_dash.ui import train_form
+
+
+def explanations(items: list[explain.Explanation]) -> None:
+    for item in items:
+        with st.expander(item.title):
+            st.markdown(item.text)
+            for formula in item.formulas:
+                st.latex(formula)
+
+
+def _prefill(config: TrainConfig) -> None:
+    st.session_state[ui.PREFILL] = config.to_dict()
+
+
+def apply_prefill() -> None:
+    """Load a suggested config into the Train form (call before the form is drawn)."""
+    pending = st.session_state.pop(ui.PREFILL, None)
+    if pending:
+        train_form.fill_form(TrainConfig.from_dict(pending))
+        st.session_state[train_form.PRESET_KEY] = train_form.CUSTOM
+
+
+def findings(config: TrainConfig, progress: ProgressSnapshot, state: str, key: str) -> None:
+    """What the curves say so far, each with one experiment that pre-fills the form."""
+    results = diagnose.diagnose(config, list(progress.epochs), list(progress.batch_loss), state)
+    st.markdown("**What the curves say**")
+    for index, finding in enumerate(results):
+        box = st.success if finding.kind == "healthy" else st.warning
+        box(f"**{finding.title}.** {finding.explanation} {finding.suggestion}")
+        suggested = finding.suggested_config(config)
+        if suggested is not None:
+            st.button("Try this next", key=f"{key}_try_{index}", on_click=_prefill,
+                      args=(suggested,), icon=":material/science:",
+                      help="Fills the Train form with this change; press Train to run it.")

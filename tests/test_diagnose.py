@@ -1,0 +1,88 @@
+"""Diagnosis on synthetic histories for each case, and once on a real diverging run."""
+
+import math
+
+from mnist_dash import diagnose, explain
+from mnist_dash.config import TrainConfig
+from mnist_dash.progress import Progress
+from mnist_dash.training import train
+
+CONFIG = TrainConfig(epochs=5, validation_split=0.1)
+
+
+def epochs(losses, val_losses=None):
+    return [{"epoch": i + 1, "loss": loss, **({"val_loss": val_losses[i]} if val_losses else {})}
+            for i, loss in enumerate(losses)]
+
+
+def kinds(findings):
+    return [f.kind for f in findings]
+
+
+def falling(start=2.3, end=0.1, count=100):
+    return [start + (end - start) * (i / (count - 1)) ** 0.3 for i in range(count)]
+
+
+def test_nan_loss_is_diverged_and_suggests_a_smaller_rate():
+    found = diagnose.diagnose(CONFIG.replace(learning_rate=1.0), epochs([2.3]),
+                              [2.3, 50.0, math.nan])
+    assert kinds(found) == ["diverged"]
+    assert found[0].changes == {"learning_rate": 0.1}
+    assert found[0].suggested_config(CONFIG).learning_rate == 0.1
+
+
+def test_flat_loss_with_tiny_rate_suggests_a_larger_rate():
+    flat = [2.30 - 0.0005 * i for i in range(100)]
+    found = diagnose.diagnose(CONFIG.replace(learning_rate=1e-5), epochs([2.3, 2.28]), flat)
+    assert kinds(found)[0] == "barely_learning"
+    assert found[0].changes == {"learning_rate": 1e-4}
+
+
+def test_flat_mse_with_plain_sgd_suggests_cross_entropy():
+    config = CONFIG.replace(loss="mse", optimizer="sgd", output_activation="linear")
+    found = diagnose.diagnose(config, epochs([0.1, 0.099]), [0.1 - 0.00002 * i for i in range(100)])
+    assert found[0].kind == "barely_learning"
+    assert found[0].changes == {"loss": "crossentropy", "output_activation": "softmax"}
+
+
+def test_rising_validation_loss_is_overfitting_from_the_best_epoch():
+    history = epochs([0.5, 0.3, 0.2, 0.1, 0.05], [0.40, 0.30, 0.28, 0.33, 0.40])
+    found = diagnose.diagnose(CONFIG, history, falling())
+    assert kinds(found) == ["overfitting"]
+    assert "epoch 3" in found[0].title
+    assert found[0].changes == {"epochs": 3, "dropout": 0.2}
+
+
+def test_last_epoch_still_improving_suggests_more_epochs():
+    history = epochs([0.5, 0.3, 0.2], [0.40, 0.30, 0.25])
+    found = diagnose.diagnose(CONFIG.replace(epochs=3), history, falling())
+    assert kinds(found) == ["still_improving"]
+    assert found[0].changes == {"epochs": 6}
+
+
+def test_levelled_off_run_is_healthy():
+    history = epochs([0.5, 0.3, 0.25, 0.249], [0.40, 0.30, 0.28, 0.2799])
+    assert kinds(diagnose.diagnose(CONFIG, history, falling())) == ["healthy"]
+
+
+def test_real_diverging_run_is_diagnosed(tiny_dataset):
+    config = TrainConfig(hidden_units=(64, 64), optimizer="sgd", learning_rate=10.0,
+                         loss="mse", output_activation="linear", epochs=2, batch_size=32)
+    progress = Progress()
+    outcome = train(config, tiny_dataset, progress)
+    snap = progress.snapshot()
+    found = diagnose.diagnose(config, list(snap.epochs), list(snap.batch_loss), outcome.state)
+    assert kinds(found) == ["diverged"] and found[0].changes["learning_rate"] == 1.0
+
+
+def test_explanations_use_the_configured_numbers():
+    config = TrainConfig(hidden_units=(256, 128), batch_size=100, epochs=3, validation_split=0.1,
+                         learning_rate=0.003, optimizer="sgd")
+    items = explain.for_training(config, 60000)
+    forward = items[0]
+    assert len(forward.formulas) == 3
+    assert "[b,784] \\cdot [784,256]" in forward.formulas[0].replace(" ", " ")
+    assert f"{config.parameter_count:,}" in forward.text
+    counts = items[-1].text
+    assert "54,000" in counts and "**540**" in counts and "1,620" in counts
+    assert "0.003" in items[3].formulas[0]
