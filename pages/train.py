@@ -12,6 +12,7 @@ ui.require_router()
 dataset = ui.current_dataset()
 if dataset is None:
     st.stop()
+ui.warm_tensorflow()
 st.title("Train a network live")
 
 teach.apply_prefill()

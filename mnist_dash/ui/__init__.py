@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import os
 import tempfile
 import threading
@@ -28,8 +29,12 @@ PAGES = {
     "explore": "pages/explore.py",
     "train": "pages/train.py",
     "evaluate": "pages/evaluate.py",
+    "try_it": "pages/try_it.py",
+    "inside": "pages/inside.py",
 }
 POLL_SECONDS = 1.0
+LEARNER_PARAM = "learner"  # URL query parameter holding the owner id
+_OWNER_PATTERN = re.compile(r"[0-9a-f]{32}")
 MAX_UPLOAD_BYTES = 200 * 2**20
 
 
@@ -79,7 +84,6 @@ def run_store() -> RunStore:
 @st.cache_resource
 def job_manager() -> JobManager:
     """One per server process, shared by every session."""
-    _warm_tensorflow()
     limit = os.environ.get("MNIST_DASH_MAX_JOBS")
     return JobManager(
         run_store(), dataset_loader=data_sources().load,
@@ -88,8 +92,9 @@ def job_manager() -> JobManager:
     )
 
 
-def _warm_tensorflow() -> None:
-    """Import TensorFlow in the background so the first Train click does not wait for it."""
+@st.cache_resource
+def warm_tensorflow() -> None:
+    """Import TensorFlow in the background, once, so the first Train click does not wait for it."""
 
     def load() -> None:
         from mnist_dash import training  # noqa: F401
@@ -111,6 +116,8 @@ def run_app() -> None:
                 default=True),
         st.Page(PAGES["train"], title="Train live", icon=":material/model_training:"),
         st.Page(PAGES["evaluate"], title="Evaluate", icon=":material/fact_check:"),
+        st.Page(PAGES["try_it"], title="Try it: draw a digit", icon=":material/draw:"),
+        st.Page(PAGES["inside"], title="Inside the network", icon=":material/neurology:"),
     ])
     owner_id()
     sidebar()
@@ -131,8 +138,12 @@ def require_router() -> None:
 
 
 def owner_id() -> str:
+    """This learner's identity; kept in the URL too, so a reload finds the same job again."""
     if OWNER not in st.session_state:
-        st.session_state[OWNER] = uuid.uuid4().hex
+        from_url = st.query_params.get(LEARNER_PARAM, "")
+        st.session_state[OWNER] = from_url if _OWNER_PATTERN.fullmatch(from_url) else uuid.uuid4().hex
+    if st.query_params.get(LEARNER_PARAM) != st.session_state[OWNER]:
+        st.query_params[LEARNER_PARAM] = st.session_state[OWNER]
     return st.session_state[OWNER]
 
 
@@ -179,8 +190,15 @@ def _try_fix(action) -> None:
 
 
 def session_job() -> JobSnapshot | None:
+    """The learner's latest job, found again by owner after a reload."""
+    manager = job_manager()
     job_id = st.session_state.get(JOB_ID)
-    return job_manager().snapshot(job_id) if job_id else None
+    if job_id is None:
+        latest = manager.jobs_of(owner_id())
+        if not latest:
+            return None
+        job_id = st.session_state[JOB_ID] = latest[0].job_id
+    return manager.snapshot(job_id)
 
 
 def session_records() -> list[RunRecord]:

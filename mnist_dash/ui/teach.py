@@ -25,9 +25,15 @@ def _prefill(config: TrainConfig) -> None:
 def apply_prefill() -> None:
     """Load a suggested config into the Train form (call before the form is drawn)."""
     pending = st.session_state.pop(ui.PREFILL, None)
-    if pending:
-        train_form.fill_form(TrainConfig.from_dict(pending))
-        st.session_state[train_form.PRESET_KEY] = train_form.CUSTOM
+    if not pending:
+        return
+    try:
+        config = TrainConfig.from_dict(pending)
+    except (TypeError, ValueError) as error:
+        st.error(f"The suggested settings were not valid and were ignored: {error}")
+        return
+    train_form.fill_form(config)
+    st.session_state[train_form.PRESET_KEY] = train_form.CUSTOM
 
 
 def findings(config: TrainConfig, progress: ProgressSnapshot, state: str, key: str) -> None:
