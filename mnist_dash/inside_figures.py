@@ -16,8 +16,9 @@ RIGHT_SYMBOL, WRONG_SYMBOL = "circle", "x"
 
 
 def _layout(fig: go.Figure, title: str, height: int, **layout) -> go.Figure:
-    fig.update_layout(template="plotly_white", font={"size": FONT_SIZE}, title={"text": title},
-                      height=height, margin={"l": 20, "r": 20, "t": 60, "b": 20}, **layout)
+    defaults = {"template": "plotly_white", "font": {"size": FONT_SIZE},
+                "margin": {"l": 20, "r": 20, "t": 60, "b": 20}}
+    fig.update_layout({**defaults, **layout}, title={"text": title}, height=height)
     return fig
 
 
@@ -89,14 +90,15 @@ def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarr
         wrong = members & (predicted != labels)
         fig.add_trace(go.Scatter(
             x=points[members, 0], y=points[members, 1], mode="markers", name=str(name),
-            marker={"color": CLASS_COLORS[label % len(CLASS_COLORS)], "size": 6, "opacity": 0.75,
+            marker={"color": CLASS_COLORS[label % len(CLASS_COLORS)], "opacity": 0.7,
+                    "size": np.where(wrong[members], 9, 5).tolist(),
                     "symbol": np.where(wrong[members], WRONG_SYMBOL, RIGHT_SYMBOL).tolist()},
             text=_hover(indices[members], labels[members], predicted[members], class_names),
             hovertemplate="%{text}<extra></extra>",
         ))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="✗ misclassified",
-                             marker={"symbol": WRONG_SYMBOL, "color": "#555555", "size": 8}))
+                             marker={"symbol": WRONG_SYMBOL, "color": "#555555", "size": 9}))
     fig.update_xaxes(title_text="component 1", zeroline=False)
     fig.update_yaxes(title_text="component 2", zeroline=False)
-    return _layout(fig, title, height=520, legend={"title": {"text": "true class"}},
-                   margin={"l": 50, "r": 20, "t": 60, "b": 50})
+    return _layout(fig, title, height=560, margin={"l": 50, "r": 20, "t": 60, "b": 50},
+                   legend={"title": {"text": "true class"}, "orientation": "h", "y": -0.15})

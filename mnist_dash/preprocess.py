@@ -116,3 +116,33 @@ def preprocess_drawing(image: np.ndarray) -> Preprocessed:
     centred = place_by_centre_of_mass(scaled)
     return Preprocessed(grey=grey, squeezed=squeezed, box=box, cropped=cropped, scaled=scaled,
                         centred=centred, centre_of_mass=centre_of_mass(centred))
+
+
+MARK_RGB = (230, 159, 0)  # Okabe-Ito orange: visible on black paper and on white ink
+
+
+def annotate(image: np.ndarray, size: int, box: tuple[int, int, int, int] | None = None,
+             point: tuple[float, float] | None = None) -> np.ndarray:
+    """Enlarge a grey image to about `size` pixels (sharp pixels when growing) as RGB, with an
+    optional box (top, left, bottom, right) and a cross at `point` (row, column) drawn in orange."""
+    from PIL import ImageDraw
+
+    height, width = image.shape
+    factor = size / max(height, width)
+    if factor >= 1:
+        factor = int(factor)
+        picture = Image.fromarray(np.kron(image, np.ones((factor, factor), dtype=np.uint8)))
+    else:
+        picture = Image.fromarray(image).resize((round(width * factor), round(height * factor)),
+                                                Image.Resampling.LANCZOS)
+    picture = picture.convert("RGB")
+    draw = ImageDraw.Draw(picture)
+    if box is not None:
+        top, left, bottom, right = (round(value * factor) for value in box)
+        draw.rectangle([left, top, right - 1, bottom - 1], outline=MARK_RGB, width=3)
+    if point is not None:
+        # Pixel (row, column) covers [column, column + 1); its centre is at + 0.5.
+        y, x = ((value + 0.5) * factor for value in point)
+        draw.line([x - 8, y, x + 8, y], fill=MARK_RGB, width=3)
+        draw.line([x, y - 8, x, y + 8], fill=MARK_RGB, width=3)
+    return np.asarray(picture)

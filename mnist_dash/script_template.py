@@ -153,8 +153,9 @@ def main():
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
     rng = np.random.default_rng(SEED)
     for epoch in range(args.epochs):
-{_order(config)}        model.fit(x_fit[order], y_fit[order], batch_size=BATCH_SIZE, validation_data=validation,
-                  initial_epoch=epoch, epochs=epoch + 1, shuffle=False, verbose=2)
+{_order(config)}        model.fit(x_fit[order], y_fit[order], batch_size=BATCH_SIZE,
+                  validation_data=validation, initial_epoch=epoch, epochs=epoch + 1,
+                  shuffle=False, verbose=2)
 
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
     print(f"test accuracy {{accuracy:.4f}}  test loss {{loss:.4f}}")

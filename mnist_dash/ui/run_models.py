@@ -46,3 +46,6 @@ def run_model(record: RunRecord) -> RunModel | None:
     except DamagedRun as error:
         st.error(f"{error}. Runs that failed or diverged keep no network; pick another run.")
         return None
+    except (OSError, ValueError) as error:  # Keras reports a corrupt .keras file as either
+        st.error(f"The network of run {record.run_id} could not be loaded ({error}); pick another run.")
+        return None

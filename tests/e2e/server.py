@@ -13,13 +13,31 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = "/work/shared/data/mnist.npz"
 CHROMIUM = "/usr/bin/chromium"
+# No GPU, no sandbox (containers), and nothing that phones home during a test.
+VIEWPORT = {"width": 1400, "height": 1000}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running app: where to reach it, where it saves runs, where it logs."""
+
+    url: str
+    runs_dir: Path
+    log_path: Path
+
+    def log_tail(self, chars: int = 6000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError as error:
+            return f"(could not read {self.log_path}: {error})"
 
 
 def free_port() -> int:
@@ -37,7 +55,7 @@ def _healthy(url: str) -> bool:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """End streamlit and everything it started (its own process group)."""
+    """End streamlit and everything it started: it leads its own process group."""
     if process.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
@@ -51,29 +69,38 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def streamlit_server(runs_dir: str | None = None, timeout: float = 60.0,
-                     extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Yield the base URL of a fresh app with its own run store; the log goes to a temp file."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+def streamlit_server(runs_dir: str | os.PathLike | None = None, timeout: float = 60.0,
+                     extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """A fresh app with its own run store (a temp dir unless given), stopped on exit even on errors."""
     with contextlib.ExitStack() as stack:
         if runs_dir is None:
             runs_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="mnist-dash-e2e-runs-"))
+        log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mnist-dash-e2e-log-")))
+        log_path = log_dir / "streamlit.log"
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "MNIST_DASH_DATA": os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA),
-               "MNIST_DASH_RUNS": runs_dir, **(extra_env or {})}
-        log = stack.enter_context(tempfile.NamedTemporaryFile(
-            "w+", prefix="mnist-dash-e2e-", suffix=".log", delete=False))
+               "MNIST_DASH_RUNS": str(runs_dir), **(extra_env or {})}
+        log = stack.enter_context(log_path.open("w"))
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         stack.callback(_stop, process)
+        server = Server(url=url, runs_dir=Path(runs_dir), log_path=log_path)
         deadline = time.monotonic() + timeout
         while not _healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError(f"streamlit did not become healthy at {url} within {timeout:g} s "
-                                   f"(exit code {process.poll()}); its log:\n{log.read()[-4000:]}")
+                raise RuntimeError(
+                    f"streamlit did not answer {url}/_stcore/health with 'ok' within {timeout:g} s "
+                    f"(exit code {process.poll()}). Its log:\n{server.log_tail()}"
+                )
             time.sleep(0.3)
-        yield url
+        yield server
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium (never a downloaded one), headless."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
