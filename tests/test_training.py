@@ -117,3 +117,27 @@ def test_keras_book_one_epoch_on_real_mnist_reaches_095(real_mnist):
     outcome = training.train(config, real_mnist, Progress())
     assert outcome.state == "completed"
     assert outcome.test_accuracy >= 0.95
+
+
+def test_xla_is_used_where_it_pays():
+    assert model_lib.use_xla(TrainConfig(epochs=1), 60_000)
+    assert not model_lib.use_xla(TrainConfig(epochs=1, train_size=1000), 60_000)
+    assert not model_lib.use_xla(TrainConfig(epochs=5, dropout=0.2), 60_000)
+
+
+def test_xla_training_and_clean_fallback_when_xla_fails(tiny_dataset, monkeypatch):
+    monkeypatch.setattr(model_lib, "use_xla", lambda config, n=0: True)
+    with_xla = training.train(FAST, tiny_dataset, Progress())
+    assert with_xla.xla and with_xla.test_accuracy > 0.8
+    original = model_lib.compile_model
+
+    def xla_breaks(model, config, jit_compile):
+        original(model, config, jit_compile)
+        if jit_compile:
+            model.train_function = None
+            model.make_train_function = lambda force=False: (_ for _ in ()).throw(
+                RuntimeError("XLA compilation failed"))
+
+    monkeypatch.setattr(model_lib, "compile_model", xla_breaks)
+    fallback = training.train(FAST, tiny_dataset, Progress())
+    assert not fallback.xla and fallback.state == "completed" and fallback.test_accuracy > 0.8
