@@ -158,3 +158,26 @@ def test_two_concurrent_jobs_with_the_same_seed_have_identical_histories(make_ma
     assert one.state == two.state == "completed"
     assert [e["loss"] for e in one.history] == [e["loss"] for e in two.history]
     assert np.array_equal(one.test_probabilities, two.test_probabilities)
+
+
+def test_many_learners_none_lost_or_starved_and_the_bound_holds(make_manager):
+    running, peak, lock = [0], [0], threading.Lock()
+    inner = fake_train(steps=15)
+
+    def counted(config, dataset, progress, should_stop):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        try:
+            return inner(config, dataset, progress, should_stop)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    manager = make_manager(max_concurrent=2, max_queue=40, train_fn=counted)
+    submitted = [manager.submit(CONFIG, owner=f"learner{i}") for i in range(24)]
+    ended = [manager.wait(job.job_id, 60) for job in submitted]
+    assert [s.state for s in ended] == ["completed"] * 24
+    assert peak[0] == 2
+    starts = sorted(submitted, key=lambda job: job.started)
+    assert [job.job_id for job in starts] == [job.job_id for job in submitted]  # first come, first served

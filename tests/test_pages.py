@@ -102,6 +102,19 @@ def test_train_summary_then_live_job_to_completion():
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     loss = next(c for c in charts if c["layout"]["yaxis"]["title"]["text"] == "Loss")
     assert len(plotly_array(loss["data"][0]["x"])) == 16  # 2 epochs x 8 batches of 128 from 1000 images
+    # The diagnosis offers a next experiment; its button pre-fills the form.
+    findings = [w.value for w in at.warning] + [s.value for s in at.success]
+    assert any(word in " ".join(findings) for word in ("Still improving", "Healthy", "Barely"))
+    tries = [b for b in at.button if b.label == "Try this next"]
+    assert tries or "Healthy" in " ".join(findings)
+    if tries:
+        epochs_before = at.slider(key="form_epochs").value
+        rate_before = at.select_slider(key="form_lr").value
+        tries[0].click().run()
+        at.run()
+        assert at.selectbox(key="form_preset").value == "custom"
+        assert (at.slider(key="form_epochs").value, at.select_slider(key="form_lr").value) != (
+            epochs_before, rate_before)
 
 
 def test_stop_halts_and_keeps_the_partial_result():
