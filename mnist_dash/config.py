@@ -13,7 +13,7 @@ OUTPUT_ACTIVATIONS = ("softmax", "linear", "relu")
 LOSSES = ("crossentropy", "mse")
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 PREPROCESSING = ("scale", "standardize")
-INITIALIZERS = ("default", "truncated_normal")
+INITIALIZERS = ("default", "truncated_normal", "pytorch_default")
 DATASETS = ("mnist", "fashion-mnist")
 
 MAX_HIDDEN_LAYERS = 4
@@ -47,7 +47,7 @@ class TrainConfig:
     preprocessing: str = "scale"  # scale 0..255 to 0..1, or standardize with mean/std
     normalize_mean: float = 0.1307  # mean used by "standardize" (of pixels scaled to 0..1)
     normalize_std: float = 0.3081  # std used by "standardize"
-    initializer: str = "default"  # Keras default (Glorot uniform), or truncated normal
+    initializer: str = "default"  # Keras default (Glorot uniform), truncated normal, or PyTorch's
     init_stddev: float = 0.1  # stddev of the truncated normal initializer
     seed: int = 0  # seeds the initial weights, dropout and shuffling
     train_size: int | None = None  # use only the first N training images (quick demos)

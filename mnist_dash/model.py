@@ -22,13 +22,19 @@ def one_hot_mse(y_true, y_pred):
     return keras.ops.mean(keras.ops.square(labels - y_pred), axis=-1)
 
 
-def _initializers(config: TrainConfig, layer_index: int) -> dict:
+def _initializers(config: TrainConfig, layer_index: int, fan_in: int) -> dict:
     seed = config.seed * 1009 + layer_index  # a distinct, reproducible seed per layer
+    bias = "zeros"
     if config.initializer == "truncated_normal":
         kernel = keras.initializers.TruncatedNormal(stddev=config.init_stddev, seed=seed)
+    elif config.initializer == "pytorch_default":
+        # torch.nn.Linear: weights and biases uniform in +-1/sqrt(fan_in).
+        limit = fan_in ** -0.5
+        kernel = keras.initializers.RandomUniform(-limit, limit, seed=seed)
+        bias = keras.initializers.RandomUniform(-limit, limit, seed=seed + 100)
     else:
         kernel = keras.initializers.GlorotUniform(seed=seed)
-    return {"kernel_initializer": kernel, "bias_initializer": "zeros"}
+    return {"kernel_initializer": kernel, "bias_initializer": bias}
 
 
 def _input_scaling(config: TrainConfig) -> layers.Layer:
@@ -47,13 +53,13 @@ def build_model(config: TrainConfig) -> keras.Model:
         for index, info in enumerate(infos[:-1]):
             x = layers.Dense(
                 info.units, activation=info.activation, name=info.name,
-                **_initializers(config, index),
+                **_initializers(config, index, info.inputs),
             )(x)
             if config.dropout > 0:
                 x = layers.Dropout(config.dropout, seed=config.seed * 1009 + 500 + index)(x)
         outputs = layers.Dense(
             NUM_CLASSES, activation=config.output_activation, name="output",
-            **_initializers(config, len(infos) - 1),
+            **_initializers(config, len(infos) - 1, infos[-1].inputs),
         )(x)
         return keras.Model(inputs, outputs, name="mlp")
 

@@ -70,15 +70,20 @@ PRESETS: dict[str, Preset] = {
                 "A PyTorch course's first network rebuilt in Keras: inputs standardized with "
                 "mean 0.1307 and std 0.3081, 784-256-64-10 with relu, linear output, MSE on "
                 "one-hot labels, SGD with learning rate 0.01 and momentum 0.9, batch 512, "
-                "3 epochs, shuffled."
+                "3 epochs, shuffled; weights start as PyTorch's nn.Linear starts them (with Keras's "
+                "default start instead it reached only 0.80 here: initialization matters)."
             ),
             source="A PyTorch beginners' course, 'MNIST with a fully connected network' lesson",
-            reported="a falling per-batch loss curve and the test accuracy it prints (about 0.88-0.90)",
+            reported=(
+                "a falling per-batch loss curve and a printed test accuracy (its figure is not "
+                "quoted here; this preset reached 0.886 on our machine)"
+            ),
             reported_test_accuracy=None,
             config=TrainConfig(
                 hidden_units=(256, 64), activation="relu", output_activation="linear",
                 loss="mse", optimizer="momentum", learning_rate=0.01, momentum=0.9,
                 batch_size=512, epochs=3, validation_split=0.0, preprocessing="standardize",
+                initializer="pytorch_default",
             ),
         ),
         Preset(
@@ -108,7 +113,7 @@ PRESETS: dict[str, Preset] = {
                 "held out for validation."
             ),
             source="mnist-dash's own recipe",
-            reported="about 0.98 test accuracy",
+            reported="0.982 test accuracy, measured here (10 epochs, under a minute on 2 CPU cores)",
             reported_test_accuracy=None,
             config=TrainConfig(
                 hidden_units=(512, 256), activation="relu", output_activation="softmax",

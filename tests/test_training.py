@@ -141,3 +141,13 @@ def test_xla_training_and_clean_fallback_when_xla_fails(tiny_dataset, monkeypatc
     monkeypatch.setattr(model_lib, "compile_model", xla_breaks)
     fallback = training.train(FAST, tiny_dataset, Progress())
     assert not fallback.xla and fallback.state == "completed" and fallback.test_accuracy > 0.8
+
+
+def test_pytorch_default_start_is_uniform_within_one_over_sqrt_fan_in():
+    model = model_lib.build_model(TrainConfig(hidden_units=(256,), initializer="pytorch_default"))
+    kernel, bias = model.get_layer("hidden_1").get_weights()
+    limit = 784 ** -0.5
+    assert np.abs(kernel).max() <= limit and np.abs(kernel).max() > 0.95 * limit
+    assert np.abs(bias).max() <= limit and np.abs(bias).std() > 0
+    out_kernel, _ = model.get_layer("output").get_weights()
+    assert np.abs(out_kernel).max() <= 256 ** -0.5

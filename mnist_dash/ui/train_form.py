@@ -20,6 +20,7 @@ LABELS = {
     "sgd": "SGD", "momentum": "SGD + momentum", "rmsprop": "RMSprop", "adam": "Adam",
     "scale": "Scale to 0…1", "standardize": "Standardize (mean/std)",
     "default": "Keras default (Glorot uniform)", "truncated_normal": "Truncated normal",
+    "pytorch_default": "PyTorch default (uniform ±1/√fan-in)",
 }
 
 # widget key -> config field, for widgets that hold a field's value as it is
