@@ -64,9 +64,12 @@ def ink_box(grey: np.ndarray, level: int = INK_LEVEL) -> tuple[int, int, int, in
 
 
 def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Resize with Lanczos filtering, which averages (anti-aliases) when shrinking."""
+    """Shrink by averaging the pixels each new pixel covers (anti-aliasing without the ringing
+    of sharper filters); grow by bilinear interpolation."""
     picture = Image.fromarray(np.asarray(image, dtype=np.float32))
-    resized = picture.resize((width, height), Image.Resampling.LANCZOS)
+    shrinking = height <= picture.height and width <= picture.width
+    method = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
+    resized = picture.resize((width, height), method)
     return np.clip(np.asarray(resized), 0, 255)
 
 
@@ -129,7 +132,7 @@ def annotate(image: np.ndarray, size: int, box: tuple[int, int, int, int] | None
 
     height, width = image.shape
     factor = size / max(height, width)
-    if factor >= 1:
+    if factor >= 2:  # a small image: show its pixels as sharp squares
         factor = int(factor)
         picture = Image.fromarray(np.kron(image, np.ones((factor, factor), dtype=np.uint8)))
     else:

@@ -1,0 +1,103 @@
+"""Try it page widgets: the drawing canvas, the preprocessing steps, the answer, our class set."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from mnist_dash import figures, preprocess
+from mnist_dash.runs import RunRecord
+from mnist_dash.ui.run_models import RunModel
+
+CANVAS_VERSION = "try_canvas_version"  # bumped to give the canvas a new key, which clears it
+OUR_CLASS = "try_our_class"  # list of (28x28 uint8 drawing, label) the learners labelled
+OUR_CLASS_LIMIT = 200  # 200 x 784 bytes: small enough for session state
+LABEL = "try_label"  # the class chosen for the current drawing
+CANVAS_SIZE, STROKE_WIDTH = 280, 18
+STEP_SIZE = 150
+
+
+def clear_canvas() -> None:
+    st.session_state[CANVAS_VERSION] = st.session_state.get(CANVAS_VERSION, 0) + 1
+
+
+def canvas() -> np.ndarray | None:
+    """The drawing as an RGBA array (h, w, 4), or None before the canvas has sent anything."""
+    result = st_canvas(
+        stroke_width=STROKE_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
+        height=CANVAS_SIZE, width=CANVAS_SIZE, drawing_mode="freedraw", return_image_data=True,
+        key=f"try_canvas_{st.session_state.get(CANVAS_VERSION, 0)}",
+    )
+    st.button("Clear", icon=":material/delete:", on_click=clear_canvas, key="try_clear")
+    return result.image_data
+
+
+def answer(probabilities: np.ndarray, class_names: tuple[str, ...], key: str) -> None:
+    predicted = int(probabilities.argmax())
+    st.markdown(f"<div style='font-size:5rem;line-height:1;font-weight:700'>"
+                f"{class_names[predicted]}</div>", unsafe_allow_html=True)
+    st.caption(f"the network's answer, {probabilities[predicted]:.0%} sure")
+    st.plotly_chart(figures.probability_figure(probabilities, class_names), key=key, theme=None)
+
+
+def steps(prepared: preprocess.Preprocessed) -> None:
+    """Each preprocessing step as a small picture with one line on why."""
+    pictures = [
+        (preprocess.annotate(prepared.grey, STEP_SIZE, box=prepared.box),
+         "1 · Your drawing. The orange box is the ink's bounding box."),
+        (preprocess.annotate(prepared.cropped, STEP_SIZE),
+         "2 · Cropped to the box: the empty paper around it is dropped."),
+        (preprocess.annotate(prepared.scaled, STEP_SIZE),
+         f"3 · Scaled to {prepared.scaled.shape[1]}×{prepared.scaled.shape[0]}: MNIST digits were "
+         "size-normalized to fit 20×20, keeping their shape."),
+        (preprocess.annotate(prepared.centred, STEP_SIZE, point=prepared.centre_of_mass),
+         "4 · Placed in 28×28 so the centre of mass (orange cross) is at the middle, "
+         "as MNIST was made. This is what the network sees."),
+    ]
+    columns = st.columns(len(pictures) + 1)
+    for column, (picture, caption) in zip(columns, pictures, strict=False):
+        column.image(picture)
+        column.caption(caption)
+    columns[-1].image(preprocess.annotate(prepared.squeezed, STEP_SIZE))
+    columns[-1].caption("Without steps 2–4: the whole canvas squeezed to 28×28. Digits the "
+                        "network never saw look like this, and your drawing is often misread.")
+
+
+def add_to_our_class(digit: np.ndarray, label: int) -> None:
+    drawings = st.session_state.setdefault(OUR_CLASS, [])
+    if len(drawings) < OUR_CLASS_LIMIT:
+        drawings.append((digit.copy(), label))
+    st.session_state.pop(LABEL, None)  # the next drawing gets its own label
+    clear_canvas()
+
+
+def our_class(record: RunRecord, model: RunModel, class_names: tuple[str, ...],
+              digit: np.ndarray | None) -> None:
+    """Label drawings to build a small test set of our own, then score the network on it."""
+    drawings = st.session_state.get(OUR_CLASS, [])
+    if digit is not None:
+        left, right = st.columns([1, 2], vertical_alignment="bottom")
+        label = left.selectbox("This drawing is a", range(len(class_names)),
+                               format_func=class_names.__getitem__, key=LABEL, index=None,
+                               placeholder="choose its class")
+        right.button("Add it to our class's test set", disabled=label is None,
+                     on_click=add_to_our_class, args=(digit, label), key="try_add",
+                     help=f"Kept in this browser tab only, up to {OUR_CLASS_LIMIT} drawings.")
+    if not drawings:
+        st.caption("No drawings in our set yet: draw a digit, choose its class and add it.")
+        return
+    x = np.stack([image for image, _ in drawings])
+    labels = np.array([label for _, label in drawings])
+    predicted = model.probabilities(record, x).argmax(axis=1)
+    columns = st.columns(3)
+    columns[0].metric("Our drawings", len(drawings))
+    columns[1].metric("Accuracy on our drawings", f"{(predicted == labels).mean():.0%}")
+    if record.test_accuracy is not None:
+        columns[2].metric("Accuracy on the MNIST test set", f"{record.test_accuracy:.1%}")
+    st.image([preprocess.annotate(image, 56) for image in x], width=56,
+             caption=[f"{class_names[t]}→{class_names[p]} {'✓' if t == p else '✗'}"
+                      for t, p in zip(labels, predicted, strict=True)])
+    if st.button("Forget our drawings", key="try_forget"):
+        st.session_state.pop(OUR_CLASS, None)
+        st.rerun()

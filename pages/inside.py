@@ -1,0 +1,56 @@
+"""Inside the network: what the first layer's units look for, and how the last one sorts digits."""
+
+import streamlit as st
+
+from mnist_dash import ui
+from mnist_dash.ui import evaluate_view, inside_view
+from mnist_dash.ui.run_models import run_model
+
+ui.require_router()
+dataset = ui.current_dataset()
+if dataset is None:
+    st.stop()
+st.title("Inside the network")
+
+record = evaluate_view.pick_run()
+if record is None:
+    st.info("No runs yet. Train a network first, then come back and look inside it.")
+    st.page_link(ui.PAGES["train"], label="Go to Train", icon=":material/arrow_forward:")
+    st.stop()
+if record.config.dataset != dataset.name:
+    st.warning(f"This run was trained on {record.config.dataset}; switch the dataset in the "
+               "sidebar to look inside it.")
+    st.stop()
+model = run_model(record)
+if model is None or not record.has_predictions:
+    if model is not None:
+        st.error(f"This run {record.state} and has no test predictions. {record.message}")
+    st.stop()
+st.caption(f"{record.config.summary()} · test accuracy {record.test_accuracy:.2%} · run {record.run_id}")
+insides = inside_view.run_insides(record.run_id, dataset.name, dataset.source, model, dataset)
+
+st.subheader("What does each unit of the first hidden layer look for?")
+st.markdown(
+    "A unit of the first hidden layer multiplies each of the 784 pixels by its own weight and adds "
+    "them up. Drawn as a 28×28 picture, those weights show what the unit looks for: ink on "
+    "**purple** pixels raises its output, ink on **orange** pixels lowers it, white pixels do not "
+    "matter. Each small picture uses its own scale."
+)
+inside_view.weight_grid(insides)
+inside_view.unit_detail(insides, dataset)
+
+st.subheader("How does the last hidden layer sort the digits?")
+last = "the only hidden layer" if len(record.config.hidden_units) == 1 else "the last hidden layer"
+st.markdown(
+    f"Each test image gives {record.config.hidden_units[-1]} numbers in {last}, the numbers the "
+    "output layer reads. PCA flattens them to the two directions in which they vary most. Left: "
+    "those numbers; right: the same images' raw 784 pixels. Where the classes form separate "
+    "clusters, a single layer of weights can tell them apart. Crosses are images the network "
+    "got wrong; hover a point to see its label, the prediction and its test-image number."
+)
+inside_view.maps(insides, record, dataset)
+
+st.subheader("Take it home")
+with st.expander("Download the model, its history, a script that retrains it, and a report",
+                 icon=":material/download:"):
+    inside_view.take_home(record, model, dataset)

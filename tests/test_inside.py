@@ -1,0 +1,157 @@
+"""Inside the network: weight images, activations, PCA and the figures, on tiny models."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from mnist_dash import inside, inside_figures
+from mnist_dash.config import TrainConfig
+from mnist_dash.model import build_model
+
+
+@pytest.fixture(scope="module")
+def two_layer_model():
+    return build_model(TrainConfig(hidden_units=(16, 8), dropout=0.2, seed=3))
+
+
+def dense_params(model):
+    return [(np.asarray(layer.kernel), np.asarray(layer.bias)) for layer in inside.dense_layers(model)]
+
+
+def test_weight_images_are_the_kernel_columns_in_unit_order(two_layer_model):
+    weights = inside.first_layer_weights(two_layer_model)
+    kernel, _ = dense_params(two_layer_model)[0]
+    assert weights.shape == (16, 28, 28)
+    for unit in (0, 5, 15):
+        np.testing.assert_array_equal(weights[unit], kernel[:, unit].reshape(28, 28))
+    # Row-major layout: pixel (row 3, column 7) is input 3 * 28 + 7.
+    assert weights[2, 3, 7] == kernel[3 * 28 + 7, 2]
+
+
+def test_activations_match_a_numpy_forward_pass(two_layer_model, tiny_dataset):
+    x = tiny_dataset.x_test[:50]
+    (w1, b1), (w2, b2), _ = dense_params(two_layer_model)
+    first = np.maximum(x.reshape(50, -1) / 255.0 @ w1 + b1, 0)
+    last = np.maximum(first @ w2 + b2, 0)  # dropout does nothing at inference
+    np.testing.assert_allclose(inside.first_hidden_activations(two_layer_model, x), first, atol=1e-5)
+    np.testing.assert_allclose(inside.hidden_activations(two_layer_model, x), last, atol=1e-5)
+
+
+def test_activations_are_batched_without_changing_them(two_layer_model, tiny_dataset, monkeypatch):
+    x = tiny_dataset.x_test[:30]
+    whole = inside.hidden_activations(two_layer_model, x)
+    monkeypatch.setattr(inside, "BATCH_SIZE", 7)
+    np.testing.assert_allclose(inside.hidden_activations(two_layer_model, x), whole, atol=1e-6)
+
+
+def test_probabilities_match_keras_predict(two_layer_model, tiny_dataset):
+    x = tiny_dataset.x_test[:20]
+    expected = two_layer_model.predict(x, verbose=0)
+    got = inside.predict_probabilities(two_layer_model, TrainConfig(), x)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    np.testing.assert_allclose(got.sum(axis=1), 1, atol=1e-5)
+
+
+def test_a_model_without_a_hidden_layer_is_refused():
+    import keras
+
+    inputs = keras.Input(shape=(784,))
+    model = keras.Model(inputs, keras.layers.Dense(10)(inputs))
+    with pytest.raises(ValueError, match="hidden Dense layer"):
+        inside.first_layer_weights(model)
+
+
+def test_top_activating_is_largest_first_with_stable_ties():
+    values = np.array([0.5, 3.0, -1.0, 3.0, 2.0, 0.0])
+    np.testing.assert_array_equal(inside.top_activating(values, 4), [1, 3, 4, 0])
+    assert len(inside.top_activating(values, 100)) == 6
+    assert len(inside.top_activating(values, 0)) == 0
+    with pytest.raises(ValueError):
+        inside.top_activating(values, -1)
+
+
+def test_top_activating_all_is_the_per_unit_answer():
+    activations = np.random.default_rng(1).normal(size=(200, 6))
+    top = inside.top_activating_all(activations, 5)
+    assert top.shape == (6, 5)
+    for unit in range(6):
+        np.testing.assert_array_equal(top[unit], inside.top_activating(activations[:, unit], 5))
+
+
+def correlated_data(rows: int = 500, columns: int = 40) -> np.ndarray:
+    rng = np.random.default_rng(7)
+    scales = np.linspace(10, 0.5, columns)  # a clear gap between the leading directions
+    rotation, _ = np.linalg.qr(rng.normal(size=(columns, columns)))
+    return (rng.normal(size=(rows, columns)) * scales) @ rotation + 5.0
+
+
+def test_pca_matches_a_full_numpy_svd_up_to_sign():
+    x = correlated_data()
+    centred = x - x.mean(axis=0)
+    _, _, components = np.linalg.svd(centred, full_matrices=False)
+    oracle = centred @ components[:2].T
+    points = inside.pca_2d(x, seed=0)
+    assert points.shape == (500, 2)
+    for axis in range(2):
+        sign = np.sign(points[:, axis] @ oracle[:, axis])
+        np.testing.assert_allclose(points[:, axis], sign * oracle[:, axis], atol=1e-4 * np.abs(oracle).max())
+
+
+def test_pca_is_deterministic_for_a_seed_and_centred():
+    x = correlated_data()
+    np.testing.assert_array_equal(inside.pca_2d(x, seed=4), inside.pca_2d(x, seed=4))
+    np.testing.assert_allclose(inside.pca_2d(x, seed=4).mean(axis=0), 0, atol=1e-9)
+    # Signs are fixed by the loadings, so another seed draws the same map.
+    extent = np.abs(inside.pca_2d(x, seed=4)).max()
+    np.testing.assert_allclose(inside.pca_2d(x, seed=4), inside.pca_2d(x, seed=5), atol=1e-4 * extent)
+
+
+def test_pca_accepts_images_and_refuses_one_row():
+    images = np.random.default_rng(0).integers(0, 255, size=(30, 28, 28), dtype=np.uint8)
+    assert inside.pca_2d(images, seed=0).shape == (30, 2)
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        inside.pca_2d(images[:1], seed=0)
+
+
+def test_summarize_run_shapes(two_layer_model, tiny_dataset):
+    result = inside.summarize_run(two_layer_model, tiny_dataset.x_test, tiny_dataset.y_test,
+                                  sample_size=60, top_k=5, seed=1)
+    assert result.weights.shape == (16, 28, 28)
+    assert result.top_indices.shape == result.top_values.shape == (16, 5)
+    assert np.all(np.diff(result.top_values, axis=1) <= 0)
+    assert len(result.sample) == 60 and len(set(result.sample)) == 60
+    assert result.hidden_map.shape == result.pixel_map.shape == (60, 2)
+    assert set(result.seconds) and all(s >= 0 for s in result.seconds.values())
+
+
+def test_weight_grid_figure_tiles_each_unit_with_its_number():
+    weights = np.random.default_rng(0).normal(size=(10, 28, 28))
+    fig = inside_figures.weight_grid_figure(weights, num_columns=4, first_unit=64)
+    heatmap = fig.data[0]
+    assert isinstance(heatmap, go.Heatmap)
+    assert np.asarray(heatmap.z).shape == (3 * 29 - 1, 4 * 29 - 1)
+    assert [a.text for a in fig.layout.annotations] == [str(64 + i) for i in range(10)]
+    assert heatmap.zmid == 0 and heatmap.zmin == -1 and heatmap.zmax == 1
+    z = np.asarray(heatmap.z, dtype=float)
+    np.testing.assert_allclose(z[:28, 29:57], weights[1] / np.abs(weights[1]).max())
+    assert np.isnan(z[28, 0])  # the gap between rows of tiles
+
+
+def test_unit_weights_figure_is_centred_on_zero():
+    weights = np.zeros((28, 28))
+    weights[3, 4] = -2.0
+    heatmap = inside_figures.unit_weights_figure(weights, 7).data[0]
+    assert (heatmap.zmin, heatmap.zmax, heatmap.zmid) == (-2.0, 2.0, 0)
+
+
+def test_embedding_figure_one_trace_per_class_and_crosses_for_mistakes():
+    labels = np.array([0, 0, 1, 2, 2, 2])
+    predicted = np.array([0, 1, 1, 2, 0, 2])
+    points = np.arange(12, dtype=float).reshape(6, 2)
+    fig = inside_figures.embedding_figure(points, labels, predicted, np.arange(100, 106),
+                                          ["zero", "one", "two"], "map")
+    assert [trace.name for trace in fig.data] == ["zero", "one", "two", "✗ misclassified"]
+    assert list(fig.data[0].marker.symbol) == ["circle", "x"]
+    assert list(fig.data[2].marker.symbol) == ["circle", "x", "circle"]
+    assert "test image #101" in fig.data[0].text[1] and "predicted one" in fig.data[0].text[1]
+    assert len(set(inside_figures.CLASS_COLORS)) == 10

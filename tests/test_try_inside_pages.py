@@ -1,0 +1,122 @@
+"""The Try it and Inside pages through AppTest, with one tiny run saved by the CLI."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from conftest import make_arrays
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(scope="module")
+def saved_run(tmp_path_factory) -> tuple[Path, Path, str]:
+    """A synthetic dataset file and a runs folder holding one tiny run trained on it."""
+    folder = tmp_path_factory.mktemp("pages")
+    data_path, runs = folder / "tiny.npz", folder / "runs"
+    np.savez(data_path, **make_arrays(num_train=1000, num_test=300))
+    done = subprocess.run(
+        [sys.executable, "-m", "mnist_dash", "train", "--train-size", "1000", "--epochs", "1",
+         "--hidden", "32", "--data", str(data_path), "--runs-dir", str(runs), "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return data_path, runs, json.loads(done.stdout.splitlines()[-1])["run_id"]
+
+
+@pytest.fixture(autouse=True)
+def app_env(saved_run, monkeypatch):
+    data_path, runs, _ = saved_run
+    monkeypatch.setenv("MNIST_DASH_DATA", str(data_path))
+    monkeypatch.setenv("MNIST_DASH_RUNS", str(runs))
+    st.cache_resource.clear()
+    yield
+    from mnist_dash import ui
+
+    ui.job_manager().shutdown()
+    st.cache_resource.clear()
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def test_try_it_before_drawing_asks_for_a_digit(saved_run):
+    at = open_page("pages/try_it.py")
+    assert at.title[0].value == "Try it: draw a digit"
+    assert any("Draw a digit" in info.value for info in at.info)
+    assert saved_run[2] in at.selectbox(key="selected_run").value
+
+
+def fake_drawing(monkeypatch) -> None:
+    from mnist_dash.ui import try_view
+
+    drawing = np.zeros((280, 280, 4), dtype=np.uint8)
+    drawing[..., 3] = 255
+    drawing[40:240, 120:160, :3] = 255  # a tall bar, roughly a "1"
+    monkeypatch.setattr(try_view, "canvas", lambda: drawing)  # AppTest cannot draw
+
+
+def test_try_it_predicts_a_drawing_and_scores_our_class(monkeypatch):
+    fake_drawing(monkeypatch)
+    at = open_page("pages/try_it.py")
+    assert [s.value for s in at.subheader][:1] == ["What the network sees"]
+    probabilities = plotly_specs(at)[0]["data"][0]
+    assert probabilities["orientation"] == "h"
+    assert any("Shown the squeezed image instead" in m.value for m in at.markdown)
+    at.selectbox(key="try_label").set_value(1).run()
+    at.button(key="try_add").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Our drawings"] == "1"
+    assert metrics["Accuracy on our drawings"] in ("0%", "100%")
+
+
+def test_inside_shows_weights_unit_maps_and_downloads():
+    at = open_page("pages/inside.py")
+    assert at.title[0].value == "Inside the network"
+    specs = plotly_specs(at)
+    assert len(specs) == 4  # weight grid, one unit large, hidden-layer map, pixel map
+    assert specs[0]["data"][0]["type"] == "heatmap"
+    assert len(specs[0]["layout"]["annotations"]) == 32  # --hidden 32: every unit in the grid
+    assert [trace["name"] for trace in specs[2]["data"]][-1] == "✗ misclassified"
+    assert len(at.get("image")[0].proto.imgs) == 12
+    at.number_input(key="inside_unit").set_value(31).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Unit 31" in plotly_specs(at)[1]["layout"]["title"]["text"]
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels == ["Model (.keras)", "History (CSV)", "Training script (.py)", "Report (.html)"]
+
+
+def test_both_pages_use_this_sessions_model_in_memory(monkeypatch):
+    at = open_page("pages/train.py")
+    at.select_slider(key="form_train_size").set_value(1000).run()
+    at.slider(key="form_epochs").set_value(1).run()
+    at.select_slider(key="form_units_0").set_value(32).run()
+    next(b for b in at.button if b.label == "Train").click().run()
+    deadline = time.monotonic() + 90
+    while not any("**Finished**" in m.value for m in at.markdown):
+        assert time.monotonic() < deadline, "the training job never finished"
+        time.sleep(0.3)
+        at.run()
+    fake_drawing(monkeypatch)
+    at.switch_page("pages/try_it.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "yours" in at.selectbox(key="selected_run").format_func(at.selectbox(key="selected_run").value)
+    assert len(at.get("plotly_chart")) == 1
+    at.switch_page("pages/inside.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("plotly_chart")) == 4
