@@ -11,9 +11,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_dash import data, training  # noqa: E402
-from mnist_dash.presets import PRESETS  # noqa: E402
-from mnist_dash.progress import Progress  # noqa: E402
+from mnist_dash import data, training
+from mnist_dash.presets import PRESETS
+from mnist_dash.progress import Progress
 
 # The steps at which the TF2 course prints its loss: the first, step 100, the ends of epochs 0 and 9.
 RAW_LOOP_STEPS = {"step 1": 1, "step 100": 100, "end of epoch 0": 469, "end of epoch 9": 4690}
