@@ -9,6 +9,7 @@ from typing import Any
 from mnist_dash.config import MAX_EPOCHS, TrainConfig
 
 FLAT_DROP = 0.10  # less than a 10% fall of the training loss counts as barely learning
+SLOW_ACCURACY = 0.85  # a finished MNIST run below this training accuracy learned slowly
 IMPROVING = 0.01  # the last epoch still improved by more than 1%
 OVERFIT_RISE = 0.02  # validation loss 2% above its best while training loss falls
 
@@ -43,13 +44,19 @@ def _diverged(config: TrainConfig, losses: list[float], state: str) -> Finding |
     )
 
 
-def _barely_learning(config: TrainConfig, losses: list[float]) -> Finding | None:
+def _barely_learning(config: TrainConfig, losses: list[float], epochs: list[dict],
+                     state: str) -> Finding | None:
     if len(losses) < 20:
         return None
     window = max(3, len(losses) // 10)
     first, last = _mean(losses[:window]), _mean(losses[-window:])
-    if first <= 0 or (first - last) / first >= FLAT_DROP:
+    flat = first > 0 and (first - last) / first < FLAT_DROP
+    accuracy = epochs[-1].get("accuracy") if epochs else None
+    slow = state == "completed" and accuracy is not None and accuracy < SLOW_ACCURACY
+    if not (flat or slow):
         return None
+    if slow and not flat:
+        return _learning_slowly(config, accuracy)
     if config.loss == "mse" and config.optimizer == "sgd":
         return Finding(
             "barely_learning", "Barely learning",
@@ -63,6 +70,23 @@ def _barely_learning(config: TrainConfig, losses: list[float]) -> Finding | None
         "barely_learning", "Barely learning",
         f"The training loss fell only from {first:.3g} to {last:.3g}: the steps are too small.",
         f"Try a learning rate of {rate:g} (10x larger).", {"learning_rate": rate},
+    )
+
+
+def _learning_slowly(config: TrainConfig, accuracy: float) -> Finding:
+    if config.loss == "mse" and config.optimizer == "sgd":
+        return Finding(
+            "barely_learning", "Learning slowly",
+            f"After all {config.epochs} epochs it gets only {accuracy:.0%} of the training images "
+            "right. MSE on one-hot labels gives small gradients and plain SGD takes small steps.",
+            "Try cross-entropy with a softmax output.",
+            {"loss": "crossentropy", "output_activation": "softmax"},
+        )
+    rate = min(config.learning_rate * 3, 10.0)
+    return Finding(
+        "barely_learning", "Learning slowly",
+        f"After all {config.epochs} epochs it gets only {accuracy:.0%} of the training images right.",
+        f"Try a learning rate of {rate:g} (3x larger).", {"learning_rate": rate},
     )
 
 
@@ -111,7 +135,7 @@ def diagnose(config: TrainConfig, epochs: list[dict], batch_losses: list[float],
         return [diverged]
     findings = [
         finding for finding in (
-            _barely_learning(config, list(batch_losses)),
+            _barely_learning(config, list(batch_losses), epochs, state),
             _overfitting(config, epochs),
             _still_improving(config, epochs),
         ) if finding is not None

@@ -86,3 +86,11 @@ def test_explanations_use_the_configured_numbers():
     counts = items[-1].text
     assert "54,000" in counts and "**540**" in counts and "1,620" in counts
     assert "0.003" in items[3].formulas[0]
+
+
+def test_finished_mse_sgd_run_with_low_accuracy_learned_slowly():
+    config = CONFIG.replace(loss="mse", optimizer="sgd", output_activation="linear", epochs=2)
+    history = [{"epoch": 1, "loss": 0.2, "accuracy": 0.40}, {"epoch": 2, "loss": 0.1, "accuracy": 0.55}]
+    found = diagnose.diagnose(config, history, falling(0.35, 0.09))
+    assert found[0].kind == "barely_learning" and found[0].title == "Learning slowly"
+    assert found[0].changes == {"loss": "crossentropy", "output_activation": "softmax"}
