@@ -104,7 +104,8 @@ def test_train_summary_then_live_job_to_completion():
     assert len(plotly_array(loss["data"][0]["x"])) == 16  # 2 epochs x 8 batches of 128 from 1000 images
     # The diagnosis offers a next experiment; its button pre-fills the form.
     findings = [w.value for w in at.warning] + [s.value for s in at.success]
-    assert any(word in " ".join(findings) for word in ("Still improving", "Healthy", "Barely"))
+    assert any(word in " ".join(findings)
+               for word in ("Still improving", "Healthy", "Barely", "Learning slowly"))
     tries = [b for b in at.button if b.label == "Try this next"]
     assert tries or "Healthy" in " ".join(findings)
     if tries:
