@@ -103,6 +103,21 @@ def compile_model(model: keras.Model, config: TrainConfig, jit_compile: bool) ->
     )
 
 
+def numpy_loss(outputs: np.ndarray, labels: np.ndarray, config: TrainConfig) -> float:
+    """The loss Keras computes for this config, from the outputs of one predict pass."""
+    outputs = np.asarray(outputs, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    if config.loss == "mse":
+        return float(np.mean((np.eye(NUM_CLASSES)[labels] - outputs) ** 2))
+    if config.output_activation == "softmax":
+        # Keras clips probabilities to [eps, 1 - eps] before the log.
+        picked = np.clip(outputs[np.arange(len(labels)), labels], 1e-7, 1 - 1e-7)
+        return float(-np.mean(np.log(picked)))
+    shifted = outputs - outputs.max(axis=1, keepdims=True)
+    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-np.mean(log_softmax[np.arange(len(labels)), labels]))
+
+
 def outputs_to_probabilities(outputs: np.ndarray, config: TrainConfig) -> np.ndarray:
     """What the network believes, as rows that sum to 1, whatever its output layer."""
     outputs = np.asarray(outputs, dtype=np.float64)

@@ -91,12 +91,9 @@ class ProgressCallback(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.diverged:
-            return
-        entry = {"epoch": epoch + 1, "seconds": time.perf_counter() - self._epoch_start}
-        entry.update({k: float(v) for k, v in (logs or {}).items()})
-        entry["partial"] = self.stop_reason is not None
-        self.progress.epoch_end(entry)
+        self.epoch_entry = {"epoch": epoch + 1, "seconds": time.perf_counter() - self._epoch_start}
+        self.epoch_entry.update({k: float(v) for k, v in (logs or {}).items()})
+        self.epoch_entry["partial"] = self.stop_reason is not None
 
 
 def split_data(config: TrainConfig, dataset: Dataset):
@@ -122,10 +119,18 @@ def _fit_epochs(model, config, train, validation, callback, progress) -> None:
         order = rng.permutation(len(x)) if config.shuffle else slice(None)
         model.fit(
             x[order], y[order], batch_size=config.batch_size, initial_epoch=epoch,
-            epochs=epoch + 1, shuffle=False, validation_data=validation,
-            callbacks=[callback], verbose=0,
+            epochs=epoch + 1, shuffle=False, callbacks=[callback], verbose=0,
         )
-        if callback.diverged or callback.stop_reason:
+        if callback.diverged:
+            return
+        entry = callback.epoch_entry
+        # Validation after a full epoch only: a Stop must not wait for it (Keras's own
+        # validation_data would run even for an interrupted epoch).
+        if validation is not None and not callback.stop_reason:
+            val_loss, val_accuracy = measure(model, config, *validation)
+            entry.update(val_loss=val_loss, val_accuracy=val_accuracy)
+        progress.epoch_end(entry)
+        if callback.stop_reason:
             return
 
 
@@ -172,13 +177,22 @@ def divergence_message(config: TrainConfig, what: str) -> str:
     )
 
 
+def measure(model, config: TrainConfig, x: np.ndarray, y: np.ndarray,
+            outputs: np.ndarray | None = None) -> tuple[float, float]:
+    """Loss and accuracy from one inference pass (Keras's evaluate would need a second)."""
+    if outputs is None:
+        outputs = predict(model, x)
+    return model_lib.numpy_loss(outputs, y, config), float(np.mean(outputs.argmax(axis=1) == y))
+
+
+def predict(model, x: np.ndarray) -> np.ndarray:
+    return np.asarray(model.predict(x, batch_size=2000, verbose=0), dtype=np.float32)
+
+
 def evaluate_test(outcome: TrainOutcome, config: TrainConfig, dataset: Dataset) -> None:
     """Test loss, accuracy and outputs, computed once when a run ends."""
-    results = outcome.model.evaluate(
-        dataset.x_test, dataset.y_test, batch_size=1000, verbose=0, return_dict=True
-    )
-    outputs = outcome.model.predict(dataset.x_test, batch_size=1000, verbose=0)
-    outcome.test_loss = float(results["loss"])
-    outcome.test_accuracy = float(results["accuracy"])
-    outcome.test_outputs = np.asarray(outputs, dtype=np.float32)
+    outputs = predict(outcome.model, dataset.x_test)
+    outcome.test_loss, outcome.test_accuracy = measure(
+        outcome.model, config, dataset.x_test, dataset.y_test, outputs)
+    outcome.test_outputs = outputs
     outcome.test_probabilities = model_lib.outputs_to_probabilities(outputs, config)

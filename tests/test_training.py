@@ -151,3 +151,17 @@ def test_pytorch_default_start_is_uniform_within_one_over_sqrt_fan_in():
     assert np.abs(bias).max() <= limit and np.abs(bias).std() > 0
     out_kernel, _ = model.get_layer("output").get_weights()
     assert np.abs(out_kernel).max() <= 256 ** -0.5
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"output_activation": "linear"}, {"loss": "mse", "output_activation": "linear"},
+     {"loss": "mse"}],
+)
+def test_numpy_loss_matches_keras_evaluate(tiny_dataset, changes):
+    config = FAST.replace(epochs=1, **changes)
+    outcome = training.train(config, tiny_dataset, Progress())
+    keras_loss, keras_accuracy = outcome.model.evaluate(
+        tiny_dataset.x_test, tiny_dataset.y_test, verbose=0)
+    assert outcome.test_loss == pytest.approx(keras_loss, rel=1e-4, abs=1e-6)
+    assert outcome.test_accuracy == pytest.approx(keras_accuracy)
