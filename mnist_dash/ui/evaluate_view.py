@@ -108,14 +108,25 @@ def gallery(indices: np.ndarray, record: RunRecord, dataset: Dataset, key: str) 
         shown = indices[:GALLERY_LIMIT]
         st.caption(f"Showing the first {GALLERY_LIMIT} of {len(indices)}.")
     names, probabilities = dataset.class_names, record.test_probabilities
-    tiles, captions = [], []
+    tiles = _tiles(record.run_id, tuple(int(i) for i in shown), probabilities, dataset)
+    captions = []
     for index in shown:
         true, predicted = int(dataset.y_test[index]), int(probabilities[index].argmax())
-        tiles.append(images.probability_tile(dataset.x_test[index], probabilities[index], true, scale=4))
         mark = "✓ right" if true == predicted else "✗ wrong"
         captions.append(f"#{index}: true {names[true]}, predicted {names[predicted]} "
                         f"({probabilities[index, predicted]:.0%}) {mark}")
     st.image(tiles, caption=captions, width=216)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _tiles(run_id: str, indices: tuple[int, ...], _probabilities: np.ndarray,
+           _dataset: Dataset) -> list[bytes]:
+    """PNG tiles of a gallery, drawn once per run and set of images (the key is run id + indices)."""
+    return [
+        images.to_png_bytes(images.probability_tile(
+            _dataset.x_test[index], _probabilities[index], int(_dataset.y_test[index]), scale=4))
+        for index in indices
+    ]
 
 
 def class_metrics_section(matrix: np.ndarray, dataset: Dataset, run_id: str) -> None:
