@@ -10,12 +10,12 @@ import sys
 import keras
 import numpy as np
 import pytest
-from conftest import make_arrays
 
 from mnist_dash import export, images, metrics, training
 from mnist_dash.config import TrainConfig
 from mnist_dash.progress import Progress
 from mnist_dash.runs import RunRecord
+from tests.conftest import make_arrays
 
 PLAIN = TrainConfig(hidden_units=(32,), epochs=3, batch_size=32, validation_split=0.2,
                     optimizer="adam", learning_rate=0.01, train_size=300)

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
-from conftest import make_arrays
 from streamlit.testing.v1 import AppTest
+
+from tests.conftest import make_arrays
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
