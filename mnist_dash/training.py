@@ -186,6 +186,9 @@ def measure(model, config: TrainConfig, x: np.ndarray, y: np.ndarray,
 
 
 def predict(model, x: np.ndarray) -> np.ndarray:
+    # XLA-compiling a function run once or twice costs more (~1 s) than it saves; the train
+    # step, already compiled, keeps XLA.
+    model.jit_compile = False
     return np.asarray(model.predict(x, batch_size=2000, verbose=0), dtype=np.float32)
 
 

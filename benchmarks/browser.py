@@ -1,0 +1,112 @@
+"""Cold start in a real browser: server launch to Explore's images, and Train click to the first batch."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from benchmarks.common import Context, Outcome, Row, median, within
+from benchmarks.server import chromium, streamlit_server, wait_healthy
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+IMAGES_TARGET_SECONDS = 3.0
+FIRST_BATCH_TARGET_SECONDS = 5.0
+IMAGE_SELECTOR = "[data-testid='stImage'] img"
+# True once the live panel's progress text reads "... batch N/..." with N > 0.
+FIRST_BATCH_JS = """() => {
+    const bar = document.querySelector("[data-testid='stMain'] [data-testid='stProgress']");
+    return bar !== null && /batch [1-9][0-9]*\\//.test(bar.innerText);
+}"""
+TIMEOUT_MS = 120_000
+READING_SECONDS = 15.0  # a learner reads the form before pressing Train
+
+
+def set_select_slider(page: Page, key: str, shown: str, max_presses: int = 20) -> None:
+    """Focus a slider's thumb, press Home, then ArrowRight until it shows `shown`."""
+    thumb = page.locator(f".st-key-{key} input[type='range']")
+    thumb.focus()
+    thumb.press("Home")
+    for _ in range(max_presses):
+        if thumb.get_attribute("aria-valuetext") == shown:
+            return
+        thumb.press("ArrowRight")
+    raise RuntimeError(f"slider {key} never showed {shown!r}")
+
+
+def open_train(page: Page, train_images: str | None = None, via_sidebar: bool = True) -> None:
+    """Go to Train (through the sidebar: same session); optionally pick the training-set size."""
+    if via_sidebar:
+        page.get_by_test_id("stSidebarNavLink").filter(has_text="Train live").click()
+    page.get_by_role("heading", name="Train a network live").wait_for(timeout=TIMEOUT_MS)
+    if train_images:
+        set_select_slider(page, "form_train_size", train_images)
+        page.get_by_test_id("stMain").get_by_text(f"{train_images} training images").wait_for(
+            timeout=TIMEOUT_MS)
+
+
+def click_train(page: Page) -> None:
+    button = page.get_by_test_id("stMain").get_by_role("button", name="Train", exact=True)
+    button.click(timeout=TIMEOUT_MS)
+
+
+def click_stop(page: Page) -> None:
+    stop = page.get_by_test_id("stMain").get_by_role("button", name="Stop")
+    if stop.count():
+        stop.first.click(timeout=10_000)
+
+
+def first_batch_seconds(page: Page, train_images: str | None, wait_before_click: float) -> float:
+    """On /train (same session): optionally wait, click Train, time until a batch is reported."""
+    open_train(page, train_images)
+    time.sleep(wait_before_click)
+    clicked = time.perf_counter()
+    click_train(page)
+    page.wait_for_function(FIRST_BATCH_JS, polling="raf", timeout=TIMEOUT_MS)
+    seconds = time.perf_counter() - clicked
+    click_stop(page)
+    return seconds
+
+
+def cold_once(browser: Browser, ctx: Context, wait_before_click: float) -> dict:
+    """One fresh server and browser context: launch -> healthy -> page loaded -> images shown."""
+    with streamlit_server(ctx.data_path) as server:
+        healthy = wait_healthy(server)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        try:
+            page = context.new_page()
+            page.goto(server.url, timeout=TIMEOUT_MS)
+            loaded = time.perf_counter()
+            page.locator(IMAGE_SELECTOR).first.wait_for(state="visible", timeout=TIMEOUT_MS)
+            images = time.perf_counter()
+            first_batch = first_batch_seconds(page, "1,000" if ctx.quick else None, wait_before_click)
+        finally:
+            context.close()
+    return {"healthy": healthy - server.launched, "page_loaded": loaded - server.launched,
+            "images": images - server.launched, "first_batch": first_batch,
+            "wait_before_click": wait_before_click}
+
+
+def cold_start(ctx: Context) -> Outcome:
+    """Median over fresh servers; the browser is started before the clock starts.
+
+    The Train click comes at once (TensorFlow may still be loading: the page starts loading it
+    when drawn) and, in full mode, on other fresh servers after a learner's 15 s of reading.
+    """
+    waits = [0.0] if ctx.quick else [0.0, READING_SECONDS]
+    with chromium() as browser:
+        runs = {wait: [cold_once(browser, ctx, wait) for _ in range(ctx.repeats)] for wait in waits}
+    everything = [run for group in runs.values() for run in group]
+    images = median([r["images"] for r in everything])
+    setting = "1,000 training images" if ctx.quick else "the default preset (all 60,000 images)"
+    rows = [Row("launch -> Explore's digit images visible", images, "s", f"< {IMAGES_TARGET_SECONDS:g} s",
+                within(images, high=IMAGES_TARGET_SECONDS),
+                detail=f"health ok at {median([r['healthy'] for r in everything]):.2f} s, page loaded "
+                       f"at {median([r['page_loaded'] for r in everything]):.2f} s")]
+    for wait, group in runs.items():
+        first = median([r["first_batch"] for r in group])
+        rows.append(Row(f"Train click -> first 'batch N' shown ({wait:g} s after /train drawn)", first, "s",
+                        f"< {FIRST_BATCH_TARGET_SECONDS:g} s", within(first, high=FIRST_BATCH_TARGET_SECONDS),
+                        detail=setting))
+    return Outcome(rows=rows, data={"runs": everything})
