@@ -102,3 +102,19 @@ def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarr
     fig.update_yaxes(title_text="component 2", zeroline=False)
     return _layout(fig, title, height=560, margin={"l": 50, "r": 20, "t": 60, "b": 50},
                    legend={"title": {"text": "true class"}, "orientation": "h", "y": -0.15})
+
+
+def class_accuracy_figure(history: Sequence[dict], class_names: Sequence[str]) -> go.Figure:
+    """Accuracy of each class after each epoch: which digits are learned first, which stay hard."""
+    epochs = [e for e in history if "class_accuracy_0" in e]
+    values = np.array([[e.get(f"class_accuracy_{k}", np.nan) for e in epochs]
+                       for k in range(len(class_names))], dtype=float)
+    fig = go.Figure(go.Heatmap(
+        z=values, x=[e["epoch"] for e in epochs], y=list(class_names), zmin=0, zmax=1,
+        colorscale="Blues", texttemplate="%{z:.0%}", colorbar={"title": "accuracy"},
+        hovertemplate="class %{y}, epoch %{x}: %{z:.1%}<extra></extra>",
+    ))
+    _layout(fig, "Accuracy of each class after each epoch", height=420)
+    fig.update_xaxes(title_text="Epoch", dtick=1)
+    fig.update_yaxes(title_text="Class", autorange="reversed", type="category")
+    return fig

@@ -126,9 +126,8 @@ def _fit_epochs(model, config, train, validation, callback, progress) -> None:
         entry = callback.epoch_entry
         # Validation after a full epoch only: a Stop must not wait for it (Keras's own
         # validation_data would run even for an interrupted epoch).
-        if validation is not None and not callback.stop_reason:
-            val_loss, val_accuracy = measure(model, config, *validation)
-            entry.update(val_loss=val_loss, val_accuracy=val_accuracy)
+        if not callback.stop_reason:
+            entry.update(_epoch_checks(model, config, validation, train))
         progress.epoch_end(entry)
         if callback.stop_reason:
             return
@@ -175,6 +174,28 @@ def divergence_message(config: TrainConfig, what: str) -> str:
         f"Training diverged: {what}. The steps were too large for this network: "
         f"try a learning rate about 10x smaller than {config.learning_rate:g}."
     )
+
+
+CLASS_PROBE_SIZE = 2000  # training images that give per-class accuracy when nothing is held out
+
+
+def _epoch_checks(model, config: TrainConfig, validation, train) -> dict:
+    """Validation loss/accuracy, and accuracy per class (which digits are learned first)."""
+    x, y = validation if validation is not None else (train[0][:CLASS_PROBE_SIZE],
+                                                       train[1][:CLASS_PROBE_SIZE])
+    outputs = predict(model, x)
+    checks = {f"class_accuracy_{k}": v for k, v in enumerate(class_accuracy(outputs, y))}
+    if validation is not None:
+        checks["val_loss"], checks["val_accuracy"] = measure(model, config, x, y, outputs)
+    return checks
+
+
+def class_accuracy(outputs: np.ndarray, labels: np.ndarray, num_classes: int = 10) -> list[float]:
+    """Fraction right per true class (NaN for a class with no images)."""
+    right = outputs.argmax(axis=1) == labels
+    totals = np.bincount(labels, minlength=num_classes)
+    hits = np.bincount(labels[right], minlength=num_classes)
+    return [float(h / t) if t else float("nan") for h, t in zip(hits, totals, strict=True)]
 
 
 def measure(model, config: TrainConfig, x: np.ndarray, y: np.ndarray,

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mnist_dash import ui
+from mnist_dash import inside_figures, ui
 from mnist_dash.ui import evaluate_view, inside_view
 from mnist_dash.ui.run_models import run_model
 
@@ -49,6 +49,15 @@ st.markdown(
     "got wrong; hover a point to see its label, the prediction and its test-image number."
 )
 inside_view.maps(insides, record, dataset)
+
+st.subheader("Which digits are learned first?")
+if any("class_accuracy_0" in entry for entry in record.history):
+    st.caption("Measured after each full epoch on the held-out images (or on 2,000 training "
+               "images when none are held out).")
+    st.plotly_chart(inside_figures.class_accuracy_figure(record.history, dataset.class_names),
+                    key=f"class_accuracy_{record.run_id}")
+else:
+    st.caption("This run was saved before per-class accuracy was recorded.")
 
 st.subheader("Take it home")
 with st.expander("Download the model, its history, a script that retrains it, and a report",

@@ -155,3 +155,13 @@ def test_embedding_figure_one_trace_per_class_and_crosses_for_mistakes():
     assert list(fig.data[2].marker.symbol) == ["circle", "x", "circle"]
     assert "test image #101" in fig.data[0].text[1] and "predicted one" in fig.data[0].text[1]
     assert len(set(inside_figures.CLASS_COLORS)) == 10
+
+
+def test_class_accuracy_figure_has_one_row_per_class_and_one_column_per_epoch():
+    from mnist_dash import inside_figures
+
+    history = [{"epoch": e, **{f"class_accuracy_{k}": k / 10 for k in range(10)}} for e in (1, 2, 3)]
+    fig = inside_figures.class_accuracy_figure(history, [str(k) for k in range(10)])
+    z = np.asarray(fig.data[0].z)
+    assert z.shape == (10, 3) and z[7, 2] == 0.7
+    assert list(fig.data[0].x) == [1, 2, 3]

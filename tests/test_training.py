@@ -165,3 +165,13 @@ def test_numpy_loss_matches_keras_evaluate(tiny_dataset, changes):
         tiny_dataset.x_test, tiny_dataset.y_test, verbose=0)
     assert outcome.test_loss == pytest.approx(keras_loss, rel=1e-4, abs=1e-6)
     assert outcome.test_accuracy == pytest.approx(keras_accuracy)
+
+
+def test_per_class_accuracy_is_recorded_each_epoch(tiny_dataset):
+    outcome = training.train(FAST.replace(epochs=2), tiny_dataset, Progress())
+    for entry in outcome.history:
+        values = [entry[f"class_accuracy_{k}"] for k in range(10)]
+        assert all(0.0 <= v <= 1.0 or np.isnan(v) for v in values)
+    outputs = np.eye(10)[[0, 1, 1, 2]]
+    assert training.class_accuracy(outputs, np.array([0, 1, 2, 2]))[:3] == [1.0, 1.0, 0.5]
+    assert np.isnan(training.class_accuracy(outputs, np.array([0, 1, 2, 2]))[5])

@@ -40,7 +40,8 @@ def history_charts(snap_progress, key_prefix: str) -> None:
         column.plotly_chart(fig, key=f"{key_prefix}_{metric}")
     with st.expander("Loss and accuracy per epoch as a table"):
         if epochs:
-            st.dataframe(epochs, hide_index=True)
+            columns = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "partial")
+            st.dataframe([{k: e[k] for k in columns if k in e} for e in epochs], hide_index=True)
         else:
             st.caption("No epoch has finished yet.")
 
