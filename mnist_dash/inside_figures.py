@@ -110,7 +110,9 @@ def class_accuracy_figure(history: Sequence[dict], class_names: Sequence[str]) -
     values = np.array([[e.get(f"class_accuracy_{k}", np.nan) for e in epochs]
                        for k in range(len(class_names))], dtype=float)
     fig = go.Figure(go.Heatmap(
-        z=values, x=[e["epoch"] for e in epochs], y=list(class_names), zmin=0, zmax=1,
+        z=values, x=[e["epoch"] for e in epochs], y=list(class_names), zmax=1,
+        # Start the scale near the lowest value, so differences between 90% and 99% show.
+        zmin=np.floor(np.nanmin(values, initial=1.0) * 10) / 10 if values.size else 0,
         colorscale="Blues", texttemplate="%{z:.0%}", colorbar={"title": "accuracy"},
         hovertemplate="class %{y}, epoch %{x}: %{z:.1%}<extra></extra>",
     ))
