@@ -4,7 +4,7 @@ import streamlit as st
 
 from mnist_dash import metrics, ui
 from mnist_dash.ui import evaluate_view as view
-from mnist_dash.ui import live
+from mnist_dash.ui import inside_view, live
 
 ui.require_router()
 dataset = ui.current_dataset()
@@ -45,6 +45,11 @@ view.class_metrics_section(matrix, dataset, record.run_id)
 
 st.subheader("How it learned")
 live.history_charts(record.progress(), f"history_{record.run_id}")
+
+st.subheader("Take it home")
+with st.expander("Download the model, its history, a script that retrains it, and a report",
+                 icon=":material/download:"):
+    inside_view.take_home(record, None, dataset)
 
 st.subheader("Compare with another run")
 view.compare_section(record, dataset, matrix)

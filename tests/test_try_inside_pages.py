@@ -90,7 +90,8 @@ def test_inside_shows_weights_unit_maps_and_downloads():
     at = open_page("pages/inside.py")
     assert at.title[0].value == "Inside the network"
     specs = plotly_specs(at)
-    assert len(specs) == 4  # weight grid, one unit large, hidden-layer map, pixel map
+    assert len(specs) == 5  # weight grid, one unit large, hidden-layer map, pixel map, per class
+    assert specs[4]["layout"]["title"]["text"] == "Accuracy of each class after each epoch"
     assert specs[0]["data"][0]["type"] == "heatmap"
     assert len(specs[0]["layout"]["annotations"]) == 32  # --hidden 32: every unit in the grid
     assert [trace["name"] for trace in specs[2]["data"]][-1] == "✗ misclassified"
@@ -120,4 +121,4 @@ def test_both_pages_use_this_sessions_model_in_memory(monkeypatch):
     assert len(at.get("plotly_chart")) == 1
     at.switch_page("pages/inside.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 5

@@ -77,13 +77,16 @@ def maps(insides: inside.RunInsides, record: RunRecord, dataset: Dataset) -> Non
                f"this run: {timing}.")
 
 
-def take_home(record: RunRecord, model: RunModel, dataset: Dataset) -> None:
-    """Downloads; each file is made only when its button is clicked."""
+def take_home(record: RunRecord, model: RunModel | None, dataset: Dataset) -> None:
+    """Downloads; each file is made only when its button is clicked (no TensorFlow needed
+    for a saved run's model file)."""
     run_id = record.run_id
     columns = st.columns(4)
     model_path = run_store().model_path(run_id) if record.saved else None
 
     def model_file() -> bytes:
+        if model is None:
+            return export.model_bytes(record.model, model_path)
         with model.lock:
             return export.model_bytes(model.model, model_path)
 
