@@ -33,6 +33,7 @@ PAGES = {
     "inside": "pages/inside.py",
 }
 POLL_SECONDS = 1.0
+ICON = Path(__file__).resolve().parent / "icon.png"
 LEARNER_PARAM = "learner"  # URL query parameter holding the owner id
 _OWNER_PATTERN = re.compile(r"[0-9a-f]{32}")
 MAX_UPLOAD_BYTES = 200 * 2**20
@@ -110,7 +111,8 @@ def load_saved_run(run_id: str) -> RunRecord:
 
 def run_app() -> None:
     """The whole app: page config, navigation over the pages, the sidebar, the chosen page."""
-    st.set_page_config(page_title="mnist-dash", page_icon=":material/pin:", layout="wide")
+    # A local icon: a ":material/...:" favicon is fetched from a font server on every load.
+    st.set_page_config(page_title="mnist-dash", page_icon=str(ICON), layout="wide")
     navigation = st.navigation([
         st.Page(PAGES["explore"], title="Explore the data", icon=":material/image_search:",
                 default=True),
@@ -213,11 +215,20 @@ def format_seconds(seconds: float | None) -> str:
     return f"{minutes}:{secs:02d}" if minutes else f"{seconds:.1f} s"
 
 
+def epoch_and_batch(step: int, steps_per_epoch: int) -> tuple[int, int]:
+    """(epoch, batch within it), both counted from 1, of the last finished step."""
+    if not steps_per_epoch or step == 0:
+        return 1, 0
+    done, batch = divmod(step, steps_per_epoch)
+    return (done, steps_per_epoch) if batch == 0 else (done + 1, batch)
+
+
 def progress_text(snap: JobSnapshot) -> str:
     p = snap.progress
     speed = f"{p.samples_per_second:,.0f} images/s" if p.samples_per_second else "measuring speed"
+    epoch, batch = epoch_and_batch(p.step, p.steps_per_epoch)
     return (
-        f"Epoch {min(p.epoch + 1, p.num_epochs)}/{p.num_epochs} · batch {p.batch}/{p.steps_per_epoch}"
+        f"Epoch {epoch}/{p.num_epochs} · batch {batch}/{p.steps_per_epoch}"
         f" · elapsed {format_seconds(p.elapsed_seconds)} · ETA {format_seconds(p.eta_seconds)}"
         f" · {speed}"
     )
@@ -247,9 +258,9 @@ def _sidebar_job_status() -> None:
         if current.state == "queued":
             st.caption(f"Waiting in line: position {current.queue_position}")
         elif current.progress.num_epochs:
+            epoch, _ = epoch_and_batch(current.progress.step, current.progress.steps_per_epoch)
             st.progress(current.progress.fraction,
-                        text=f"Epoch {min(current.progress.epoch + 1, current.progress.num_epochs)}"
-                        f"/{current.progress.num_epochs}")
+                        text=f"Epoch {epoch}/{current.progress.num_epochs}")
         if current.test_accuracy is not None:
             st.caption(f"Test accuracy {current.test_accuracy:.2%}")
         if snap.active and not current.active:

@@ -17,7 +17,10 @@ GALLERY_LIMIT = 60
 def _label(record: RunRecord, own: bool) -> str:
     accuracy = f"{record.test_accuracy:.2%}" if record.test_accuracy is not None else record.state
     who = "yours" if own else "shared"
-    return f"{record.created[11:16]} · {who} · {record.config.summary()} · {accuracy}"
+    done = record.metrics.get("epochs_completed")
+    state = f" · {record.state} after {done} epoch{'s' if done != 1 else ''}" if (
+        record.state != "completed" and done is not None) else ""
+    return f"{record.created[11:16]} · {who} · {record.config.summary()}{state} · {accuracy}"
 
 
 def pick_run(key: str = ui.SELECTED_RUN, label: str = "Run",

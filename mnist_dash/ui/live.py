@@ -12,7 +12,7 @@ from mnist_dash.ui import teach
 STATE_WORDS = {
     "queued": "Waiting for a free worker",
     "running": "Training",
-    "stopping": "Stopping after this batch",
+    "stopping": "Stopping: measuring test accuracy and saving",
     "completed": "Finished",
     "stopped": "Stopped",
     "failed": "Failed",
@@ -49,8 +49,9 @@ def history_charts(snap_progress, key_prefix: str) -> None:
 def _status(snap: JobSnapshot) -> None:
     words = STATE_WORDS.get(snap.state, snap.state)
     if snap.state == "queued":
-        st.info(f"{words}: you are number {snap.queue_position} in line. "
-                "Training starts by itself; you can leave this page.")
+        st.markdown(f"**{words}**: you are number {snap.queue_position} in line. "
+                    "Training starts by itself; you can leave this page.")
+        st.progress(0.0, text="Waiting to start")
         return
     st.markdown(f"**{words}** · {snap.config.summary()}")
     st.progress(snap.progress.fraction, text=ui.progress_text(snap))
@@ -62,25 +63,31 @@ def live_panel() -> None:
     if snap is None:
         return
 
+    # Every element keeps its place between ticks (the Stop button sits in a fixed slot, the
+    # result in its own container): a tick that shifts elements can blank the page when the
+    # job ends (seen in Chromium; Streamlit issue #15084).
     @st.fragment(run_every=ui.POLL_SECONDS if snap.active else None)
     def panel() -> None:
         current = ui.session_job()
         if current is None:
             return
         _status(current)
+        stop_slot = st.empty()
         if current.active:
-            st.button("Stop", icon=":material/stop_circle:", type="primary", key="stop_button",
-                      on_click=_stop, args=(current.job_id,), disabled=current.state == "stopping",
-                      help="Halts within one batch and keeps what the network has learned.")
+            stop_slot.button("Stop", icon=":material/stop_circle:", type="primary",
+                             key="stop_button", on_click=_stop, args=(current.job_id,),
+                             disabled=current.state == "stopping",
+                             help="Halts within one batch and keeps what the network has learned.")
         history_charts(current.progress, "live")
-        if current.active:
-            _early_warnings(current)
+        with st.container():
+            if current.active:
+                _early_warnings(current)
+            else:
+                outcome(current)
         if snap.active and not current.active:
             st.rerun()
 
     panel()
-    if not snap.active:
-        outcome(snap)
 
 
 def _early_warnings(snap: JobSnapshot) -> None:

@@ -44,7 +44,9 @@ def findings(config: TrainConfig, progress: ProgressSnapshot, state: str, key: s
         box = st.success if finding.kind == "healthy" else st.warning
         box(f"**{finding.title}.** {finding.explanation} {finding.suggestion}")
         suggested = finding.suggested_config(config)
-        if suggested is not None:
-            st.button("Try this next", key=f"{key}_try_{index}", on_click=_prefill,
-                      args=(suggested,), icon=":material/science:",
-                      help="Fills the Train form with this change; press Train to run it.")
+        if suggested is not None and st.button(
+            "Try this next", key=f"{key}_try_{index}", icon=":material/science:",
+            help="Fills the Train form with this change; press Train to run it.",
+        ):
+            _prefill(suggested)
+            st.rerun()  # the whole page, also from inside the live panel's fragment
