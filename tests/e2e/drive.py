@@ -12,7 +12,8 @@ from typing import Any
 from playwright.sync_api import Locator, Page, expect
 
 # The live panel's first line: "**Training** · 784-16-10 relu/softmax, ...".
-STATUS_LINE = re.compile(r"^(Waiting for a free worker|Training|Stopping: measuring test accuracy and saving|Finished|Stopped"
+STOPPING = "Stopping: measuring test accuracy and saving"
+STATUS_LINE = re.compile(rf"^(Waiting for a free worker|Training|{STOPPING}|Finished|Stopped"
                          r"|Failed|Diverged) · \d")
 PROGRESS = re.compile(r"Epoch (\d+)/(\d+) · batch (\d+)/(\d+)")
 IMAGE_CAPTION = "[data-testid='stImageCaption']"

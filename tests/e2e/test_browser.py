@@ -100,7 +100,7 @@ def test_stop_halts_a_long_run_and_evaluate_shows_it(page: Page, server) -> None
 
     clicked = time.monotonic()
     drive.main(page).get_by_role("button", name="Stop").click()
-    expect(drive.status_line(page)).to_have_text(re.compile(r"^(Stopping: measuring test accuracy and saving|Stopped) · "),
+    expect(drive.status_line(page)).to_have_text(re.compile(rf"^({drive.STOPPING}|Stopped) · "),
                                                  timeout=2_000)
     drive.expect_finished(page, timeout=60, state="Stopped")
     print(f"'Stopped' shown {time.monotonic() - clicked:.1f} s after the click")
