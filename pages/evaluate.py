@@ -12,11 +12,7 @@ if dataset is None:
     st.stop()
 st.title("Evaluate a trained network")
 
-record = view.pick_run()
-if record is None:
-    st.info("No runs yet. Train a network first, then come back here.")
-    st.page_link(ui.PAGES["train"], label="Go to Train", icon=":material/arrow_forward:")
-    st.stop()
+record = view.run_or_stop("come back here")
 if record.config.dataset != dataset.name:
     st.warning(f"This run was trained on {record.config.dataset}; switch the dataset in the "
                "sidebar to inspect it.")

@@ -12,11 +12,7 @@ if dataset is None:
     st.stop()
 st.title("Inside the network")
 
-record = evaluate_view.pick_run()
-if record is None:
-    st.info("No runs yet. Train a network first, then come back and look inside it.")
-    st.page_link(ui.PAGES["train"], label="Go to Train", icon=":material/arrow_forward:")
-    st.stop()
+record = evaluate_view.run_or_stop("come back and look inside it")
 if record.config.dataset != dataset.name:
     st.warning(f"This run was trained on {record.config.dataset}; switch the dataset in the "
                "sidebar to look inside it.")

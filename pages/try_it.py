@@ -12,11 +12,7 @@ if dataset is None:
     st.stop()
 st.title("Try it: draw a digit")
 
-record = evaluate_view.pick_run()
-if record is None:
-    st.info("No runs yet. Train a network first, then come back and test it with your own handwriting.")
-    st.page_link(ui.PAGES["train"], label="Go to Train", icon=":material/arrow_forward:")
-    st.stop()
+record = evaluate_view.run_or_stop("come back and test it with your own handwriting")
 model = run_model(record)
 if model is None:
     st.stop()

@@ -181,3 +181,14 @@ def compare_section(first: RunRecord, dataset: Dataset, first_matrix: np.ndarray
     with right:
         st.markdown(f"**B broke {len(broken)}** (A right, B wrong); B's view:")
         gallery(broken, second, dataset, key="compare_broken_all")
+
+
+def run_or_stop(why: str) -> RunRecord:
+    """The chosen run; without one, say what to do (`why` ends 'Train a network first, then ...')
+    and stop the page."""
+    record = pick_run()
+    if record is None:
+        st.info(f"No runs yet. Train a network first, then {why}.")
+        st.page_link(ui.PAGES["train"], label="Go to Train", icon=":material/arrow_forward:")
+        st.stop()
+    return record
