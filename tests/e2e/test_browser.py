@@ -226,3 +226,34 @@ def test_a_finished_run_survives_a_reload_and_is_shared(open_page, server) -> No
     drive.choose(stranger, "Run", summary)
     expect(drive.main(stranger).get_by_text(re.compile(r"state: completed"))).to_be_visible()
     assert drive.metric_value(stranger, "Test accuracy") == accuracy
+
+
+def test_draw_a_digit_with_the_mouse_and_see_a_prediction(page: Page, server) -> None:
+    """Try it: strokes drawn with mouse moves on the real canvas get read by a saved run's model."""
+    import os
+    import subprocess
+    import sys
+
+    from server import DEFAULT_DATA, REPO_ROOT
+
+    trained = subprocess.run(
+        [sys.executable, "-m", "mnist_dash", "train", "--train-size", "5000", "--epochs", "2",
+         "--data", os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA),
+         "--runs-dir", str(server.runs_dir)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=180)
+    assert trained.returncode == 0, trained.stderr
+    drive.open_app(page, server.url, "try_it")
+    expect(page.get_by_text("Draw one digit")).to_be_visible(timeout=60_000)
+    canvas = page.locator("canvas").last
+    box = canvas.bounding_box()
+    assert box and box["width"] > 100
+    left, top, size = box["x"], box["y"], box["width"]
+    page.mouse.move(left + 0.5 * size, top + 0.15 * size)  # a "1": one vertical stroke
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(left + 0.5 * size, top + (0.15 + 0.035 * step) * size)
+    page.mouse.up()
+    expect(page.get_by_text("the network's answer")).to_be_visible(timeout=30_000)
+    answer = page.get_by_text(re.compile(r"the network's answer, \d+% sure"))
+    expect(answer).to_be_visible()
+    expect(page.get_by_text("Cropped to the box")).to_be_visible()
