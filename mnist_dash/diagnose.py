@@ -55,38 +55,25 @@ def _barely_learning(config: TrainConfig, losses: list[float], epochs: list[dict
     slow = state == "completed" and accuracy is not None and accuracy < SLOW_ACCURACY
     if not (flat or slow):
         return None
-    if slow and not flat:
-        return _learning_slowly(config, accuracy)
+    if flat:
+        title, factor = "Barely learning", 10
+        what = f"The training loss fell only from {first:.3g} to {last:.3g}."
+    else:
+        title, factor = "Learning slowly", 3
+        what = (f"After all {config.epochs} epochs it gets only {accuracy:.0%} of the training "
+                "images right.")
     if config.loss == "mse" and config.optimizer == "sgd":
         return Finding(
-            "barely_learning", "Barely learning",
-            f"The training loss fell only from {first:.3g} to {last:.3g}. MSE on one-hot labels "
-            "gives small gradients, and plain SGD takes small steps with them.",
+            "barely_learning", title,
+            f"{what} MSE on one-hot labels gives small gradients, and plain SGD takes small "
+            "steps with them.",
             "Try cross-entropy with a softmax output, which learns much faster here.",
             {"loss": "crossentropy", "output_activation": "softmax"},
         )
-    rate = min(config.learning_rate * 10, 10.0)
+    rate = min(config.learning_rate * factor, 10.0)
     return Finding(
-        "barely_learning", "Barely learning",
-        f"The training loss fell only from {first:.3g} to {last:.3g}: the steps are too small.",
-        f"Try a learning rate of {rate:g} (10x larger).", {"learning_rate": rate},
-    )
-
-
-def _learning_slowly(config: TrainConfig, accuracy: float) -> Finding:
-    if config.loss == "mse" and config.optimizer == "sgd":
-        return Finding(
-            "barely_learning", "Learning slowly",
-            f"After all {config.epochs} epochs it gets only {accuracy:.0%} of the training images "
-            "right. MSE on one-hot labels gives small gradients and plain SGD takes small steps.",
-            "Try cross-entropy with a softmax output.",
-            {"loss": "crossentropy", "output_activation": "softmax"},
-        )
-    rate = min(config.learning_rate * 3, 10.0)
-    return Finding(
-        "barely_learning", "Learning slowly",
-        f"After all {config.epochs} epochs it gets only {accuracy:.0%} of the training images right.",
-        f"Try a learning rate of {rate:g} (3x larger).", {"learning_rate": rate},
+        "barely_learning", title, f"{what} The steps are too small.",
+        f"Try a learning rate of {rate:g} ({factor}x larger).", {"learning_rate": rate},
     )
 
 

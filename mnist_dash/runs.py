@@ -144,6 +144,7 @@ class RunStore:
     def __init__(self, root: str | os.PathLike | None = None) -> None:
         root = root or os.environ.get("MNIST_DASH_RUNS") or DEFAULT_RUNS_DIR
         self.root = Path(root).expanduser().resolve()
+        self._listing: tuple[int, list[RunRecord], list[str]] | None = None
 
     def run_dir(self, run_id: str) -> Path:
         return self.root / validate_run_id(run_id)
@@ -194,9 +195,18 @@ class RunStore:
         return record
 
     def list_runs(self) -> tuple[list[RunRecord], list[str]]:
-        """Saved runs newest first (without predictions), and a line for each damaged one."""
+        """Saved runs newest first (without predictions), and a line for each damaged one.
+
+        Pages list runs on every rerun: the listing is read again only when a run has been
+        added or removed (the directory's modification time changes with each rename)."""
         if not self.root.is_dir():
             return [], []
+        stamp = self.root.stat().st_mtime_ns
+        if self._listing is None or self._listing[0] != stamp:
+            self._listing = (stamp, *self._read_listing())
+        return list(self._listing[1]), list(self._listing[2])
+
+    def _read_listing(self) -> tuple[list[RunRecord], list[str]]:
         records, problems = [], []
         for path in self.root.iterdir():
             if not RUN_ID_PATTERN.fullmatch(path.name):

@@ -113,3 +113,15 @@ def test_model_round_trip(tmp_path):
     loaded = store.load_model(record.run_id)
     image = np.zeros((1, 28, 28), dtype=np.uint8)
     assert np.allclose(loaded.predict(image, verbose=0), model.predict(image, verbose=0))
+
+
+def test_listing_is_reread_only_when_a_run_is_added(tmp_path, monkeypatch):
+    store = RunStore(tmp_path)
+    store.save(make_record())
+    assert len(store.list_runs()[0]) == 1
+    reads = []
+    original = RunStore._read_listing
+    monkeypatch.setattr(RunStore, "_read_listing", lambda self: reads.append(1) or original(self))
+    assert len(store.list_runs()[0]) == 1 and reads == []  # nothing changed: no file read
+    store.save(make_record())
+    assert len(store.list_runs()[0]) == 2 and reads == [1]
