@@ -140,7 +140,7 @@ def train(config: TrainConfig, dataset: Dataset, progress: Progress,
     callback = ProgressCallback(progress, _batch_sizes(len(train_data[0]), config.batch_size),
                                 should_stop)
     model = model_lib.build_model(config)
-    xla = model_lib.use_xla(config, len(dataset.x_train))
+    xla = model_lib.use_xla(config, len(dataset.x_train)) and model_lib.XLA_BUDGET.claim()
     model_lib.compile_model(model, config, jit_compile=xla)
     started = time.perf_counter()
     try:
