@@ -32,6 +32,7 @@ class Server:
     url: str
     runs_dir: Path
     log_path: Path
+    pid: int  # streamlit's; it leads its own process group
 
     def log_tail(self, chars: int = 6000) -> str:
         try:
@@ -89,7 +90,7 @@ def streamlit_server(runs_dir: str | os.PathLike | None = None, timeout: float =
             start_new_session=True,
         )
         stack.callback(_stop, process)
-        server = Server(url=url, runs_dir=Path(runs_dir), log_path=log_path)
+        server = Server(url=url, runs_dir=Path(runs_dir), log_path=log_path, pid=process.pid)
         deadline = time.monotonic() + timeout
         while not _healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
