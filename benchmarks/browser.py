@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING
 
-from benchmarks.common import Context, Outcome, Row, median, within
+from benchmarks.common import Context, Outcome, Row, interleaved, median, within
 from benchmarks.server import chromium, streamlit_server, wait_healthy
 
 if TYPE_CHECKING:
@@ -110,3 +111,70 @@ def cold_start(ctx: Context) -> Outcome:
                         f"< {FIRST_BATCH_TARGET_SECONDS:g} s", within(first, high=FIRST_BATCH_TARGET_SECONDS),
                         detail=setting))
     return Outcome(rows=rows, data={"runs": everything})
+
+
+LIVE_OVERHEAD_TARGET = 0.05
+FINISHED_JS = """() => [...document.querySelectorAll("[data-testid='stMain'] p")]
+    .some(p => /^(Finished|Stopped|Failed|Diverged) · /.test(p.innerText))"""
+
+
+def _new_run_rate(server, known: set[str], timeout: float = 600.0) -> float:
+    """samples/s of the one run saved since `known` was taken (the engine measures it)."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        new = [path for path in server.runs_dir.glob("*/run.json") if path.parent.name not in known]
+        if new:
+            return json.loads(new[0].read_text())["metrics"]["samples_per_second"]
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"no run was saved within {timeout:g} s")
+        time.sleep(0.2)
+
+
+def live_once(browser: Browser, server, epochs: int, train_images: str | None, watched: bool) -> float:
+    """Train from the page; keep it open on the live chart (watched) or close the tab at batch 1."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/train", timeout=TIMEOUT_MS)
+        open_train(page, train_images, via_sidebar=False)
+        set_select_slider(page, "form_epochs", str(epochs), max_presses=epochs + 2)
+        page.get_by_text(f"and {epochs} epochs make").first.wait_for(state="attached",
+                                                                       timeout=TIMEOUT_MS)
+        known = {path.name for path in server.runs_dir.iterdir()}
+        click_train(page)
+        page.wait_for_function(FIRST_BATCH_JS, polling="raf", timeout=TIMEOUT_MS)
+        if watched:
+            page.wait_for_function(FINISHED_JS, polling=500, timeout=TIMEOUT_MS)
+        else:
+            context.close()  # the tab is gone; the job trains on unwatched
+        return _new_run_rate(server, known)
+    finally:
+        context.close()
+
+
+def live_view_browser(ctx: Context) -> Outcome:
+    """Engine samples/s with Train open in Chromium (live chart at 1 Hz) vs the tab closed.
+
+    The browser runs on the same machine as the server here, so its rendering competes for
+    the same cores; on a workshop's laptops it would not.
+    """
+    epochs, images = (1, "2,000") if ctx.quick else (3, None)
+    env = {"MNIST_DASH_UNWATCHED_SECONDS": "3600"}
+    with chromium() as browser, streamlit_server(ctx.data_path, extra_env=env) as server:
+        wait_healthy(server)
+        live_once(browser, server, 1, "1,000", watched=False)  # warm TensorFlow and XLA up
+        runs = interleaved(ctx.repeats, {
+            "tab closed": lambda _: live_once(browser, server, epochs, images, watched=False),
+            "page open": lambda _: live_once(browser, server, epochs, images, watched=True),
+        })
+    slowdowns = [1 - w / u for u, w in zip(runs["tab closed"], runs["page open"], strict=True)]
+    slowdown = median(slowdowns)
+    setting = f"Keras book preset, {epochs} epoch(s), {images or 'all 60,000'} images"
+    return Outcome(rows=[
+        Row("tab closed after the first batch", median(runs["tab closed"]), "images/s", detail=setting),
+        Row("Train page open, live chart", median(runs["page open"]), "images/s",
+            detail="Chromium on the same 2 cores"),
+        Row("slowdown with the page open", 100 * slowdown, "%", f"<= {100 * LIVE_OVERHEAD_TARGET:.0f}%",
+            within(slowdown, high=LIVE_OVERHEAD_TARGET),
+            detail=f"per repeat {', '.join(f'{100 * s:.1f}%' for s in slowdowns)}"),
+    ], data=runs)

