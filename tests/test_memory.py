@@ -1,6 +1,7 @@
 """Memory of a long-lived server: many sequential jobs must not grow it without bound."""
 
 import gc
+import statistics
 from pathlib import Path
 
 import pytest
@@ -51,27 +52,39 @@ def test_a_finished_model_leaves_nothing_behind_in_tensorflow(tiny_dataset, opti
 def test_fifty_sequential_jobs_do_not_grow_memory_without_bound(tmp_path, tiny_dataset):
     manager = JobManager(RunStore(tmp_path), lambda name: tiny_dataset, max_concurrent=1,
                          keep_seconds=0)
-    sizes = []
+    early, late = [], []
     try:
         for index in range(50):
             job = manager.submit(SMALL.replace(seed=index), owner="learner")
             assert manager.wait(job.job_id, 60).state == "completed"
-            if index in (9, 49):  # the first jobs warm caches and thread arenas up
+            # Jobs 10-14 against 45-49 (the first jobs warm caches and thread arenas up); a
+            # median of five, since the allocator's arenas make single readings jump +-15 MB.
+            if 10 <= index < 15 or index >= 45:
                 gc.collect()  # what is left is held, not merely waiting for the collector
-                sizes.append(resident_mb())
+                (early if index < 15 else late).append(resident_mb())
     finally:
         manager.shutdown()
     assert len(manager.jobs_of("learner")) <= 1  # ended jobs were evicted from memory
     assert len(RunStore(tmp_path).list_runs()[0]) == 50  # ...their runs stayed on disk
-    growth = sizes[1] - sizes[0]
-    print(f"resident memory after 10 jobs {sizes[0]:.0f} MB, after 50 {sizes[1]:.0f} MB")
-    # Measured ~0.3 MB per job; before the two fixes above it was ~3.8 MB (150 MB here).
-    assert growth < 40, f"memory grew {growth:.0f} MB over 40 jobs"
+    growth = statistics.median(late) - statistics.median(early)
+    print(f"resident memory around job 12: {statistics.median(early):.0f} MB, "
+          f"around job 47: {statistics.median(late):.0f} MB")
+    # Measured 0.3 MB per job in a plain process, ~1 MB inside a long pytest session (native
+    # memory, not Python objects); before the two fixes above it was ~3.8 MB (130 MB here).
+    assert growth < 70, f"memory grew {growth:.0f} MB over 35 jobs"
 
 
 def test_xla_budget_claims_up_to_its_limit():
     budget = model_lib.XlaBudget(2)
     assert [budget.claim() for _ in range(4)] == [True, True, False, False]
+
+
+def test_runs_past_the_xla_budget_train_without_xla(tiny_dataset, monkeypatch):
+    monkeypatch.setattr(model_lib, "use_xla", lambda config, n=0: True)
+    monkeypatch.setattr(model_lib, "XLA_BUDGET", model_lib.XlaBudget(1))
+    used = [training.train(SMALL.replace(seed=seed), tiny_dataset, Progress()).xla
+            for seed in range(2)]
+    assert used == [True, False]
 
 
 @pytest.mark.slow

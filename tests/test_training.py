@@ -61,7 +61,7 @@ def test_training_learns_records_batches_and_evaluates(tiny_dataset):
 
 
 def test_recorded_batch_loss_is_the_batch_loss_not_the_running_mean(tiny_dataset):
-    """The per-batch values, averaged with batch sizes, give back Keras's epoch mean."""
+    """The per-batch values, averaged with batch sizes, give back the epoch's mean loss."""
     config = FAST.replace(epochs=1, validation_split=0.0)
     progress = Progress()
     outcome = training.train(config, tiny_dataset, progress)
@@ -93,6 +93,27 @@ def test_huge_learning_rate_diverges_with_a_plain_message(tiny_dataset):
     outcome = training.train(config, tiny_dataset, Progress())
     assert outcome.state == "diverged"
     assert "learning rate" in outcome.message and "10" in outcome.message
+
+
+@pytest.mark.parametrize(
+    ("second_loss", "problem"),
+    [(float("nan"), "the loss became nan"), (float("inf"), "the loss became inf"),
+     (80.0, "the loss exploded from 0.5 to 80"), (0.4, None)],
+)
+def test_a_nan_or_exploding_loss_counts_as_divergence(second_loss, problem):
+    model = model_lib.build_model(TrainConfig(hidden_units=(8,)))
+    model.stop_training = False
+    callback = training.ProgressCallback(Progress(), [32], should_stop=lambda: None)
+    callback.set_model(model)
+    # One batch per epoch: its loss is the same whether the logs hold the batch's own loss
+    # or the epoch's running mean.
+    for epoch, loss in enumerate([0.5, second_loss]):
+        callback.on_epoch_begin(epoch)
+        callback.on_train_batch_end(0, {"loss": loss, "accuracy": 0.1})
+    if problem is None:
+        assert callback.diverged is None and not model.stop_training
+    else:
+        assert callback.diverged.startswith(problem) and model.stop_training
 
 
 def test_same_seed_same_history(tiny_dataset):
@@ -129,16 +150,15 @@ def test_xla_training_and_clean_fallback_when_xla_fails(tiny_dataset, monkeypatc
     monkeypatch.setattr(model_lib, "use_xla", lambda config, n=0: True)
     with_xla = training.train(FAST, tiny_dataset, Progress())
     assert with_xla.xla and with_xla.test_accuracy > 0.8
-    original = model_lib.compile_model
+    original = training.make_train_step
 
-    def xla_breaks(model, config, jit_compile):
-        original(model, config, jit_compile)
-        if jit_compile:
-            model.train_function = None
-            model.make_train_function = lambda force=False: (_ for _ in ()).throw(
-                RuntimeError("XLA compilation failed"))
+    def xla_breaks(model, config, images, labels, jit_compile):
+        step = original(model, config, images, labels, jit_compile)
+        if not jit_compile:
+            return step
+        return lambda indices: (_ for _ in ()).throw(RuntimeError("XLA compilation failed"))
 
-    monkeypatch.setattr(model_lib, "compile_model", xla_breaks)
+    monkeypatch.setattr(training, "make_train_step", xla_breaks)
     fallback = training.train(FAST, tiny_dataset, Progress())
     assert not fallback.xla and fallback.state == "completed" and fallback.test_accuracy > 0.8
 
