@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import script_runner
 
 from mnist_dash import data
 from mnist_dash.jobs import JobManager, JobSnapshot
@@ -37,6 +38,20 @@ ICON = Path(__file__).resolve().parent / "icon.png"
 LEARNER_PARAM = "learner"  # URL query parameter holding the owner id
 _OWNER_PATTERN = re.compile(r"[0-9a-f]{32}")
 MAX_UPLOAD_BYTES = 200 * 2**20
+
+
+def _keep_keras_state() -> None:
+    """Streamlit's cleanup after every script and fragment run, minus its Keras reset.
+
+    Streamlit 1.67 calls `keras.backend.clear_session()` after each run once Keras is imported:
+    that resets Keras's global state for every thread (a job building its model races with it),
+    clears TensorFlow's kernel caches under the training thread, and collects garbage with the
+    GIL held (~100 ms, measured), once a second per page watching a job. The app keeps no
+    state for it to clear: models live in jobs and caches. Matplotlib is not used.
+    """
+
+
+script_runner._clean_problem_modules = _keep_keras_state
 
 
 class DataSources:
