@@ -35,6 +35,28 @@ def make_dataset(num_train: int = 400, num_test: int = 100, seed: int = 0) -> da
     return data.Dataset(spec=data.SPECS["mnist"], source="synthetic", **arrays)
 
 
+UNPICKLED: list[str] = []  # one entry per PickleTripwire that something unpickled
+
+
+def _trip() -> str:
+    UNPICKLED.append("unpickled")
+    return "unpickled"
+
+
+class PickleTripwire:
+    """Unpickling it leaves a mark in UNPICKLED: proof that a loader ran pickle."""
+
+    def __reduce__(self):
+        return (_trip, ())
+
+
+def tripwire_array(length: int) -> np.ndarray:
+    """An object array that numpy can only save, and load, through pickle."""
+    array = np.empty(length, dtype=object)
+    array[:] = [PickleTripwire() for _ in range(length)]
+    return array
+
+
 @pytest.fixture
 def tiny_dataset() -> data.Dataset:
     return make_dataset()

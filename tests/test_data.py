@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from mnist_dash import data
+from tests.conftest import UNPICKLED, tripwire_array
 
 REAL_FASHION_DIR = data.DEBIAN_FASHION_DIR
 Y_TEST_SHA256 = "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5"
@@ -227,6 +228,8 @@ BROKEN_NPZ = {
     "flat images": (with_changes(x_test=np.zeros((10, 784), np.uint8)), "'x_test' has shape"),
     "no images": (with_changes(x_test=np.zeros((0, 28, 28), np.uint8),
                                y_test=np.zeros(0, np.uint8)), "n >= 1"),
+    "2-D labels": (with_changes(y_train=np.zeros((20, 1), np.uint8)),
+                   r"'y_train' has shape \(20, 1\), expected \(n,\)"),
     "label 10": (with_changes(y_train=np.full(20, 10, np.uint8)), "labels from 10 to 10"),
     "label -1": (with_changes(y_train=np.full(20, -1, np.int8)), "labels from -1"),
     "mismatched": (with_changes(y_train=np.zeros(19, np.uint8)), "20 images but y_train has 19"),
@@ -244,6 +247,15 @@ def test_broken_npz_file_names_file_and_problem(tmp_path, case):
     assert str(path) in str(caught.value)
     with pytest.raises(data.DataError, match=problem):
         data.load_npz_bytes(content, source="upload.npz")
+
+
+def test_pickles_are_never_run_even_past_the_header_check(monkeypatch):
+    """Two locks: with the header check bypassed, reading the array still refuses pickle."""
+    UNPICKLED.clear()
+    monkeypatch.setattr(data, "_declared_bytes", lambda *args: 0)
+    with pytest.raises(data.DataError):
+        data.load_npz_bytes(with_changes(x_train=tripwire_array(20)))
+    assert UNPICKLED == []
 
 
 def test_npz_over_size_budget(monkeypatch):

@@ -1,6 +1,7 @@
 """Faults and hostile input: a killed server, uploads, tampered state, one learner vs another."""
 
 import io
+import re
 import signal
 import subprocess
 import sys
@@ -74,6 +75,18 @@ def test_valid_upload_becomes_the_dataset(tmp_path):
     assert len(dataset.x_train) == 50 and sources.load("mnist") is dataset
 
 
+def test_a_bad_data_path_is_refused_and_changes_nothing(tmp_path):
+    """The data source is the server's: one learner's wrong path must not break it for all."""
+    from mnist_dash import ui
+
+    broken = tmp_path / "mnist.npz"
+    broken.write_bytes(b"not an archive")
+    sources = ui.DataSources()
+    with pytest.raises(data.DataError, match=r"not a \.npz"):
+        sources.set_path("mnist", str(broken))
+    assert sources.path_for("mnist") is None
+
+
 @pytest.mark.real_data
 def test_tampered_prefill_is_ignored_with_a_message(real_mnist, tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_DASH_RUNS", str(tmp_path))
@@ -132,6 +145,25 @@ def test_reload_finds_the_same_job_through_the_url(tmp_path, monkeypatch, tiny_d
     assert reloaded.session_state["job_id"] == job.job_id
     fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert "job_id" not in fresh.session_state
+    ui.job_manager().shutdown()
+    st.cache_resource.clear()
+    data.clear_cache()
+
+
+def test_a_malformed_learner_id_in_the_url_gets_a_fresh_one(tmp_path, monkeypatch):
+    """Only ids the app made are taken from the URL: no 'teacher' id that everyone shares."""
+    monkeypatch.setenv("MNIST_DASH_RUNS", str(tmp_path))
+    monkeypatch.setenv("MNIST_DASH_DATA", str(tmp_path / "tiny.npz"))
+    np.savez(tmp_path / "tiny.npz", **make_arrays())
+    data.clear_cache()
+    st.cache_resource.clear()
+    from mnist_dash import ui
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["learner"] = "teacher"
+    at.run()
+    owner = at.session_state["owner_id"]
+    assert re.fullmatch("[0-9a-f]{32}", owner)
     ui.job_manager().shutdown()
     st.cache_resource.clear()
     data.clear_cache()

@@ -141,6 +141,16 @@ def test_save_failure_keeps_the_run_in_memory(make_manager, tmp_path):
     assert job.record is not None
 
 
+def test_ended_jobs_are_forgotten_but_their_runs_stay(make_manager):
+    """A long-lived server must not keep every ended job, and its model, in memory."""
+    manager = make_manager(max_concurrent=1, train_fn=fake_train(), keep_seconds=0)
+    first = manager.submit(CONFIG, owner="a")
+    run_id = manager.wait(first.job_id, 5).run_id
+    second = manager.submit(CONFIG, owner="a")  # a submit forgets the jobs ended long enough ago
+    assert manager.get(first.job_id) is None and manager.get(second.job_id) is second
+    assert manager.store.load(run_id).state == "completed"
+
+
 def test_real_diverging_job(make_manager):
     manager = make_manager(max_concurrent=1)
     config = CONFIG.replace(optimizer="sgd", learning_rate=10.0, loss="mse",

@@ -48,6 +48,27 @@ def test_a_finished_model_leaves_nothing_behind_in_tensorflow(tiny_dataset, opti
     assert counts[1] == counts[2], f"TensorFlow kept something of each model: {counts}"
 
 
+def test_eagerly_built_slots_leave_nothing_even_with_keras_gradient_sum(tiny_dataset, monkeypatch):
+    """Each fix on its own: with Keras's cross-replica sum back (its gradient holds the traced
+    step), optimizer slots built lazily inside that step would keep its functions alive."""
+    make_optimizer = model_lib.make_optimizer
+
+    def with_keras_gradient_sum(config):
+        optimizer = make_optimizer(config)
+        vars(optimizer).pop("_all_reduce_sum_gradients", None)  # Keras's own method again
+        return optimizer
+
+    monkeypatch.setattr(model_lib, "make_optimizer", with_keras_gradient_sum)
+    config = SMALL.replace(optimizer="momentum", learning_rate=0.01)
+    functions = []
+    for seed in range(3):
+        outcome = training.train(config.replace(seed=seed), tiny_dataset, Progress())
+        del outcome
+        gc.collect()
+        functions.append(tensorflow_globals()[0])
+    assert functions[1] == functions[2], f"TensorFlow kept functions of each model: {functions}"
+
+
 @pytest.mark.slow
 def test_fifty_sequential_jobs_do_not_grow_memory_without_bound(tmp_path, tiny_dataset):
     manager = JobManager(RunStore(tmp_path), lambda name: tiny_dataset, max_concurrent=1,

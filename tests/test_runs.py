@@ -8,6 +8,7 @@ import pytest
 
 from mnist_dash.config import TrainConfig
 from mnist_dash.runs import DamagedRun, RunRecord, RunStore, new_run_id, validate_run_id
+from tests.conftest import UNPICKLED, tripwire_array
 
 
 def make_record(**changes) -> RunRecord:
@@ -80,6 +81,23 @@ def test_a_failed_write_leaves_no_run_behind(tmp_path, monkeypatch):
     assert store.list_runs() == ([], [])
 
 
+def test_a_run_being_written_is_invisible_to_readers(tmp_path, monkeypatch):
+    """Another session listing runs mid-save sees neither the run nor a damaged one."""
+    store, reader = RunStore(tmp_path), RunStore(tmp_path)
+    seen_mid_save = []
+    savez_compressed = np.savez_compressed
+
+    def save_while_someone_lists(*args, **kwargs):
+        seen_mid_save.append(reader.list_runs())
+        savez_compressed(*args, **kwargs)
+
+    monkeypatch.setattr(np, "savez_compressed", save_while_someone_lists)
+    record = make_record()
+    store.save(record)
+    assert seen_mid_save == [([], [])]
+    assert [r.run_id for r in RunStore(tmp_path).list_runs()[0]] == [record.run_id]
+
+
 def test_half_written_temp_directories_are_ignored_and_cleaned(tmp_path):
     store = RunStore(tmp_path)
     stale = tmp_path / ".tmp-20260101-000000-abcdefxyz"
@@ -113,6 +131,32 @@ def test_model_round_trip(tmp_path):
     loaded = store.load_model(record.run_id)
     image = np.zeros((1, 28, 28), dtype=np.uint8)
     assert np.allclose(loaded.predict(image, verbose=0), model.predict(image, verbose=0))
+
+
+def test_pickled_predictions_are_refused_unrun(tmp_path):
+    store = RunStore(tmp_path)
+    record = make_record()
+    store.save(record)
+    UNPICKLED.clear()
+    np.savez(store.run_dir(record.run_id) / "predictions.npz",
+             outputs=tripwire_array(50), probabilities=tripwire_array(50))
+    with pytest.raises(DamagedRun):
+        store.load(record.run_id)
+    assert UNPICKLED == []
+
+
+def test_a_model_with_python_code_is_refused(tmp_path):
+    """A Lambda layer's Python function would run on load: only safe_mode refuses it."""
+    import keras
+
+    store = RunStore(tmp_path)
+    record = make_record()
+    store.save(record)
+    inputs = keras.Input(shape=(28, 28))
+    keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs)).save(
+        store.model_path(record.run_id))
+    with pytest.raises(ValueError, match="safe_mode"):
+        store.load_model(record.run_id)
 
 
 def test_listing_is_reread_only_when_a_run_is_added(tmp_path, monkeypatch):

@@ -86,6 +86,21 @@ def test_try_it_predicts_a_drawing_and_scores_our_class(monkeypatch):
     assert metrics["Accuracy on our drawings"] in ("0%", "100%")
 
 
+def test_our_class_keeps_at_most_its_limit(monkeypatch):
+    """Drawings live in session state: a learner adding forever must not grow it forever."""
+    at = open_page("pages/try_it.py")  # first: the canvas component registers in a running app
+    from mnist_dash.ui import try_view
+
+    fake_drawing(monkeypatch)
+    monkeypatch.setattr(try_view, "OUR_CLASS_LIMIT", 3)
+    at.run()
+    for _ in range(4):
+        at.selectbox(key="try_label").set_value(1).run()
+        at.button(key="try_add").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Our drawings"] == "3"
+
+
 def test_inside_shows_weights_unit_maps_and_downloads():
     at = open_page("pages/inside.py")
     assert at.title[0].value == "Inside the network"
