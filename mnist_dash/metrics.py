@@ -1,7 +1,13 @@
 """Scores computed from a model's predictions: confusion matrix, per-class metrics, mistakes."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _labels(values: np.ndarray, name: str, num_classes: int) -> np.ndarray:
@@ -55,6 +61,8 @@ def per_class_metrics(matrix: np.ndarray, class_names: list[str]) -> pd.DataFram
     precision = _safe_ratio(true_positives, matrix.sum(axis=0))
     recall = _safe_ratio(true_positives, support)
     f1 = _safe_ratio(2 * precision * recall, precision + recall)
+    import pandas as pd  # here, not at the top: Explore's first paint need not wait for it
+
     return pd.DataFrame(
         {
             "class": list(class_names),

@@ -142,8 +142,9 @@ def compile_model(model: keras.Model, config: TrainConfig, jit_compile: bool) ->
         jit_compile=jit_compile,
     )
     # Create the optimizer's slots (momentum, RMS, ...) now, eagerly. Created lazily inside the
-    # first traced train step, each slot leaves tf.cond functions registered in TensorFlow's
-    # process-wide function library for good: ~3.5 MB per trained model in a long-lived server.
+    # first traced train step, each slot adds tf.cond functions to TensorFlow's process-wide
+    # library, freed only with that step; whatever keeps the step alive (Keras's cross-replica
+    # gradient sum did, see make_optimizer) then keeps them too.
     model.optimizer.build(model.trainable_variables)
 
 

@@ -144,7 +144,7 @@ class RunStore:
     def __init__(self, root: str | os.PathLike | None = None) -> None:
         root = root or os.environ.get("MNIST_DASH_RUNS") or DEFAULT_RUNS_DIR
         self.root = Path(root).expanduser().resolve()
-        self._listing: tuple[int, list[RunRecord], list[str]] | None = None
+        self._listing: tuple[tuple, list[RunRecord], list[str]] | None = None
 
     def run_dir(self, run_id: str) -> Path:
         return self.root / validate_run_id(run_id)
@@ -160,6 +160,7 @@ class RunStore:
         except BaseException:
             shutil.rmtree(temp, ignore_errors=True)
             raise
+        self._listing = None
         record.saved, record.save_error = True, None
         return target
 
@@ -198,10 +199,11 @@ class RunStore:
         """Saved runs newest first (without predictions), and a line for each damaged one.
 
         Pages list runs on every rerun: the listing is read again only when a run has been
-        added or removed (the directory's modification time changes with each rename)."""
+        added or removed. The directory's names are part of the key, not only its modification
+        time, which a coarse clock can leave unchanged across a quick save."""
         if not self.root.is_dir():
             return [], []
-        stamp = self.root.stat().st_mtime_ns
+        stamp = (self.root.stat().st_mtime_ns, tuple(sorted(os.listdir(self.root))))
         if self._listing is None or self._listing[0] != stamp:
             self._listing = (stamp, *self._read_listing())
         return list(self._listing[1]), list(self._listing[2])

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from mnist_dash import explain, figures, images, ui
+from mnist_dash import explain, images, ui
 from mnist_dash.ui import teach
 
 SAMPLE_SIZE = 60
@@ -13,7 +13,6 @@ ui.require_router()
 dataset = ui.current_dataset()
 if dataset is None:
     st.stop()
-facts = ui.dataset_facts(dataset.name, dataset.source)
 names = dataset.class_names
 
 st.title(f"Explore {dataset.title}")
@@ -39,6 +38,10 @@ with samples:
     picked = images.sample_indices(y, chosen or None, SAMPLE_SIZE, st.session_state.get(SHUFFLE_SEED, 0))
     st.image([x[i] for i in picked], caption=[f"{names[y[i]]} · #{i}" for i in picked], width=64)
 
+# After the samples are on screen: on a fresh server plotly's import and first figure take ~0.5 s.
+from mnist_dash import figures  # noqa: E402
+
+facts = ui.dataset_facts(dataset.name, dataset.source)
 with balance:
     st.subheader("Class balance")
     st.plotly_chart(figures.class_balance_figure(facts["train_counts"], facts["test_counts"], names),

@@ -72,8 +72,9 @@ def fake_drawing(monkeypatch) -> None:
 
 
 def test_try_it_predicts_a_drawing_and_scores_our_class(monkeypatch):
+    at = open_page("pages/try_it.py")  # first: the canvas component registers in a running app
     fake_drawing(monkeypatch)
-    at = open_page("pages/try_it.py")
+    at.run()
     assert [s.value for s in at.subheader][:1] == ["What the network sees"]
     probabilities = plotly_specs(at)[0]["data"][0]
     assert probabilities["orientation"] == "h"
@@ -88,7 +89,7 @@ def test_try_it_predicts_a_drawing_and_scores_our_class(monkeypatch):
 
 def test_our_class_keeps_at_most_its_limit(monkeypatch):
     """Drawings live in session state: a learner adding forever must not grow it forever."""
-    at = open_page("pages/try_it.py")  # first: the canvas component registers in a running app
+    at = open_page("pages/try_it.py")
     from mnist_dash.ui import try_view
 
     fake_drawing(monkeypatch)
