@@ -61,10 +61,10 @@ def test_explore_filters_to_one_digit_and_shuffles(page: Page, server) -> None:
 
 
 def test_training_draws_live_points_and_finishes(page: Page, server) -> None:
-    # 1,250 updates: long enough (several seconds even on an idle machine) to see the chart move;
-    # 1,000-2,000 images train in about a second there, between two polls of the live panel.
+    # 3,750 updates: long enough (several seconds even on an idle machine) to see the chart move;
+    # 1,250 trained in about a second there, between two polls of the live panel.
     drive.open_app(page, server.url, "train")
-    drive.configure_training(page, units=16, epochs=2, train_images=10_000, batch=16)
+    drive.configure_training(page, units=16, epochs=3, train_images=20_000, batch=16)
     drive.click_train(page)
     drive.wait_for_status(page, "^Training · ", 60)
 
@@ -86,7 +86,7 @@ def test_training_draws_live_points_and_finishes(page: Page, server) -> None:
     assert len(chart_steps) >= 3, f"the loss chart grew fewer than twice while training: {chart_steps}"
     assert chart_steps == sorted(chart_steps), f"the loss chart went back: {chart_steps}"
     assert len(progress_texts) >= 2, f"the progress text never changed: {progress_texts}"
-    assert drive.chart_last_step(page, "st-key-live_loss") >= 0.98 * 1250  # all 2 x 625 batches
+    assert drive.chart_last_step(page, "st-key-live_loss") >= 0.98 * 3750  # all 3 x 1,250 batches
     assert re.fullmatch(r"\d{1,3}\.\d\d%", drive.metric_value(page, "Test accuracy"))
     expect(drive.main(page).get_by_role("link", name=re.compile("Inspect the mistakes"))).to_be_visible()
 
@@ -118,7 +118,8 @@ def test_stop_halts_a_long_run_and_evaluate_shows_it(page: Page, server) -> None
 
 def test_training_continues_while_the_learner_visits_another_page(page: Page, server) -> None:
     drive.open_app(page, server.url, "train")
-    drive.configure_training(page, units=128, epochs=3, train_images=60_000, batch=128)
+    # Long enough (10 epochs, ~12 s on an idle machine) to outlast the visit to another page.
+    drive.configure_training(page, units=512, epochs=10, train_images=60_000, batch=128)
     drive.click_train(page)
     steps_before = drive.wait_until(lambda: drive.progress_steps(drive.progress_text(page)),
                                     timeout=60, message="the first batches")
@@ -131,7 +132,7 @@ def test_training_continues_while_the_learner_visits_another_page(page: Page, se
     page.wait_for_timeout(1500)
 
     drive.go_to(page, "Train live")
-    drive.wait_for_status(page, r"^Training · 784-128-10 ", 15)
+    drive.wait_for_status(page, r"^Training · 784-512-10 ", 15)
     drive.wait_until(lambda: (drive.progress_steps(drive.progress_text(page)) or 0) > steps_before,
                      message=f"progress past step {steps_before}")
     drive.wait_until(lambda: drive.chart_last_step(page, "st-key-live_loss") > chart_before,
