@@ -17,9 +17,9 @@ Run it from anywhere, with the project's virtual environment (about five minutes
     MNIST_DASH_DATA=/path/to/mnist.npz .venv/bin/python scripts/check_protections.py \
         --only run-id-regex atomic-save
 
-The page tests need the real MNIST file; without it they are skipped, which counts as
-MISSED. The exit status is 1 when a protection is missed, a snippet is not found exactly
-once, or the tests fail on the unchanged code.
+The page tests need the real MNIST file (MNIST_DASH_DATA); without it they fail on the unchanged
+code, and the check stops there. The exit status is 1 when a protection is missed, a snippet is
+not found exactly once, or the tests fail on the unchanged code.
 """
 
 from __future__ import annotations
@@ -263,7 +263,9 @@ def run_tests(tests: list[str], cwd: Path) -> tuple[int, str]:
     """Run pytest on the node ids in a fresh process; return its exit code and output."""
     # No bytecode cache: a mutated module and its restored original can share a size and a
     # modification second, and Python would then trust the stale cache.
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # CI=true: a test that needs the real MNIST fails without it instead of skipping, so a
+    # missing file shows up as an error on the unchanged code, not as a missed protection.
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "CI": "true"}
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     return done.returncode, done.stdout + done.stderr
