@@ -155,7 +155,7 @@ def make_train_step(model: keras.Model, config: TrainConfig, images: tf.Tensor, 
 def _train_epochs(model, config, dataset, train, validation, callback, progress, jit_compile) -> None:
     images, labels = training_tensors(dataset)
     step = make_train_step(model, config, images, labels, jit_compile)
-    count = sum(callback.batch_sizes)  # the training images are the first `count` of the set
+    count = len(train[0])  # the training images are the first `count` of the set
     rng = np.random.default_rng(config.seed)
     callback.set_model(model)
     progress.begin(config.epochs, len(callback.batch_sizes))
