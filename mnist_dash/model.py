@@ -134,12 +134,15 @@ class XlaBudget:
 XLA_BUDGET = XlaBudget(int(os.environ.get("MNIST_DASH_XLA_MODELS", "100")))
 
 
-def compile_model(model: keras.Model, config: TrainConfig, jit_compile: bool) -> None:
+def compile_model(model: keras.Model, config: TrainConfig) -> None:
+    """Optimizer, loss and metric, saved with the model. Training uses its own compiled step
+    (training.make_train_step, with XLA where it pays); Keras's own functions run only for
+    predict, once or twice per run, where XLA would cost more (~1 s) than it saves."""
     model.compile(
         optimizer=make_optimizer(config),
         loss=make_loss(config),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        jit_compile=jit_compile,
+        jit_compile=False,
     )
     # Create the optimizer's slots (momentum, RMS, ...) now, eagerly. Created lazily inside the
     # first traced train step, each slot adds tf.cond functions to TensorFlow's process-wide

@@ -189,7 +189,7 @@ def train(config: TrainConfig, dataset: Dataset, progress: Progress,
                                 should_stop)
     model = model_lib.build_model(config)
     xla = model_lib.use_xla(config, len(dataset.x_train)) and model_lib.XLA_BUDGET.claim()
-    model_lib.compile_model(model, config, jit_compile=xla)
+    model_lib.compile_model(model, config)
     started = time.perf_counter()
     try:
         _train_epochs(model, config, dataset, train_data, validation, callback, progress, xla)
@@ -199,7 +199,7 @@ def train(config: TrainConfig, dataset: Dataset, progress: Progress,
         log.warning("XLA compilation failed; training without XLA", exc_info=True)
         xla = False
         model = model_lib.build_model(config)
-        model_lib.compile_model(model, config, jit_compile=False)
+        model_lib.compile_model(model, config)
         _train_epochs(model, config, dataset, train_data, validation, callback, progress, xla)
     progress.end()
     seconds = time.perf_counter() - started
@@ -255,9 +255,6 @@ def measure(model, config: TrainConfig, x: np.ndarray, y: np.ndarray,
 
 
 def predict(model, x: np.ndarray) -> np.ndarray:
-    # XLA-compiling a function run once or twice costs more (~1 s) than it saves; the train
-    # step, already compiled, keeps XLA.
-    model.jit_compile = False
     return np.asarray(model.predict(x, batch_size=2000, verbose=0), dtype=np.float32)
 
 
