@@ -16,6 +16,7 @@ from streamlit.runtime.scriptrunner import script_runner
 
 from mnist_dash import data
 from mnist_dash.jobs import JobManager, JobSnapshot
+from mnist_dash.progress import epoch_and_batch
 from mnist_dash.runs import RunRecord, RunStore
 
 # Session-state keys: small values only (ids, choices), never models or arrays.
@@ -221,32 +222,6 @@ def session_job() -> JobSnapshot | None:
 def session_records() -> list[RunRecord]:
     """This session's ended runs, held in memory (also the ones that failed to save)."""
     return [job.record for job in job_manager().jobs_of(owner_id()) if job.record is not None]
-
-
-def format_seconds(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}" if minutes else f"{seconds:.1f} s"
-
-
-def epoch_and_batch(step: int, steps_per_epoch: int) -> tuple[int, int]:
-    """(epoch, batch within it), both counted from 1, of the last finished step."""
-    if not steps_per_epoch or step == 0:
-        return 1, 0
-    done, batch = divmod(step, steps_per_epoch)
-    return (done, steps_per_epoch) if batch == 0 else (done + 1, batch)
-
-
-def progress_text(snap: JobSnapshot) -> str:
-    p = snap.progress
-    speed = f"{p.samples_per_second:,.0f} images/s" if p.samples_per_second else "measuring speed"
-    epoch, batch = epoch_and_batch(p.step, p.steps_per_epoch)
-    return (
-        f"Epoch {epoch}/{p.num_epochs} · batch {batch}/{p.steps_per_epoch}"
-        f" · elapsed {format_seconds(p.elapsed_seconds)} · ETA {format_seconds(p.eta_seconds)}"
-        f" · {speed}"
-    )
 
 
 def sidebar() -> None:

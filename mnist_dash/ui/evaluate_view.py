@@ -8,6 +8,7 @@ import streamlit as st
 
 from mnist_dash import figures, images, metrics, ui
 from mnist_dash.data import Dataset
+from mnist_dash.progress import format_seconds
 from mnist_dash.runs import DamagedRun, RunRecord
 
 CELL_TRUE, CELL_PRED, LAST_CLICK = "cell_true", "cell_pred", "cell_last_click"
@@ -55,7 +56,7 @@ def headline(record: RunRecord) -> None:
     columns[0].metric("Test accuracy", f"{m['test_accuracy']:.2%}")
     columns[1].metric("Test loss", f"{m['test_loss']:.4f}")
     columns[2].metric("Epochs", m.get("epochs_completed", "–"))
-    columns[3].metric("Training time", ui.format_seconds(m.get("train_seconds")))
+    columns[3].metric("Training time", format_seconds(m.get("train_seconds")))
     st.caption(f"{record.config.summary()} · state: {record.state} · run {record.run_id}"
                + ("" if record.saved else " · not saved to disk"))
 

@@ -7,17 +7,8 @@ import streamlit as st
 from mnist_dash import diagnose, figures, ui
 from mnist_dash.jobs import JobSnapshot
 from mnist_dash.presets import PRESETS
+from mnist_dash.progress import STATE_WORDS, progress_text
 from mnist_dash.ui import teach
-
-STATE_WORDS = {
-    "queued": "Waiting for a free worker",
-    "running": "Training",
-    "stopping": "Stopping: measuring test accuracy and saving",
-    "completed": "Finished",
-    "stopped": "Stopped",
-    "failed": "Failed",
-    "diverged": "Diverged",
-}
 
 
 def _stop(job_id: str) -> None:
@@ -54,7 +45,7 @@ def _status(snap: JobSnapshot) -> None:
         st.progress(0.0, text="Waiting to start")
         return
     st.markdown(f"**{words}** · {snap.config.summary()}")
-    st.progress(snap.progress.fraction, text=ui.progress_text(snap))
+    st.progress(snap.progress.fraction, text=progress_text(snap.progress))
 
 
 def live_panel() -> None:
