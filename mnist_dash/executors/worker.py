@@ -1,0 +1,70 @@
+"""What runs where a job runs: load the data, train, and pack the result as plain data.
+
+Both executors call `run_job`: the thread executor in this process, a cluster executor in a worker
+process on another machine. It never raises: a failure comes back as a FAILED result whose message
+says what went wrong and where.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from mnist_dash import data
+from mnist_dash.executors.base import JobSpec, TrainResult
+from mnist_dash.progress import Progress
+from mnist_dash.vocabulary import EpochRecord, JobState
+
+log = logging.getLogger(__name__)
+
+DatasetLoader = Callable[[str, str | None], data.Dataset]
+
+
+def model_to_bytes(model) -> bytes:
+    """The model as the bytes of a .keras file (Keras saves only to a path)."""
+    with tempfile.TemporaryDirectory(prefix="mnist-dash-model-") as directory:
+        path = Path(directory) / "model.keras"
+        model.save(path)
+        return path.read_bytes()
+
+
+def run_job(spec: JobSpec, progress: Progress, should_stop: Callable[[], str | None],
+            load_dataset: DatasetLoader = data.get_dataset, train_fn: Callable | None = None,
+            node: str = "local") -> TrainResult:
+    """Train `spec.config` on its dataset; progress goes to `progress`, Stop is `should_stop()`."""
+    try:
+        dataset = load_dataset(spec.config.dataset, spec.data_path)
+    except data.DataError as error:
+        return TrainResult(JobState.FAILED, f"No data on {node}: {error}", node=node)
+    try:
+        if train_fn is None:
+            from mnist_dash import training  # imports TensorFlow: only where a job really runs
+
+            train_fn = training.train
+        outcome = train_fn(spec.config, dataset, progress, should_stop)
+        return _result(spec, outcome, progress, node)
+    except Exception as error:  # any job's failure is reported, never raised into the executor
+        log.exception("job %s failed", spec.job_id)
+        return TrainResult(JobState.FAILED, f"{type(error).__name__}: {error}",
+                           progress=progress.snapshot(), node=node)
+
+
+def _result(spec: JobSpec, outcome, progress: Progress, node: str) -> TrainResult:
+    history = [entry if isinstance(entry, EpochRecord) else EpochRecord.from_row(entry)
+               for entry in outcome.history]
+    return TrainResult(
+        state=JobState(outcome.state), message=outcome.message, history=history,
+        progress=progress.snapshot(),
+        metrics={
+            "test_accuracy": outcome.test_accuracy, "test_loss": outcome.test_loss,
+            "epochs_completed": outcome.epochs_completed, "train_seconds": outcome.train_seconds,
+            "samples_per_second": outcome.samples_per_second, "xla": outcome.xla,
+            "parameters": spec.config.parameter_count,
+        },
+        test_outputs=outcome.test_outputs, test_probabilities=outcome.test_probabilities,
+        model_bytes=model_to_bytes(outcome.model) if outcome.model is not None else None,
+        node=node if node != "local" else f"local ({socket.gethostname()})",
+    )
