@@ -1,7 +1,7 @@
 """Plotly figures for the dashboard: pure functions that build a go.Figure and draw nothing."""
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -112,36 +112,6 @@ def confusion_figure(
     title = "Confusion matrix (% of each true class)" if normalized else "Confusion matrix"
     _style(fig, title, "Predicted", "True", hovermode="closest")
     return _square_matrix_axes(fig, class_names, height)
-
-
-def _field(container: Any, name: str) -> Any:
-    """Read a key of a dict or an attribute of an object (Streamlit returns either)."""
-    if isinstance(container, Mapping):
-        return container.get(name)
-    return getattr(container, name, None)
-
-
-def _point_cell(point: Any) -> tuple[int, int] | None:
-    customdata = _field(point, "customdata")
-    if isinstance(customdata, Mapping):
-        # A numpy customdata row reaches Python as {"0": true, "1": predicted, ...}.
-        customdata = [customdata.get(str(index)) for index in range(2)]
-    if not customdata or None in customdata[:2]:
-        customdata = [_field(point, "y"), _field(point, "x")]
-    try:
-        return int(customdata[0]), int(customdata[1])
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-def selected_cell(selection: Any) -> tuple[int, int] | None:
-    """(true, predicted) of the first clicked cell in a Streamlit plotly selection, else None."""
-    points = _field(_field(selection, "selection"), "points") if selection else None
-    for point in points or []:
-        cell = _point_cell(point)
-        if cell is not None:
-            return cell
-    return None
 
 
 def history_figure(

@@ -2,21 +2,12 @@
 
 import streamlit as st
 
-from mnist_dash import metrics, ui
+from mnist_dash import metrics
+from mnist_dash.ui import app, inside_view, live
 from mnist_dash.ui import evaluate_view as view
-from mnist_dash.ui import inside_view, live
 
-ui.require_router()
-dataset = ui.current_dataset()
-if dataset is None:
-    st.stop()
-st.title("Evaluate a trained network")
-
-record = view.run_or_stop("come back here")
-if record.config.dataset != dataset.name:
-    st.warning(f"This run was trained on {record.config.dataset}; switch the dataset in the "
-               "sidebar to inspect it.")
-    st.stop()
+dataset, record = app.start_run_page("Evaluate a trained network", then="come back here",
+                                     needs_its_dataset_to="inspect it")
 if not record.has_predictions:
     st.error(f"This run {record.state} and has no test predictions. {record.message}")
     live.history_charts(record.progress(), f"history_{record.run_id}")

@@ -3,16 +3,12 @@
 import numpy as np
 import streamlit as st
 
-from mnist_dash import explain, images, ui
-from mnist_dash.ui import teach
+from mnist_dash import explain, images
+from mnist_dash.ui import app, resources, state, teach
 
 SAMPLE_SIZE = 60
-SHUFFLE_SEED = "explore_seed"
 
-ui.require_router()
-dataset = ui.current_dataset()
-if dataset is None:
-    st.stop()
+dataset = app.start_page()
 names = dataset.class_names
 
 st.title(f"Explore {dataset.title}")
@@ -33,15 +29,15 @@ with samples:
                             format_func=lambda c: names[c], key="explore_classes",
                             persist_state="session", placeholder="All classes")
     if st.button("Shuffle", icon=":material/shuffle:", help="Draw a new random sample"):
-        st.session_state[SHUFFLE_SEED] = st.session_state.get(SHUFFLE_SEED, 0) + 1
+        state.next_shuffle()
     x, y = (dataset.x_train, dataset.y_train) if split == "train" else (dataset.x_test, dataset.y_test)
-    picked = images.sample_indices(y, chosen or None, SAMPLE_SIZE, st.session_state.get(SHUFFLE_SEED, 0))
+    picked = images.sample_indices(y, chosen or None, SAMPLE_SIZE, state.shuffle_seed())
     st.image([x[i] for i in picked], caption=[f"{names[y[i]]} · #{i}" for i in picked], width=64)
 
 # After the samples are on screen: on a fresh server plotly's import and first figure take ~0.5 s.
 from mnist_dash import figures  # noqa: E402
 
-facts = ui.dataset_facts(dataset.name, dataset.source)
+facts = resources.dataset_facts(dataset.name, dataset.source)
 with balance:
     st.subheader("Class balance")
     st.plotly_chart(figures.class_balance_figure(facts["train_counts"], facts["test_counts"], names),

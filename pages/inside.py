@@ -2,21 +2,12 @@
 
 import streamlit as st
 
-from mnist_dash import inside_figures, ui
-from mnist_dash.ui import evaluate_view, inside_view
+from mnist_dash import inside_figures
+from mnist_dash.ui import app, inside_view
 from mnist_dash.ui.run_models import run_model
 
-ui.require_router()
-dataset = ui.current_dataset()
-if dataset is None:
-    st.stop()
-st.title("Inside the network")
-
-record = evaluate_view.run_or_stop("come back and look inside it")
-if record.config.dataset != dataset.name:
-    st.warning(f"This run was trained on {record.config.dataset}; switch the dataset in the "
-               "sidebar to look inside it.")
-    st.stop()
+dataset, record = app.start_run_page("Inside the network", then="come back and look inside it",
+                                     needs_its_dataset_to="look inside it")
 model = run_model(record)
 if model is None or not record.has_predictions:
     if model is not None:

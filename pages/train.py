@@ -2,17 +2,14 @@
 
 import streamlit as st
 
-from mnist_dash import architecture, explain, ui
+from mnist_dash import architecture, explain
 from mnist_dash.config import TrainConfig
 from mnist_dash.jobs import JobRefused
 from mnist_dash.presets import PRESETS
-from mnist_dash.ui import live, teach, train_form
+from mnist_dash.ui import app, live, resources, state, teach, train_form
 
-ui.require_router()
-dataset = ui.current_dataset()
-if dataset is None:
-    st.stop()
-ui.warm_tensorflow()
+dataset = app.start_page()
+resources.warm_tensorflow()
 st.title("Train a network live")
 
 teach.apply_prefill()
@@ -20,7 +17,7 @@ preset_name = train_form.preset_selector()
 preset = PRESETS.get(preset_name)
 if preset:
     st.caption(f"{preset.description}  \n*Source:* {preset.source}. *Reported:* {preset.reported}.")
-snap = ui.session_job()
+snap = state.session_job()
 busy = snap is not None and snap.active
 
 form, summary = st.columns([3, 2], gap="large")
@@ -51,11 +48,11 @@ with summary:
 if st.button("Train", key="train_button", type="primary", icon=":material/play_arrow:", disabled=busy,
              help="Runs on the server; you can switch pages while it trains."):
     try:
-        job = ui.job_manager().submit(config, owner=ui.owner_id())
+        job = resources.job_manager().submit(config, owner=state.owner_id())
     except JobRefused as error:
         st.warning(str(error))
     else:
-        st.session_state[ui.JOB_ID] = job.job_id
+        state.set_job_id(job.job_id)
         st.rerun()
 
 live.live_panel()

@@ -2,17 +2,12 @@
 
 import streamlit as st
 
-from mnist_dash import data, preprocess, ui
-from mnist_dash.ui import evaluate_view, try_view
+from mnist_dash import data, preprocess
+from mnist_dash.ui import app, try_view
 from mnist_dash.ui.run_models import run_model
 
-ui.require_router()
-dataset = ui.current_dataset()
-if dataset is None:
-    st.stop()
-st.title("Try it: draw a digit")
-
-record = evaluate_view.run_or_stop("come back and test it with your own handwriting")
+_, record = app.start_run_page("Try it: draw a digit",
+                               then="come back and test it with your own handwriting")
 model = run_model(record)
 if model is None:
     st.stop()

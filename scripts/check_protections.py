@@ -50,10 +50,11 @@ class Mutation:
 
 DATA, RUNS, CONFIG = "mnist_dash/data.py", "mnist_dash/runs.py", "mnist_dash/config.py"
 JOBS, TRAINING, MODEL = "mnist_dash/jobs.py", "mnist_dash/training.py", "mnist_dash/model.py"
-UI, STREAMLIT_CONFIG = "mnist_dash/ui/__init__.py", ".streamlit/config.toml"
+SOURCES, STATE = "mnist_dash/data_sources.py", "mnist_dash/ui/state.py"
+STREAMLIT_CONFIG = ".streamlit/config.toml"
 BROKEN_NPZ = "tests/test_data.py::test_broken_npz_file_names_file_and_problem"
 BROKEN_IDX = "tests/test_data.py::test_broken_idx_file_names_file_and_problem"
-BAD_UPLOADS = "tests/test_faults.py::test_bad_uploads_are_refused_with_a_message_and_change_nothing"
+BAD_UPLOADS = "tests/test_data_sources.py::test_bad_uploads_are_refused_with_a_message_and_change_nothing"
 CONFIG_RANGES = "tests/test_config.py::test_out_of_range_values_name_the_field"
 SECURITY_CONFIG = "tests/test_security_config.py::test_streamlit_server_settings_are_the_safe_ones"
 TF_GLOBALS = "tests/test_memory.py::test_a_finished_model_leaves_nothing_behind_in_tensorflow"
@@ -99,17 +100,17 @@ MUTATIONS = [
     Mutation("upload-byte-limit", "uploads over max_bytes refused before parsing",
              DATA, "if len(data) > max_bytes:", "if False:",
              ("tests/test_data.py::test_upload_size_checked_first",)),
-    Mutation("upload-limit-in-ui", "the app passes its upload limit to the loader",
-             UI, ', max_bytes=MAX_UPLOAD_BYTES)', ")", (BAD_UPLOADS,)),
+    Mutation("upload-limit-passed", "the app passes its upload limit to the loader",
+             SOURCES, ", max_bytes=self.max_upload_bytes)", ")", (BAD_UPLOADS,)),
     Mutation("data-path-checked-first", "a bad data path never becomes the server's dataset",
-             UI, "        dataset = data.get_dataset(name, path)  # validates before anyone else "
-                 "sees it\n        with self._lock:\n            self._paths[name] = path\n"
-                 "        return dataset",
+             SOURCES, "        dataset = data.get_dataset(name, path)  # validates before anyone "
+                      "else sees it\n        with self._lock:\n            self._paths[name] = path\n"
+                      "        return dataset",
              "        with self._lock:\n            self._paths[name] = path\n"
              "        return data.get_dataset(name, path)",
-             ("tests/test_faults.py::test_a_bad_data_path_is_refused_and_changes_nothing",)),
+             ("tests/test_data_sources.py::test_a_bad_data_path_is_refused_and_changes_nothing",)),
     Mutation("learner-id-pattern", "a learner id from the URL is used only if well-formed",
-             UI, "from_url if _OWNER_PATTERN.fullmatch(from_url) else", "from_url or",
+             STATE, "from_url if _OWNER_PATTERN.fullmatch(from_url) else", "from_url or",
              ("tests/test_faults.py::test_a_malformed_learner_id_in_the_url_gets_a_fresh_one",)),
     # The run store: ids cannot name paths, writes are atomic, damage is contained.
     Mutation("run-id-regex", "run ids must match the generated pattern (no path traversal)",

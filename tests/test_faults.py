@@ -1,6 +1,8 @@
-"""Faults and hostile input: a killed server, uploads, tampered state, one learner vs another."""
+"""Faults and hostile input: a killed server, tampered state, one learner vs another.
 
-import io
+Uploads and data paths are tested in test_data_sources.py.
+"""
+
 import re
 import signal
 import subprocess
@@ -38,53 +40,6 @@ def test_sigkill_mid_training_keeps_ended_runs_and_no_half_run(tmp_path):
     record = RunStore(runs).load(records[0].run_id)
     assert record.state == "completed" and record.test_probabilities.shape == (100, 10)
     assert RunStore(runs).load_model(record.run_id) is not None
-
-
-@pytest.mark.parametrize(
-    ("content", "problem"),
-    [
-        (b"", "empty"),
-        (b"PK\x03\x04 not really a zip", "zip"),
-        (None, "pickled"),
-        (b"x" * 2048, "limit"),
-    ],
-)
-def test_bad_uploads_are_refused_with_a_message_and_change_nothing(monkeypatch, content, problem):
-    from mnist_dash import ui
-
-    st.cache_resource.clear()
-    if content is None:
-        buffer = io.BytesIO()
-        np.savez(buffer, **{**make_arrays(), "x_train": np.array([{"evil": 1}], dtype=object)})
-        content = buffer.getvalue()
-    sources = ui.DataSources()
-    if problem == "limit":
-        monkeypatch.setattr(ui, "MAX_UPLOAD_BYTES", 1024)
-    with pytest.raises(data.DataError, match=problem):
-        sources.set_upload("mnist", content)
-    assert sources.path_for("mnist") is None
-
-
-def test_valid_upload_becomes_the_dataset(tmp_path):
-    from mnist_dash import ui
-
-    buffer = io.BytesIO()
-    np.savez(buffer, **make_arrays(num_train=50, num_test=20))
-    sources = ui.DataSources()
-    dataset = sources.set_upload("mnist", buffer.getvalue())
-    assert len(dataset.x_train) == 50 and sources.load("mnist") is dataset
-
-
-def test_a_bad_data_path_is_refused_and_changes_nothing(tmp_path):
-    """The data source is the server's: one learner's wrong path must not break it for all."""
-    from mnist_dash import ui
-
-    broken = tmp_path / "mnist.npz"
-    broken.write_bytes(b"not an archive")
-    sources = ui.DataSources()
-    with pytest.raises(data.DataError, match=r"not a \.npz"):
-        sources.set_path("mnist", str(broken))
-    assert sources.path_for("mnist") is None
 
 
 @pytest.mark.real_data

@@ -1,7 +1,5 @@
 """Tests for mnist_dash.figures: inspect the figures' traces and layout."""
 
-from types import SimpleNamespace
-
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -52,26 +50,6 @@ def test_confusion_figure_normalized_shows_percentages(matrix: np.ndarray) -> No
     assert heatmap.text[1][0] == f"{100 * 10 / 145:.1f}%"
     assert np.asarray(heatmap.z).sum(axis=1) == pytest.approx(np.ones(10))
     assert list(overlay.customdata[10]) == [1, 0, 10]  # hover still gives counts
-
-
-def test_selected_cell_from_streamlit_selection() -> None:
-    point = {"x": 7, "y": 3, "customdata": [3, 7, 37], "point_index": 37, "curve_number": 1}
-    assert figures.selected_cell({"selection": {"points": [point], "box": []}}) == (3, 7)
-    attribute_style = SimpleNamespace(selection=SimpleNamespace(points=[point]))
-    assert figures.selected_cell(attribute_style) == (3, 7)
-    # Seen from Streamlit 1.67 when customdata was a numpy array.
-    typed_array_row = {"x": 7, "y": 3, "customdata": {"0": 3, "1": 7, "2": 37}}
-    assert figures.selected_cell({"selection": {"points": [typed_array_row]}}) == (3, 7)
-    without_customdata = {"selection": {"points": [{"x": 2, "y": 5}]}}
-    assert figures.selected_cell(without_customdata) == (5, 2)
-
-
-@pytest.mark.parametrize(
-    "selection",
-    [None, {}, {"selection": {}}, {"selection": {"points": []}}, {"selection": {"points": [{}]}}],
-)
-def test_selected_cell_empty(selection) -> None:
-    assert figures.selected_cell(selection) is None
 
 
 def test_history_figure_live_layout() -> None:

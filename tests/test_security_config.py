@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from mnist_dash import ui
+from mnist_dash.data_sources import MAX_UPLOAD_BYTES
 
 CONFIG = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml")
                        .read_text())
@@ -26,4 +26,4 @@ def test_streamlit_server_settings_are_the_safe_ones(section, option, safe):
 
 
 def test_the_app_checks_uploads_against_the_server_limit():
-    assert CONFIG["server"]["maxUploadSize"] * 2**20 == ui.MAX_UPLOAD_BYTES
+    assert CONFIG["server"]["maxUploadSize"] * 2**20 == MAX_UPLOAD_BYTES

@@ -1,4 +1,4 @@
-"""Evaluate page widgets: run picker, clickable confusion matrix, galleries, per-class table."""
+"""Evaluate page widgets: headline, clickable confusion matrix, galleries, per-class table, comparison."""
 
 from __future__ import annotations
 
@@ -6,48 +6,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_dash import figures, images, metrics, ui
+from mnist_dash import figures, images, metrics
 from mnist_dash.data import Dataset
 from mnist_dash.progress import format_seconds
-from mnist_dash.runs import DamagedRun, RunRecord
+from mnist_dash.runs import RunRecord
+from mnist_dash.ui import events, run_picker, state
 
-CELL_TRUE, CELL_PRED, LAST_CLICK = "cell_true", "cell_pred", "cell_last_click"
 GALLERY_LIMIT = 60
-
-
-def _label(record: RunRecord, own: bool) -> str:
-    accuracy = f"{record.test_accuracy:.2%}" if record.test_accuracy is not None else record.state
-    who = "yours" if own else "shared"
-    done = record.metrics.get("epochs_completed")
-    state = f" · {record.state} after {done} epoch{'s' if done != 1 else ''}" if (
-        record.state != "completed" and done is not None) else ""
-    return f"{record.created[11:16]} · {who} · {record.config.summary()}{state} · {accuracy}"
-
-
-def pick_run(key: str = ui.SELECTED_RUN, label: str = "Run",
-             exclude: str | None = None) -> RunRecord | None:
-    """This session's runs (in memory) and the shared run store, newest first."""
-    own = {r.run_id: r for r in ui.session_records()}
-    saved, problems = ui.run_store().list_runs()
-    for problem in problems:
-        st.caption(f"Skipped: {problem}")
-    labels = {run_id: _label(record, True) for run_id, record in own.items()}
-    labels.update({r.run_id: _label(r, False) for r in saved if r.run_id not in own})
-    labels.pop(exclude, None)
-    if not labels:
-        return None
-    if st.session_state.get(key) not in labels:
-        st.session_state[key] = next(iter(labels))
-    run_id = st.selectbox(label, list(labels), key=key, format_func=labels.get,
-                          help="'yours' are this session's runs; 'shared' are saved runs "
-                          "everyone using this server can see.")
-    if run_id in own:
-        return own[run_id]
-    try:
-        return ui.load_saved_run(run_id)
-    except DamagedRun as error:
-        st.error(str(error))
-        return None
 
 
 def headline(record: RunRecord) -> None:
@@ -61,12 +26,12 @@ def headline(record: RunRecord) -> None:
                + ("" if record.saved else " · not saved to disk"))
 
 
-def _sync_click(chart_key: str) -> None:
+def _sync_click(run_id: str) -> None:
     """A click on the chart moves the keyboard selectors to that cell (before they are drawn)."""
-    cell = figures.selected_cell(st.session_state.get(chart_key))
-    if cell is not None and cell != st.session_state.get(LAST_CLICK):
-        st.session_state[LAST_CLICK] = cell
-        st.session_state[CELL_TRUE], st.session_state[CELL_PRED] = cell
+    cell = events.selected_cell(state.confusion_click(run_id))
+    if cell is not None and cell != state.last_click():
+        state.set_last_click(cell)
+        state.show_cell(cell)
 
 
 def _default_cell(matrix: np.ndarray) -> tuple[int, int]:
@@ -77,14 +42,14 @@ def _default_cell(matrix: np.ndarray) -> tuple[int, int]:
 
 def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -> tuple[int, int]:
     names = dataset.class_names
-    chart_key = f"confusion_{record.run_id}"
-    _sync_click(chart_key)
-    if CELL_TRUE not in st.session_state:
-        st.session_state[CELL_TRUE], st.session_state[CELL_PRED] = _default_cell(matrix)
+    _sync_click(record.run_id)
+    if state.shown_cell() is None:
+        state.show_cell(_default_cell(matrix))
     chart, side = st.columns([3, 2], gap="large")
     with chart:
         normalized = st.toggle("Show % of each true class", key="cm_normalized")
-        st.plotly_chart(figures.confusion_figure(matrix, names, normalized), key=chart_key,
+        st.plotly_chart(figures.confusion_figure(matrix, names, normalized),
+                        key=state.confusion_chart_key(record.run_id),
                         on_select="rerun", selection_mode="points", theme=None)
         with st.expander("Confusion matrix as numbers"):
             st.dataframe(pd.DataFrame(matrix, index=[f"true {n}" for n in names],
@@ -92,8 +57,8 @@ def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -
     with side:
         st.markdown("**Click a cell, or choose it here:**")
         options = list(range(len(names)))
-        true = st.selectbox("True class", options, key=CELL_TRUE, format_func=names.__getitem__)
-        predicted = st.selectbox("Predicted class", options, key=CELL_PRED,
+        true = st.selectbox("True class", options, key=state.CELL_TRUE, format_func=names.__getitem__)
+        predicted = st.selectbox("Predicted class", options, key=state.CELL_PRED,
                                  format_func=names.__getitem__)
         count = int(matrix[true, predicted])
         kind = "correct, least confident first" if true == predicted else "mistakes, most confident first"
@@ -152,7 +117,7 @@ def _epoch_curve(record: RunRecord, key: str) -> tuple[list[int], list[float]]:
 
 def compare_section(first: RunRecord, dataset: Dataset, first_matrix: np.ndarray) -> None:
     """A second run beside the first: curves, accuracies, confusion change, fixed and broken."""
-    second = pick_run(key=ui.COMPARE_RUN, label="Compare with", exclude=first.run_id)
+    second = run_picker.pick_run(key=state.COMPARE_RUN, label="Compare with", exclude=first.run_id)
     if second is None or not second.has_predictions:
         st.caption("Train or choose a second run with test predictions to compare.")
         return
@@ -183,13 +148,3 @@ def compare_section(first: RunRecord, dataset: Dataset, first_matrix: np.ndarray
         st.markdown(f"**B broke {len(broken)}** (A right, B wrong); B's view:")
         gallery(broken, second, dataset, key="compare_broken_all")
 
-
-def run_or_stop(why: str) -> RunRecord:
-    """The chosen run; without one, say what to do (`why` ends 'Train a network first, then ...')
-    and stop the page."""
-    record = pick_run()
-    if record is None:
-        st.info(f"No runs yet. Train a network first, then {why}.")
-        st.page_link(ui.PAGES["train"], label="Go to Train", icon=":material/arrow_forward:")
-        st.stop()
-    return record

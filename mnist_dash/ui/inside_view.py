@@ -8,14 +8,13 @@ import streamlit as st
 from mnist_dash import export, inside, inside_figures, metrics
 from mnist_dash.data import Dataset
 from mnist_dash.runs import RunRecord
-from mnist_dash.ui import run_store
+from mnist_dash.ui import resources, state
 from mnist_dash.ui.run_models import RunModel
 
 GRID_UNITS = 64  # units drawn at once: 64 small heatmaps stay fast
 GRID_COLUMNS = 8
 TOP_K = 12
 MAP_SAMPLE, MAP_SEED = 2000, 0
-UNIT = "inside_unit"
 
 
 @st.cache_resource(max_entries=4, show_spinner="Looking inside the network (about a second)…")
@@ -42,7 +41,7 @@ def weight_grid(insides: inside.RunInsides) -> None:
 def unit_detail(insides: inside.RunInsides, dataset: Dataset) -> None:
     units = len(insides.weights)
     unit = st.columns([1, 3])[0].number_input(
-        "Unit", 0, units - 1, key=UNIT, step=1,
+        "Unit", 0, units - 1, key=state.INSIDE_UNIT, step=1,
         help="Pick a unit of the first hidden layer by its number in the grid.")
     left, right = st.columns([1, 1], gap="large")
     left.plotly_chart(inside_figures.unit_weights_figure(insides.weights[unit], unit),
@@ -82,7 +81,7 @@ def take_home(record: RunRecord, model: RunModel | None, dataset: Dataset) -> No
     for a saved run's model file)."""
     run_id = record.run_id
     columns = st.columns(4)
-    model_path = run_store().model_path(run_id) if record.saved else None
+    model_path = resources.run_store().model_path(run_id) if record.saved else None
 
     def model_file() -> bytes:
         if model is None:

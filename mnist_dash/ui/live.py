@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_dash import diagnose, figures, ui
+from mnist_dash import diagnose, figures
 from mnist_dash.jobs import JobSnapshot
 from mnist_dash.presets import PRESETS
 from mnist_dash.progress import STATE_WORDS, progress_text
-from mnist_dash.ui import teach
+from mnist_dash.ui import app, resources, state, teach
 
 
 def _stop(job_id: str) -> None:
-    ui.job_manager().stop(job_id)
+    resources.job_manager().stop(job_id)
 
 
 def history_charts(snap_progress, key_prefix: str) -> None:
@@ -50,16 +50,16 @@ def _status(snap: JobSnapshot) -> None:
 
 def live_panel() -> None:
     """Draw this session's job; poll while it is active, rerun the page once when it ends."""
-    snap = ui.session_job()
+    snap = state.session_job()
     if snap is None:
         return
 
     # Every element keeps its place between ticks (the Stop button sits in a fixed slot, the
     # result in its own container): a tick that shifts elements can blank the page when the
     # job ends (seen in Chromium; Streamlit issue #15084).
-    @st.fragment(run_every=ui.POLL_SECONDS if snap.active else None)
+    @st.fragment(run_every=app.POLL_SECONDS if snap.active else None)
     def panel() -> None:
-        current = ui.session_job()
+        current = state.session_job()
         if current is None:
             return
         _status(current)
@@ -115,8 +115,8 @@ def outcome(snap: JobSnapshot) -> None:
                           delta=f"{delta:+.2%} yours", delta_color="off")
     teach.findings(snap.config, snap.progress, snap.state, key="outcome")
     if snap.run_id:
-        st.session_state[ui.SELECTED_RUN] = snap.run_id
-        st.page_link(ui.PAGES["evaluate"], label="Inspect the mistakes on Evaluate",
+        state.choose_run(snap.run_id)
+        st.page_link(app.PAGES["evaluate"], label="Inspect the mistakes on Evaluate",
                      icon=":material/arrow_forward:")
 
 

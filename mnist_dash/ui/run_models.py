@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from mnist_dash import inside, ui
+from mnist_dash import inside
 from mnist_dash.runs import DamagedRun, RunRecord
+from mnist_dash.ui import resources
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class RunModel:
 @st.cache_resource(max_entries=8, show_spinner="Loading the trained network…")
 def _saved_model(run_id: str) -> RunModel:
     """A saved run's model; saved runs are shared by everyone, so one copy serves all sessions."""
-    return RunModel(run_id, ui.run_store().load_model(run_id), threading.Lock())
+    return RunModel(run_id, resources.run_store().load_model(run_id), threading.Lock())
 
 
 @st.cache_resource(max_entries=64)

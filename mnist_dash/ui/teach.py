@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_dash import diagnose, explain, ui
+from mnist_dash import diagnose, explain
 from mnist_dash.config import TrainConfig
 from mnist_dash.progress import ProgressSnapshot
-from mnist_dash.ui import train_form
+from mnist_dash.ui import state, train_form
 
 
 def explanations(items: list[explain.Explanation]) -> None:
@@ -18,13 +18,9 @@ def explanations(items: list[explain.Explanation]) -> None:
                 st.latex(formula)
 
 
-def _prefill(config: TrainConfig) -> None:
-    st.session_state[ui.PREFILL] = config.to_dict()
-
-
 def apply_prefill() -> None:
     """Load a suggested config into the Train form (call before the form is drawn)."""
-    pending = st.session_state.pop(ui.PREFILL, None)
+    pending = state.pop_prefill()
     if not pending:
         return
     try:
@@ -33,12 +29,12 @@ def apply_prefill() -> None:
         st.error(f"The suggested settings were not valid and were ignored: {error}")
         return
     train_form.fill_form(config)
-    st.session_state[train_form.PRESET_KEY] = train_form.CUSTOM
+    state.set_form_preset(train_form.CUSTOM)
 
 
-def findings(config: TrainConfig, progress: ProgressSnapshot, state: str, key: str) -> None:
+def findings(config: TrainConfig, progress: ProgressSnapshot, job_state: str, key: str) -> None:
     """What the curves say so far, each with one experiment that pre-fills the form."""
-    results = diagnose.diagnose(config, list(progress.epochs), list(progress.batch_loss), state)
+    results = diagnose.diagnose(config, list(progress.epochs), list(progress.batch_loss), job_state)
     st.markdown("**What the curves say**")
     for index, finding in enumerate(results):
         box = st.success if finding.kind == "healthy" else st.warning
@@ -48,5 +44,5 @@ def findings(config: TrainConfig, progress: ProgressSnapshot, state: str, key: s
             "Try this next", key=f"{key}_try_{index}", icon=":material/science:",
             help="Fills the Train form with this change; press Train to run it.",
         ):
-            _prefill(suggested)
+            state.set_prefill(suggested)
             st.rerun()  # the whole page, also from inside the live panel's fragment

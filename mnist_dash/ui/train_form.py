@@ -7,12 +7,12 @@ import streamlit as st
 from mnist_dash import config as config_lib
 from mnist_dash.config import TrainConfig
 from mnist_dash.presets import DEFAULT_PRESET, PRESETS
+from mnist_dash.ui import state
 
 UNIT_CHOICES = (8, 16, 32, 64, 100, 128, 200, 256, 300, 512, 800, 1024, 2048)
 RATE_CHOICES = (1e-5, 3e-5, 1e-4, 3e-4, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_CHOICES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 SIZE_CHOICES = (1000, 2000, 5000, 10_000, 20_000, 30_000, 60_000)
-PRESET_KEY = "form_preset"
 CUSTOM = "custom"
 
 LABELS = {
@@ -23,15 +23,9 @@ LABELS = {
     "pytorch_default": "PyTorch default (uniform ±1/√fan-in)",
 }
 
-# widget key -> config field, for widgets that hold a field's value as it is
-_DIRECT = {
-    "form_activation": "activation", "form_output": "output_activation", "form_loss": "loss",
-    "form_optimizer": "optimizer", "form_lr": "learning_rate", "form_momentum": "momentum",
-    "form_batch": "batch_size", "form_epochs": "epochs", "form_dropout": "dropout",
-    "form_validation": "validation_split", "form_preprocessing": "preprocessing",
-    "form_initializer": "initializer", "form_stddev": "init_stddev", "form_seed": "seed",
-    "form_shuffle": "shuffle",
-}
+def _key(field: str) -> str:
+    """The session-state key of the widget that holds a TrainConfig field."""
+    return state.FORM_KEYS[field]
 
 
 def _label(value: object) -> str:
@@ -44,48 +38,44 @@ def _nearest(choices: tuple, value: float) -> float:
 
 def fill_form(config: TrainConfig) -> None:
     """Put a config's values into the widgets' state (before they are drawn)."""
-    state = st.session_state
-    for key, field in _DIRECT.items():
-        state[key] = getattr(config, field)
-    state["form_lr"] = _nearest(RATE_CHOICES, config.learning_rate)
-    state["form_batch"] = _nearest(BATCH_CHOICES, config.batch_size)
-    state["form_layers"] = len(config.hidden_units)
-    for index, units in enumerate(config.hidden_units):
-        state[f"form_units_{index}"] = _nearest(UNIT_CHOICES, units)
-    state["form_train_size"] = config.train_size or 60_000
+    fields = {field: getattr(config, field) for field in state.FORM_KEYS}
+    fields["learning_rate"] = _nearest(RATE_CHOICES, config.learning_rate)
+    fields["batch_size"] = _nearest(BATCH_CHOICES, config.batch_size)
+    fields["train_size"] = config.train_size or 60_000
+    state.set_form(fields, [_nearest(UNIT_CHOICES, units) for units in config.hidden_units])
 
 
 def _apply_preset() -> None:
-    name = st.session_state[PRESET_KEY]
+    name = state.form_preset()
     if name in PRESETS:
         fill_form(PRESETS[name].config)
 
 
 def preset_selector() -> str:
-    if PRESET_KEY not in st.session_state:
-        st.session_state[PRESET_KEY] = DEFAULT_PRESET
+    if state.form_preset() is None:
+        state.set_form_preset(DEFAULT_PRESET)
         fill_form(PRESETS[DEFAULT_PRESET].config)
     names = [*PRESETS, CUSTOM]
     return st.selectbox(
-        "Start from a tutorial", names, key=PRESET_KEY, on_change=_apply_preset,
+        "Start from a tutorial", names, key=state.FORM_PRESET, on_change=_apply_preset,
         persist_state="session",
         format_func=lambda n: PRESETS[n].title if n in PRESETS else "Custom (my own changes)",
     )
 
 
 def _layer_widgets() -> tuple[int, ...]:
-    count = st.slider("Hidden layers", 1, config_lib.MAX_HIDDEN_LAYERS, key="form_layers",
+    count = st.slider("Hidden layers", 1, config_lib.MAX_HIDDEN_LAYERS, key=state.FORM_LAYERS,
                       persist_state="session")
     units = []
     for index in range(count):
-        key = f"form_units_{index}"
-        st.session_state.setdefault(key, 128)
-        units.append(st.select_slider(f"Units in hidden layer {index + 1}", UNIT_CHOICES, key=key,
-                                      persist_state="session"))
+        state.default_form_units(index, 128)
+        units.append(st.select_slider(f"Units in hidden layer {index + 1}", UNIT_CHOICES,
+                                      key=state.form_units_key(index), persist_state="session"))
     return tuple(units)
 
 
-def _choice(label: str, key: str, options: tuple, horizontal: bool = False, **kwargs):
+def _choice(label: str, field: str, options: tuple, horizontal: bool = False, **kwargs):
+    key = _key(field)
     if horizontal:
         return st.radio(label, options, key=key, format_func=_label, horizontal=True,
                         persist_state="session", **kwargs)
@@ -100,41 +90,41 @@ def draw_form(disabled: bool) -> dict:
     with network:
         st.markdown("**Network**")
         values["hidden_units"] = _layer_widgets()
-        values["activation"] = _choice("Hidden activation", "form_activation", config_lib.ACTIVATIONS)
-        values["output_activation"] = _choice("Output activation", "form_output",
+        values["activation"] = _choice("Hidden activation", "activation", config_lib.ACTIVATIONS)
+        values["output_activation"] = _choice("Output activation", "output_activation",
                                               config_lib.OUTPUT_ACTIVATIONS)
         values["dropout"] = st.slider("Dropout after each hidden layer", 0.0, 0.9, step=0.05,
-                                      key="form_dropout", persist_state="session")
-        values["initializer"] = _choice("Initial weights", "form_initializer", config_lib.INITIALIZERS)
+                                      key=_key("dropout"), persist_state="session")
+        values["initializer"] = _choice("Initial weights", "initializer", config_lib.INITIALIZERS)
         if values["initializer"] == "truncated_normal":
             values["init_stddev"] = st.slider("Std of initial weights", 0.01, 1.0, step=0.01,
-                                              key="form_stddev", persist_state="session")
-        values["preprocessing"] = _choice("Input scaling", "form_preprocessing",
+                                              key=_key("init_stddev"), persist_state="session")
+        values["preprocessing"] = _choice("Input scaling", "preprocessing",
                                           config_lib.PREPROCESSING, horizontal=True)
     with learning:
         st.markdown("**Learning**")
-        values["loss"] = _choice("Loss", "form_loss", config_lib.LOSSES, horizontal=True)
-        values["optimizer"] = _choice("Optimizer", "form_optimizer", config_lib.OPTIMIZERS)
+        values["loss"] = _choice("Loss", "loss", config_lib.LOSSES, horizontal=True)
+        values["optimizer"] = _choice("Optimizer", "optimizer", config_lib.OPTIMIZERS)
         values["learning_rate"] = st.select_slider(
-            "Learning rate (log scale)", RATE_CHOICES, key="form_lr", format_func=_label,
+            "Learning rate (log scale)", RATE_CHOICES, key=_key("learning_rate"), format_func=_label,
             persist_state="session")
         if values["optimizer"] == "momentum":
-            values["momentum"] = st.slider("Momentum", 0.0, 0.99, step=0.01, key="form_momentum",
+            values["momentum"] = st.slider("Momentum", 0.0, 0.99, step=0.01, key=_key("momentum"),
                                            persist_state="session")
-        values["batch_size"] = st.select_slider("Batch size", BATCH_CHOICES, key="form_batch",
+        values["batch_size"] = st.select_slider("Batch size", BATCH_CHOICES, key=_key("batch_size"),
                                                 persist_state="session")
-        values["epochs"] = st.slider("Epochs", 1, config_lib.MAX_EPOCHS, key="form_epochs",
+        values["epochs"] = st.slider("Epochs", 1, config_lib.MAX_EPOCHS, key=_key("epochs"),
                                      persist_state="session")
         values["train_size"] = st.select_slider(
-            "Training images", SIZE_CHOICES, key="form_train_size", persist_state="session",
+            "Training images", SIZE_CHOICES, key=_key("train_size"), persist_state="session",
             format_func=lambda n: "all 60,000" if n == 60_000 else f"{n:,}",
             help="Fewer images train faster: handy for a quick first try.")
         values["validation_split"] = st.slider(
-            "Held out for validation", 0.0, 0.5, step=0.05, key="form_validation",
+            "Held out for validation", 0.0, 0.5, step=0.05, key=_key("validation_split"),
             persist_state="session", help="Taken from the end of the training images.")
-        values["shuffle"] = st.checkbox("Shuffle every epoch", key="form_shuffle",
+        values["shuffle"] = st.checkbox("Shuffle every epoch", key=_key("shuffle"),
                                         persist_state="session")
-        values["seed"] = st.number_input("Seed", 0, 2**31 - 1, step=1, key="form_seed",
+        values["seed"] = st.number_input("Seed", 0, 2**31 - 1, step=1, key=_key("seed"),
                                          persist_state="session")
     return values
 

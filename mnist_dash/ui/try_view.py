@@ -8,18 +8,12 @@ from streamlit_drawable_canvas import st_canvas
 
 from mnist_dash import figures, preprocess
 from mnist_dash.runs import RunRecord
+from mnist_dash.ui import state
 from mnist_dash.ui.run_models import RunModel
 
-CANVAS_VERSION = "try_canvas_version"  # bumped to give the canvas a new key, which clears it
-OUR_CLASS = "try_our_class"  # list of (28x28 uint8 drawing, label) the learners labelled
 OUR_CLASS_LIMIT = 200  # 200 x 784 bytes: small enough for session state
-LABEL = "try_label"  # the class chosen for the current drawing
 CANVAS_SIZE, STROKE_WIDTH = 280, 18
 STEP_SIZE = 150
-
-
-def clear_canvas() -> None:
-    st.session_state[CANVAS_VERSION] = st.session_state.get(CANVAS_VERSION, 0) + 1
 
 
 def canvas() -> np.ndarray | None:
@@ -27,9 +21,9 @@ def canvas() -> np.ndarray | None:
     result = st_canvas(
         stroke_width=STROKE_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
         height=CANVAS_SIZE, width=CANVAS_SIZE, drawing_mode="freedraw", return_image_data=True,
-        key=f"try_canvas_{st.session_state.get(CANVAS_VERSION, 0)}",
+        key=f"try_canvas_{state.canvas_version()}",
     )
-    st.button("Clear", icon=":material/delete:", on_click=clear_canvas, key="try_clear")
+    st.button("Clear", icon=":material/delete:", on_click=state.clear_canvas, key="try_clear")
     return result.image_data
 
 
@@ -65,21 +59,21 @@ def steps(prepared: preprocess.Preprocessed) -> None:
 
 
 def add_to_our_class(digit: np.ndarray, label: int) -> None:
-    drawings = st.session_state.setdefault(OUR_CLASS, [])
+    drawings = state.our_drawings()
     if len(drawings) < OUR_CLASS_LIMIT:
-        drawings.append((digit.copy(), label))
-    st.session_state.pop(LABEL, None)  # the next drawing gets its own label
-    clear_canvas()
+        state.set_our_drawings([*drawings, (digit.copy(), label)])
+    state.forget_drawing_label()
+    state.clear_canvas()
 
 
 def our_class(record: RunRecord, model: RunModel, class_names: tuple[str, ...],
               digit: np.ndarray | None) -> None:
     """Label drawings to build a small test set of our own, then score the network on it."""
-    drawings = st.session_state.get(OUR_CLASS, [])
+    drawings = state.our_drawings()
     if digit is not None:
         left, right = st.columns([1, 2], vertical_alignment="bottom")
         label = left.selectbox("This drawing is a", range(len(class_names)),
-                               format_func=class_names.__getitem__, key=LABEL, index=None,
+                               format_func=class_names.__getitem__, key=state.DRAWING_LABEL, index=None,
                                placeholder="choose its class")
         right.button("Add it to our class's test set", disabled=label is None,
                      on_click=add_to_our_class, args=(digit, label), key="try_add",
@@ -99,5 +93,5 @@ def our_class(record: RunRecord, model: RunModel, class_names: tuple[str, ...],
              caption=[f"{class_names[t]}→{class_names[p]} {'✓' if t == p else '✗'}"
                       for t, p in zip(labels, predicted, strict=True)])
     if st.button("Forget our drawings", key="try_forget"):
-        st.session_state.pop(OUR_CLASS, None)
+        state.forget_our_drawings()
         st.rerun()

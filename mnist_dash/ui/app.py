@@ -1,0 +1,120 @@
+"""The app's frame: the router over the pages, the sidebar, and the preamble at the top of every page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from mnist_dash import data
+from mnist_dash.progress import epoch_and_batch
+from mnist_dash.runs import RunRecord
+from mnist_dash.ui import data_fix, patches, run_picker, state
+
+PAGES = {
+    "explore": "pages/explore.py",
+    "train": "pages/train.py",
+    "evaluate": "pages/evaluate.py",
+    "try_it": "pages/try_it.py",
+    "inside": "pages/inside.py",
+}
+POLL_SECONDS = 1.0  # how often a running job's views refresh
+ICON = Path(__file__).resolve().parent / "icon.png"
+
+
+def run_app() -> None:
+    """The whole app: page config, navigation over the pages, the sidebar, the chosen page."""
+    # A local icon: a ":material/...:" favicon is fetched from a font server on every load.
+    st.set_page_config(page_title="mnist-dash", page_icon=str(ICON), layout="wide")
+    navigation = st.navigation([
+        st.Page(PAGES["explore"], title="Explore the data", icon=":material/image_search:",
+                default=True),
+        st.Page(PAGES["train"], title="Train live", icon=":material/model_training:"),
+        st.Page(PAGES["evaluate"], title="Evaluate", icon=":material/fact_check:"),
+        st.Page(PAGES["try_it"], title="Try it: draw a digit", icon=":material/draw:"),
+        st.Page(PAGES["inside"], title="Inside the network", icon=":material/neurology:"),
+    ])
+    state.owner_id()
+    sidebar()
+    navigation.run()
+
+
+def start_page() -> data.Dataset:
+    """The top of every page: run inside the router, then load the session's dataset.
+
+    When the dataset cannot be loaded, the page shows how to fix it and stops here.
+    """
+    _require_router()
+    dataset = data_fix.dataset_or_fixes(state.dataset_name())
+    if dataset is None:
+        st.stop()
+    return dataset
+
+
+def start_run_page(title: str, then: str,
+                   needs_its_dataset_to: str | None = None) -> tuple[data.Dataset, RunRecord]:
+    """The top of a page about one trained run: start_page, the title, and the run picker.
+
+    Without any run, it says "Train a network first, then {then}." and stops the page. With
+    `needs_its_dataset_to`, a run trained on another dataset stops it too, with a warning saying
+    that switching the dataset lets the learner do that.
+    """
+    dataset = start_page()
+    st.title(title)
+    record = run_picker.pick_run()
+    if record is None:
+        st.info(f"No runs yet. Train a network first, then {then}.")
+        st.page_link(PAGES["train"], label="Go to Train", icon=":material/arrow_forward:")
+        st.stop()
+    if needs_its_dataset_to and record.config.dataset != dataset.name:
+        st.warning(f"This run was trained on {record.config.dataset}; switch the dataset in the "
+                   f"sidebar to {needs_its_dataset_to}.")
+        st.stop()
+    return dataset, record
+
+
+def _require_router() -> None:
+    """Make every page run inside app.py's navigation.
+
+    Streamlit's legacy pages/ mode runs a page file alone, without app.py, when a fresh
+    server's first request is a deep link (/train); run the app from here instead.
+    """
+    if patches.runs_without_router():
+        run_app()  # st.navigation switches the legacy mode off, then runs this page again
+        st.stop()
+
+
+def sidebar() -> None:
+    """Dataset switch and the current job's status, on every page."""
+    with st.sidebar:
+        names = list(data.SPECS)
+        st.selectbox("Dataset", names, key=state.DATASET, format_func=lambda n: data.SPECS[n].title,
+                     persist_state="session", help="Switch between handwritten digits and clothes.")
+        _sidebar_job_status()
+
+
+def _sidebar_job_status() -> None:
+    snap = state.session_job()
+    if snap is None:
+        st.sidebar.caption("No training job yet.")
+        return
+
+    @st.fragment(run_every=POLL_SECONDS if snap.active else None)
+    def status() -> None:
+        current = state.session_job()
+        if current is None:
+            return
+        st.markdown(f"**Job:** {current.state}")
+        if current.state == "queued":
+            st.caption(f"Waiting in line: position {current.queue_position}")
+        elif current.progress.num_epochs:
+            epoch, _ = epoch_and_batch(current.progress.step, current.progress.steps_per_epoch)
+            st.progress(current.progress.fraction,
+                        text=f"Epoch {epoch}/{current.progress.num_epochs}")
+        if current.test_accuracy is not None:
+            st.caption(f"Test accuracy {current.test_accuracy:.2%}")
+        if snap.active and not current.active:
+            st.rerun()  # the job ended: one full rerun shows its result and stops polling
+
+    with st.sidebar:
+        status()

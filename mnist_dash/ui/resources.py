@@ -1,0 +1,67 @@
+"""Cached resources: what every session shares, made once per server process (st.cache_resource)."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+import streamlit as st
+
+from mnist_dash.data_sources import DataSources
+from mnist_dash.jobs import JobManager
+from mnist_dash.runs import RunRecord, RunStore
+
+
+@st.cache_resource
+def data_sources() -> DataSources:
+    """Where each dataset comes from; a path or upload one learner sets is used by everyone."""
+    return DataSources()
+
+
+@st.cache_resource
+def run_store() -> RunStore:
+    store = RunStore()
+    store.remove_stale_temp()
+    return store
+
+
+@st.cache_resource
+def job_manager() -> JobManager:
+    """One per server process, shared by every session."""
+    limit = os.environ.get("MNIST_DASH_MAX_JOBS")
+    return JobManager(
+        run_store(), dataset_loader=data_sources().load,
+        max_concurrent=int(limit) if limit else None,
+        unwatched_seconds=float(os.environ.get("MNIST_DASH_UNWATCHED_SECONDS", 300)),
+    )
+
+
+@st.cache_resource
+def warm_tensorflow() -> None:
+    """Import TensorFlow in the background, once, so the first Train click does not wait for it."""
+
+    def load() -> None:
+        from mnist_dash import training  # noqa: F401
+
+    threading.Thread(target=load, name="mnist-dash-warm-tf", daemon=True).start()
+
+
+@st.cache_resource(max_entries=32)
+def load_saved_run(run_id: str) -> RunRecord:
+    """A saved run with its test predictions; read-only once loaded, so sessions may share it."""
+    return run_store().load(run_id)
+
+
+@st.cache_resource(max_entries=4)
+def dataset_facts(name: str, source: str) -> dict:
+    """Class counts and mean images, computed once per dataset (the arguments are the cache key)."""
+    from mnist_dash import images
+
+    dataset = data_sources().load(name)
+    classes = dataset.num_classes
+    return {
+        "train_counts": np.bincount(dataset.y_train, minlength=classes),
+        "test_counts": np.bincount(dataset.y_test, minlength=classes),
+        "class_means": images.class_means(dataset.x_train, dataset.y_train, classes),
+    }

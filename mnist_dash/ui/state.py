@@ -1,0 +1,201 @@
+"""Session state: every key the app reads or writes per browser session, and the only code that does.
+
+Values stay small (ids, choices, a few drawings), never models or datasets. A widget whose value
+the code reads or sets through session state has its key here; keys that only name an element
+(buttons, charts) stay beside it. Widget keys are kept as they were: tests and the browser driver
+find widgets by them.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from mnist_dash.config import TrainConfig
+from mnist_dash.jobs import JobSnapshot
+from mnist_dash.runs import RunRecord
+from mnist_dash.ui import resources
+
+# The learner, their job and dataset (every page).
+OWNER = "owner_id"  # this browser session's identity for the job manager
+LEARNER_PARAM = "learner"  # URL query parameter holding the owner id
+_OWNER_PATTERN = re.compile(r"[0-9a-f]{32}")
+JOB_ID = "job_id"  # the session's latest job
+DATASET = "dataset_name"  # the sidebar's choice: "mnist" or "fashion-mnist"
+
+# Choosing a run (Evaluate, Try it, Inside) and a confusion-matrix cell (Evaluate).
+SELECTED_RUN = "selected_run"  # run id chosen in the run picker
+COMPARE_RUN = "compare_run"  # second run id for comparison
+CELL_TRUE, CELL_PRED = "cell_true", "cell_pred"  # the cell whose images the gallery shows
+LAST_CLICK = "cell_last_click"  # the last clicked cell: an old click must not override the selectors
+
+# The Train form.
+PREFILL = "prefill_config"  # a config dict the Train form should load on its next run
+FORM_PRESET = "form_preset"  # the tutorial the form started from, or "custom"
+FORM_LAYERS = "form_layers"  # number of hidden layers
+FORM_KEYS = {  # TrainConfig field -> the key of the widget that holds it
+    "activation": "form_activation", "output_activation": "form_output", "loss": "form_loss",
+    "optimizer": "form_optimizer", "learning_rate": "form_lr", "momentum": "form_momentum",
+    "batch_size": "form_batch", "epochs": "form_epochs", "dropout": "form_dropout",
+    "validation_split": "form_validation", "preprocessing": "form_preprocessing",
+    "initializer": "form_initializer", "init_stddev": "form_stddev", "seed": "form_seed",
+    "shuffle": "form_shuffle", "train_size": "form_train_size",
+}
+
+# Explore, Inside, Try it.
+SHUFFLE_SEED = "explore_seed"  # bumped by Shuffle for a new random sample
+INSIDE_UNIT = "inside_unit"  # the first-layer unit shown large
+CANVAS_VERSION = "try_canvas_version"  # bumped to give the canvas a new key, which clears it
+OUR_DRAWINGS = "try_our_class"  # list of (28x28 uint8 drawing, label) the learners labelled
+DRAWING_LABEL = "try_label"  # the class chosen for the current drawing
+
+Cell = tuple[int, int]  # (true class, predicted class)
+
+
+def owner_id() -> str:
+    """This learner's identity; kept in the URL too, so a reload finds the same job again."""
+    if OWNER not in st.session_state:
+        from_url = st.query_params.get(LEARNER_PARAM, "")
+        st.session_state[OWNER] = from_url if _OWNER_PATTERN.fullmatch(from_url) else uuid.uuid4().hex
+    if st.query_params.get(LEARNER_PARAM) != st.session_state[OWNER]:
+        st.query_params[LEARNER_PARAM] = st.session_state[OWNER]
+    return st.session_state[OWNER]
+
+
+def dataset_name() -> str:
+    return st.session_state.get(DATASET, "mnist")
+
+
+def set_job_id(job_id: str) -> None:
+    st.session_state[JOB_ID] = job_id
+
+
+def session_job() -> JobSnapshot | None:
+    """The learner's latest job, found again by owner after a reload."""
+    manager = resources.job_manager()
+    job_id = st.session_state.get(JOB_ID)
+    if job_id is None:
+        latest = manager.jobs_of(owner_id())
+        if not latest:
+            return None
+        job_id = st.session_state[JOB_ID] = latest[0].job_id
+    return manager.snapshot(job_id)
+
+
+def session_records() -> list[RunRecord]:
+    """This session's ended runs, held in memory (also the ones that failed to save)."""
+    return [job.record for job in resources.job_manager().jobs_of(owner_id()) if job.record is not None]
+
+
+def chosen_run(key: str = SELECTED_RUN) -> str | None:
+    """The run id in a run picker (SELECTED_RUN or COMPARE_RUN)."""
+    return st.session_state.get(key)
+
+
+def choose_run(run_id: str, key: str = SELECTED_RUN) -> None:
+    st.session_state[key] = run_id
+
+
+def confusion_chart_key(run_id: str) -> str:
+    """The key of a run's clickable confusion matrix; its value is the last click."""
+    return f"confusion_{run_id}"
+
+
+def confusion_click(run_id: str) -> Any:
+    """Streamlit's selection event of the run's confusion matrix (a dict or an object), or None."""
+    return st.session_state.get(confusion_chart_key(run_id))
+
+
+def shown_cell() -> Cell | None:
+    if CELL_TRUE not in st.session_state:
+        return None
+    return st.session_state[CELL_TRUE], st.session_state[CELL_PRED]
+
+
+def show_cell(cell: Cell) -> None:
+    """Move the cell selectors (call before they are drawn)."""
+    st.session_state[CELL_TRUE], st.session_state[CELL_PRED] = cell
+
+
+def last_click() -> Cell | None:
+    return st.session_state.get(LAST_CLICK)
+
+
+def set_last_click(cell: Cell) -> None:
+    st.session_state[LAST_CLICK] = cell
+
+
+def set_prefill(config: TrainConfig) -> None:
+    """Ask the Train form to load this config on its next run."""
+    st.session_state[PREFILL] = config.to_dict()
+
+
+def pop_prefill() -> dict | None:
+    """The config dict waiting for the Train form, removed; unvalidated (session state can be edited)."""
+    return st.session_state.pop(PREFILL, None)
+
+
+def form_preset() -> str | None:
+    return st.session_state.get(FORM_PRESET)
+
+
+def set_form_preset(name: str) -> None:
+    st.session_state[FORM_PRESET] = name
+
+
+def set_form(fields: Mapping[str, object], hidden_units: Sequence[int]) -> None:
+    """Put values into the Train form's widgets, by TrainConfig field (before they are drawn)."""
+    for field, value in fields.items():
+        st.session_state[FORM_KEYS[field]] = value
+    st.session_state[FORM_LAYERS] = len(hidden_units)
+    for index, units in enumerate(hidden_units):
+        st.session_state[form_units_key(index)] = units
+
+
+def form_units_key(index: int) -> str:
+    """The key of the units slider of hidden layer `index` (from 0)."""
+    return f"form_units_{index}"
+
+
+def default_form_units(index: int, units: int) -> None:
+    """Give a newly shown layer's slider a value, keeping one already chosen."""
+    st.session_state.setdefault(form_units_key(index), units)
+
+
+def shuffle_seed() -> int:
+    return st.session_state.get(SHUFFLE_SEED, 0)
+
+
+def next_shuffle() -> None:
+    st.session_state[SHUFFLE_SEED] = shuffle_seed() + 1
+
+
+def canvas_version() -> int:
+    return st.session_state.get(CANVAS_VERSION, 0)
+
+
+def clear_canvas() -> None:
+    """The drawing canvas gets a new key on its next run, which clears it."""
+    st.session_state[CANVAS_VERSION] = canvas_version() + 1
+
+
+def our_drawings() -> list[tuple[np.ndarray, int]]:
+    return st.session_state.get(OUR_DRAWINGS, [])
+
+
+def set_our_drawings(drawings: list[tuple[np.ndarray, int]]) -> None:
+    st.session_state[OUR_DRAWINGS] = drawings
+
+
+def forget_our_drawings() -> None:
+    st.session_state.pop(OUR_DRAWINGS, None)
+
+
+def forget_drawing_label() -> None:
+    """The next drawing gets its own label."""
+    st.session_state.pop(DRAWING_LABEL, None)
