@@ -15,9 +15,11 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
 
 from mnist_dash import data
+from mnist_dash.executors.threads import ThreadExecutor, default_concurrency
 from mnist_dash.jobs import JobManager, JobSnapshot
 from mnist_dash.progress import epoch_and_batch
 from mnist_dash.runs import RunRecord, RunStore
+from mnist_dash.vocabulary import JobState
 
 # Session-state keys: small values only (ids, choices), never models or arrays.
 OWNER = "owner_id"  # this browser session's identity for the job manager
@@ -103,9 +105,9 @@ def job_manager() -> JobManager:
     """One per server process, shared by every session."""
     limit = os.environ.get("MNIST_DASH_MAX_JOBS")
     return JobManager(
-        run_store(), dataset_loader=data_sources().load,
-        max_concurrent=int(limit) if limit else None,
+        run_store(), ThreadExecutor(int(limit) if limit else default_concurrency()),
         unwatched_seconds=float(os.environ.get("MNIST_DASH_UNWATCHED_SECONDS", 300)),
+        data_path_for=data_sources().path_for,
     )
 
 
@@ -221,7 +223,7 @@ def session_job() -> JobSnapshot | None:
 
 def session_records() -> list[RunRecord]:
     """This session's ended runs, held in memory (also the ones that failed to save)."""
-    return [job.record for job in job_manager().jobs_of(owner_id()) if job.record is not None]
+    return job_manager().records_of(owner_id())
 
 
 def sidebar() -> None:
@@ -244,8 +246,9 @@ def _sidebar_job_status() -> None:
         current = session_job()
         if current is None:
             return
+        job_manager().mark_watched(current.job_id, owner_id())
         st.markdown(f"**Job:** {current.state}")
-        if current.state == "queued":
+        if current.state == JobState.QUEUED:
             st.caption(f"Waiting in line: position {current.queue_position}")
         elif current.progress.num_epochs:
             epoch, _ = epoch_and_batch(current.progress.step, current.progress.steps_per_epoch)

@@ -10,6 +10,7 @@ from mnist_dash import figures, images, metrics, ui
 from mnist_dash.data import Dataset
 from mnist_dash.progress import format_seconds
 from mnist_dash.runs import DamagedRun, RunRecord
+from mnist_dash.vocabulary import JobState
 
 CELL_TRUE, CELL_PRED, LAST_CLICK = "cell_true", "cell_pred", "cell_last_click"
 GALLERY_LIMIT = 60
@@ -20,7 +21,7 @@ def _label(record: RunRecord, own: bool) -> str:
     who = "yours" if own else "shared"
     done = record.metrics.get("epochs_completed")
     state = f" · {record.state} after {done} epoch{'s' if done != 1 else ''}" if (
-        record.state != "completed" and done is not None) else ""
+        record.state != JobState.COMPLETED and done is not None) else ""
     return f"{record.created[11:16]} · {who} · {record.config.summary()}{state} · {accuracy}"
 
 
@@ -145,9 +146,9 @@ def class_metrics_section(matrix: np.ndarray, dataset: Dataset, run_id: str) -> 
                           file_name=f"{run_id}-confusion.csv", mime="text/csv")
 
 
-def _epoch_curve(record: RunRecord, key: str) -> tuple[list[int], list[float]]:
-    entries = [e for e in record.history if key in e]
-    return [e["epoch"] for e in entries], [e[key] for e in entries]
+def _epoch_curve(record: RunRecord, validation: bool) -> tuple[list[int], list[float]]:
+    entries = [e for e in record.history if e.metric("loss", validation) is not None]
+    return [e.epoch for e in entries], [e.metric("loss", validation) for e in entries]
 
 
 def compare_section(first: RunRecord, dataset: Dataset, first_matrix: np.ndarray) -> None:
@@ -159,9 +160,9 @@ def compare_section(first: RunRecord, dataset: Dataset, first_matrix: np.ndarray
     if second.config.dataset != first.config.dataset:
         st.warning("The second run was trained on another dataset.")
         return
-    both_val = all(any("val_loss" in e for e in r.history) for r in (first, second))
-    key, which = ("val_loss", "Validation") if both_val else ("loss", "Training")
-    curves = [(f"A: {r.config.summary()}", *_epoch_curve(r, key)) for r in (first, second)]
+    both_val = all(any(e.val_loss is not None for e in r.history) for r in (first, second))
+    which = "Validation" if both_val else "Training"
+    curves = [(f"A: {r.config.summary()}", *_epoch_curve(r, both_val)) for r in (first, second)]
     curves[1] = (f"B: {second.config.summary()}", *curves[1][1:])
     st.plotly_chart(figures.compare_history_figure(curves, "loss", which), key="compare_curves")
     columns = st.columns(3)
