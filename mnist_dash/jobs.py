@@ -153,7 +153,7 @@ class JobManager:
         """The executor's description, and how many jobs wait in line."""
         with self._lock:
             waiting = len(self._queue)
-        return {**self.executor.describe(), "queued": waiting, "max_queue": self.max_queue}
+        return {**self.executor.describe(), "waiting": waiting, "max_queue": self.max_queue}
 
     def wait(self, job_id: str, timeout: float | None = None) -> JobSnapshot | None:
         """Block until the job has ended or `timeout` passed (for the CLI and tests)."""

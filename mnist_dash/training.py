@@ -79,44 +79,6 @@ class RunData:
         return self.train[0][:CLASS_PROBE_SIZE], self.train[1][:CLASS_PROBE_SIZE]
 
 
-def _batch_sizes(num_images: int, batch_size: int) -> list[int]:
-    full, rest = divmod(num_images, batch_size)
-    return [batch_size] * full + ([rest] if rest else [])
-
-
-_tensors_lock = threading.Lock()
-_tensors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def training_tensors(dataset: Dataset) -> tuple[tf.Tensor, tf.Tensor]:
-    """The training images and labels as TensorFlow tensors: made once per dataset, shared by
-    every job (60,000 images are 47 MB), freed with the dataset."""
-    with _tensors_lock:
-        if dataset not in _tensors:
-            _tensors[dataset] = (tf.convert_to_tensor(dataset.x_train),
-                                 tf.convert_to_tensor(dataset.y_train.astype(np.int32)))
-        return _tensors[dataset]
-
-
-def make_train_step(model: keras.Model, config: TrainConfig, images: tf.Tensor, labels: tf.Tensor,
-                    jit_compile: bool) -> Callable:
-    """One optimizer update on the images at `indices`; returns [loss, accuracy] of that batch."""
-    loss_fn = model_lib.make_loss(config)
-    optimizer, variables = model.optimizer, model.trainable_variables
-
-    @tf.function(jit_compile=jit_compile, reduce_retracing=True)
-    def train_step(indices):
-        x, y = tf.gather(images, indices), tf.gather(labels, indices)
-        with tf.GradientTape() as tape:
-            outputs = model(x, training=True)
-            loss = tf.reduce_mean(loss_fn(y, outputs))  # the mean over the batch, as fit's
-        optimizer.apply(tape.gradient(loss, variables), variables)
-        right = tf.equal(tf.argmax(outputs, axis=-1, output_type=tf.int32), y)
-        return tf.stack([loss, tf.reduce_mean(tf.cast(right, tf.float32))])
-
-    return train_step
-
-
 def train(config: TrainConfig, dataset: Dataset, progress: Progress,
           should_stop: StopCheck = lambda: None) -> TrainOutcome:
     """Train in the calling thread (a worker thread in the app); never touches Streamlit."""
@@ -217,3 +179,41 @@ def evaluate_test(outcome: TrainOutcome, config: TrainConfig, dataset: Dataset) 
         outcome.model, config, dataset.x_test, dataset.y_test, outputs)
     outcome.test_outputs = outputs
     outcome.test_probabilities = model_lib.outputs_to_probabilities(outputs, config)
+
+
+def _batch_sizes(num_images: int, batch_size: int) -> list[int]:
+    full, rest = divmod(num_images, batch_size)
+    return [batch_size] * full + ([rest] if rest else [])
+
+
+_tensors_lock = threading.Lock()
+_tensors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def training_tensors(dataset: Dataset) -> tuple[tf.Tensor, tf.Tensor]:
+    """The training images and labels as TensorFlow tensors: made once per dataset, shared by
+    every job (60,000 images are 47 MB), freed with the dataset."""
+    with _tensors_lock:
+        if dataset not in _tensors:
+            _tensors[dataset] = (tf.convert_to_tensor(dataset.x_train),
+                                 tf.convert_to_tensor(dataset.y_train.astype(np.int32)))
+        return _tensors[dataset]
+
+
+def make_train_step(model: keras.Model, config: TrainConfig, images: tf.Tensor, labels: tf.Tensor,
+                    jit_compile: bool) -> Callable:
+    """One optimizer update on the images at `indices`; returns [loss, accuracy] of that batch."""
+    loss_fn = model_lib.make_loss(config)
+    optimizer, variables = model.optimizer, model.trainable_variables
+
+    @tf.function(jit_compile=jit_compile, reduce_retracing=True)
+    def train_step(indices):
+        x, y = tf.gather(images, indices), tf.gather(labels, indices)
+        with tf.GradientTape() as tape:
+            outputs = model(x, training=True)
+            loss = tf.reduce_mean(loss_fn(y, outputs))  # the mean over the batch, as fit's
+        optimizer.apply(tape.gradient(loss, variables), variables)
+        right = tf.equal(tf.argmax(outputs, axis=-1, output_type=tf.int32), y)
+        return tf.stack([loss, tf.reduce_mean(tf.cast(right, tf.float32))])
+
+    return train_step

@@ -80,7 +80,7 @@ def test_capacity_bounds_the_jobs_running_at_once(make_executor):
     assert executor.capacity() == 0
     with pytest.raises(RuntimeError, match="busy"):
         executor.start(JobSpec("job3", SPEC.config), ends)
-    assert executor.describe()["running"] == 2
+    assert executor.describe()["busy"] == 2
     release.set()
     deadline = time.monotonic() + 5
     while len(ends.calls) < 2 and time.monotonic() < deadline:

@@ -87,7 +87,7 @@ def test_queue_positions_and_concurrency_bound(make_manager):
     snaps = [manager.snapshot(job.job_id) for job in submitted]
     assert [s.state for s in snaps].count(JobState.RUNNING) == 2
     assert [s.queue_position for s in snaps if s.state == JobState.QUEUED] == [1, 2, 3]
-    assert manager.describe()["queued"] == 3 and manager.describe()["workers"] == 2
+    assert manager.describe()["waiting"] == 3 and manager.describe()["workers"] == 2
     release.set()
     assert all(manager.wait(j.job_id, 20).state == JobState.COMPLETED for j in submitted)
 
@@ -262,7 +262,7 @@ def test_an_executor_ending_a_job_inside_start_is_handled(tmp_path):
         snap = manager.submit(CONFIG, owner="a")
         assert snap.state == JobState.FAILED and snap.message == "no data here"
         assert snap.node == "nowhere" and snap.saved
-        assert manager.describe() == {"backend": "instant", "queued": 0, "max_queue": 16}
+        assert manager.describe() == {"backend": "instant", "waiting": 0, "max_queue": 16}
     finally:
         manager.shutdown()
 

@@ -86,7 +86,7 @@ class ThreadExecutor:
         with self._lock:
             busy = self._busy
         return {"backend": "threads", "node": socket.gethostname(), "workers": self.max_workers,
-                "running": busy}
+                "busy": busy}
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Ask every running job to stop, and end the workers once they are done."""

@@ -34,7 +34,8 @@ def _saved_model(run_id: str) -> RunModel:
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the trained network…")
 def _unsaved_model(run_id: str, _content: bytes) -> RunModel:
-    """A run that could not be saved: its model from the .keras bytes kept in memory."""
+    """A run that could not be saved: its model from the .keras bytes kept in memory (keyed by
+    run id, which only its owner's session lists)."""
     return RunModel(run_id, model_from_bytes(_content), threading.Lock())
 
 
