@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import math
 import threading
 import time
 import uuid
@@ -227,7 +226,8 @@ class JobManager:
                 handle = self.executor.start(job.spec, self._on_end)
             except Exception as error:  # e.g. a cluster gone: this job fails, the manager goes on
                 log.exception("could not start job %s", job.spec.job_id)
-                job.state, job.message = JobState.FAILED, f"Could not start: {error}"
+                job.state = JobState.FAILED
+                job.message = f"The run could not be started ({error}). Try again in a minute."
                 job.ended = time.monotonic()
                 continue
             if job.state.active:  # the executor may have ended it already, inside start()
@@ -261,15 +261,15 @@ class JobManager:
         """The limits thread: stop running jobs past the time limit or that nobody watches."""
         with self._lock:
             while not self._closed:
-                now, next_check = time.monotonic(), None
+                now, upcoming = time.monotonic(), []
                 for job in [job for job in self._jobs.values() if job.state == JobState.RUNNING]:
                     limits = self._limits(job)
                     reached = [reason for when, reason in limits if now >= when]
                     if reached:
                         self._request_stop(job, reached[0])
                     else:
-                        next_check = min([when for when, _ in limits] + [next_check or math.inf])
-                self._lock.wait(None if next_check is None else max(0.01, next_check - now))
+                        upcoming += [when for when, _ in limits]
+                self._lock.wait(max(0.01, min(upcoming) - now) if upcoming else None)
 
     def _limits(self, job: _Job) -> list[tuple[float, str]]:
         """When the job must stop, and why: its time limit, and nobody watching it."""
