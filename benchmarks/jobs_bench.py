@@ -13,10 +13,12 @@ import plotly.io
 from benchmarks.common import Context, Outcome, Row, interleaved, median, within
 from mnist_dash import figures, training
 from mnist_dash.config import TrainConfig
+from mnist_dash.executors.threads import ThreadExecutor
 from mnist_dash.jobs import JobManager, JobSnapshot
 from mnist_dash.presets import PRESETS
 from mnist_dash.progress import ProgressSnapshot
 from mnist_dash.runs import RunStore
+from mnist_dash.vocabulary import JobState
 
 OVERHEAD_TARGET = 0.05
 STOP_TARGET_SECONDS = 1.0
@@ -29,8 +31,8 @@ def job_manager(ctx: Context, train_fn: Callable | None = None) -> Iterator[JobM
     """One worker, its own temporary run store, the real MNIST already loaded."""
     dataset = ctx.dataset()
     with tempfile.TemporaryDirectory(prefix="mnist-dash-bench-runs-") as runs:
-        manager = JobManager(RunStore(runs), dataset_loader=lambda name: dataset, max_concurrent=1,
-                             train_fn=train_fn)
+        executor = ThreadExecutor(1, load_dataset=lambda name, path: dataset, train_fn=train_fn)
+        manager = JobManager(RunStore(runs), executor)
         try:
             yield manager
         finally:
@@ -49,18 +51,8 @@ def wait_for(condition: Callable[[], bool], timeout: float, interval: float = 0.
 
 def draw_history(progress: ProgressSnapshot) -> int:
     """What the live panel computes each tick: both history figures, serialised as Streamlit does."""
-    epochs = progress.epochs
-    steps = [e["step"] for e in epochs]
-    size = 0
-    for metric in ("loss", "accuracy"):
-        values = progress.batch_loss if metric == "loss" else progress.batch_accuracy
-        fig = figures.history_figure(
-            list(progress.batch_steps), list(values), steps, [e.get(metric) for e in epochs],
-            [e[f"val_{metric}"] for e in epochs if f"val_{metric}" in e], metric,
-            total_steps=progress.total_steps or None,
-        )
-        size += len(plotly.io.to_json(fig, validate=False))
-    return size
+    charts = figures.history_figures(progress, total_steps=progress.total_steps or None)
+    return sum(len(plotly.io.to_json(fig, validate=False)) for fig in charts.values())
 
 
 class FakePage(threading.Thread):
@@ -126,35 +118,36 @@ def live_view_overhead(ctx: Context) -> Outcome:
     ], data={"config": config.to_dict(), **runs})
 
 
-def _stop_once(manager: JobManager, config: TrainConfig, returned: dict[int, float]) -> dict:
+def _stop_once(manager: JobManager, config: TrainConfig, returned: list[float]) -> dict:
     """Submit, wait for steady training, stop; split the wait into halt, evaluation and saving."""
+    earlier = len(returned)
     job = manager.submit(config)
     wait_for(lambda: manager.snapshot(job.job_id).progress.step >= STEPS_BEFORE_STOP, timeout=300)
     before = manager.snapshot(job.job_id)
     clock_base = time.perf_counter() - before.progress.elapsed_seconds  # when the job's Progress began
     stopped_at = time.perf_counter()
-    manager.stop(job.job_id)
-    done = wait_for(lambda: manager.snapshot(job.job_id).state != "stopping", timeout=120)
+    manager.stop(job.job_id, owner=None)
+    done = wait_for(lambda: manager.snapshot(job.job_id).state != JobState.STOPPING, timeout=120)
     final = manager.snapshot(job.job_id)
     fit_end = clock_base + final.progress.elapsed_seconds
-    train_end = returned.get(id(job.progress), done)
+    train_end = returned[earlier] if len(returned) > earlier else done
     return {"state": final.state, "seconds": done - stopped_at, "halt": fit_end - stopped_at,
             "evaluate": train_end - fit_end, "save": done - train_end,
             "batches_after_stop": final.progress.step - before.progress.step}
 
 
-def _timed_train_fn(returned: dict[int, float]) -> Callable:
-    """training.train, noting when it returns (keyed by the job's Progress object)."""
+def _timed_train_fn(returned: list[float]) -> Callable:
+    """training.train, noting when each call returns (jobs run one at a time, in order)."""
     def train_fn(config: TrainConfig, dataset, progress, should_stop) -> training.TrainOutcome:
         outcome = training.train(config, dataset, progress, should_stop)
-        returned[id(progress)] = time.perf_counter()
+        returned.append(time.perf_counter())
         return outcome
     return train_fn
 
 
 def stop_variant(ctx: Context, config: TrainConfig, count: int) -> list[dict]:
     """`count` jobs in a row on one manager, each stopped after a few batches."""
-    returned: dict[int, float] = {}
+    returned: list[float] = []
     with job_manager(ctx, _timed_train_fn(returned)) as manager:
         return [_stop_once(manager, config, returned) for _ in range(count)]
 
@@ -173,7 +166,7 @@ def stop_latency(ctx: Context) -> Outcome:
         parts = {part: median([s[part] for s in stops]) for part in ("halt", "evaluate", "save")}
         outcome.rows.append(Row(
             f"stop -> 'stopped', {name}", seconds, "s", f"< {STOP_TARGET_SECONDS:g} s",
-            within(seconds, high=STOP_TARGET_SECONDS) and all(s["state"] == "stopped" for s in stops),
+            within(seconds, high=STOP_TARGET_SECONDS) and all(s["state"] == JobState.STOPPED for s in stops),
             detail=f"median of {count}: halt {parts['halt']:.2f} s, test evaluation "
                    f"{parts['evaluate']:.2f} s, saving {parts['save']:.2f} s",
         ))

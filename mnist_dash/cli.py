@@ -8,11 +8,15 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from typing import TextIO
 
 from mnist_dash import config as config_lib
 from mnist_dash import data
+from mnist_dash.executors.threads import ThreadExecutor
+from mnist_dash.jobs import JobManager, JobSnapshot
 from mnist_dash.presets import DEFAULT_PRESET, PRESETS, get_preset
 from mnist_dash.runs import RunStore
+from mnist_dash.vocabulary import EpochRecord, JobState
 
 # option -> TrainConfig field, for options that map one to one
 _FIELD_OPTIONS = {
@@ -87,16 +91,18 @@ def _option_name(field: str) -> str:
     return "--hidden" if field == "hidden_units" else "--" + field.replace("_", "-")
 
 
-def _epoch_line(entry: dict, num_epochs: int) -> str:
-    parts = [f"epoch {entry['epoch']}/{num_epochs}"]
-    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-        if key in entry:
-            parts.append(f"{key} {entry[key]:.4f}")
-    parts.append(f"{entry['seconds']:.1f} s" + (" (stopped mid-epoch)" if entry.get("partial") else ""))
+def _epoch_line(record: EpochRecord, num_epochs: int) -> str:
+    parts = [f"epoch {record.epoch}/{num_epochs}"]
+    for validation, prefix in ((False, ""), (True, "val_")):
+        for name in ("loss", "accuracy"):
+            value = record.metric(name, validation)
+            if value is not None:
+                parts.append(f"{prefix}{name} {value:.4f}")
+    parts.append(f"{record.seconds:.1f} s" + (" (stopped mid-epoch)" if record.partial else ""))
     return "  ".join(parts)
 
 
-def _watch(manager, job_id: str, out) -> object:
+def _watch(manager: JobManager, job_id: str, out: TextIO) -> JobSnapshot:
     """Print each finished epoch (and a live bar on a terminal) until the job ends."""
     printed = 0
     interactive = out.isatty()
@@ -116,24 +122,22 @@ def _watch(manager, job_id: str, out) -> object:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from mnist_dash.jobs import JobManager
-
     config = config_from_args(args)
     dataset = data.load_dataset(config.dataset, args.data)
     store = RunStore(args.runs_dir)
-    manager = JobManager(store, dataset_loader=lambda name: dataset, max_concurrent=1)
+    manager = JobManager(store, ThreadExecutor(1, load_dataset=lambda name, path: dataset))
     print(f"{dataset.title} from {dataset.source}\n{config.summary()}", file=sys.stderr)
     job = manager.submit(config)
     try:
         snap = _watch(manager, job.job_id, sys.stdout)
     except KeyboardInterrupt:
-        manager.stop(job.job_id)
+        manager.stop(job.job_id, owner=None)
         snap = manager.wait(job.job_id)
     return _report(snap, store, args.json)
 
 
-def _report(snap, store: RunStore, as_json: bool) -> int:
-    if snap.state in ("failed", "diverged"):
+def _report(snap: JobSnapshot, store: RunStore, as_json: bool) -> int:
+    if snap.state in (JobState.FAILED, JobState.DIVERGED):
         print(f"{snap.state}: {snap.message}", file=sys.stderr)
     elif snap.message:
         print(snap.message, file=sys.stderr)
@@ -149,7 +153,7 @@ def _report(snap, store: RunStore, as_json: bool) -> int:
             "run_dir": str(store.run_dir(snap.run_id)) if snap.saved else None,
             "config": snap.config.to_dict(), **metrics,
         }))
-    return 0 if snap.state in ("completed", "stopped") else 1
+    return 0 if snap.state.learned else 1
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mnist_dash.config import MAX_EPOCHS, TrainConfig
+from mnist_dash.vocabulary import EpochRecord, JobState
 
 FLAT_DROP = 0.10  # less than a 10% fall of the training loss counts as barely learning
 SLOW_ACCURACY = 0.85  # a finished MNIST run below this training accuracy learned slowly
@@ -32,8 +33,8 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
-def _diverged(config: TrainConfig, losses: list[float], state: str) -> Finding | None:
-    if state != "diverged" and all(math.isfinite(v) for v in losses):
+def _diverged(config: TrainConfig, losses: list[float], state: JobState) -> Finding | None:
+    if state != JobState.DIVERGED and all(math.isfinite(v) for v in losses):
         return None
     rate = max(config.learning_rate / 10, 1e-6)
     return Finding(
@@ -44,15 +45,15 @@ def _diverged(config: TrainConfig, losses: list[float], state: str) -> Finding |
     )
 
 
-def _barely_learning(config: TrainConfig, losses: list[float], epochs: list[dict],
-                     state: str) -> Finding | None:
+def _barely_learning(config: TrainConfig, losses: list[float], epochs: list[EpochRecord],
+                     state: JobState) -> Finding | None:
     if len(losses) < 20:
         return None
     window = max(3, len(losses) // 10)
     first, last = _mean(losses[:window]), _mean(losses[-window:])
     flat = first > 0 and (first - last) / first < FLAT_DROP
-    accuracy = epochs[-1].get("accuracy") if epochs else None
-    slow = state == "completed" and accuracy is not None and accuracy < SLOW_ACCURACY
+    accuracy = epochs[-1].accuracy if epochs else None
+    slow = state == JobState.COMPLETED and accuracy is not None and accuracy < SLOW_ACCURACY
     if not (flat or slow):
         return None
     if flat:
@@ -77,9 +78,9 @@ def _barely_learning(config: TrainConfig, losses: list[float], epochs: list[dict
     )
 
 
-def _overfitting(config: TrainConfig, epochs: list[dict]) -> Finding | None:
-    val = [e.get("val_loss") for e in epochs if not e.get("partial")]
-    train = [e.get("loss") for e in epochs if not e.get("partial")]
+def _overfitting(config: TrainConfig, epochs: list[EpochRecord]) -> Finding | None:
+    val = [e.val_loss for e in epochs if not e.partial]
+    train = [e.loss for e in epochs if not e.partial]
     if len(val) < 3 or None in val:
         return None
     best = min(range(len(val)), key=val.__getitem__)
@@ -97,16 +98,16 @@ def _overfitting(config: TrainConfig, epochs: list[dict]) -> Finding | None:
     )
 
 
-def _still_improving(config: TrainConfig, epochs: list[dict]) -> Finding | None:
-    key = "val_loss" if all("val_loss" in e for e in epochs) else "loss"
-    values = [e[key] for e in epochs if not e.get("partial") and key in e]
+def _still_improving(config: TrainConfig, epochs: list[EpochRecord]) -> Finding | None:
+    validation = all(e.val_loss is not None for e in epochs)
+    values = [e.metric("loss", validation) for e in epochs if not e.partial]
     if len(values) < 2 or values[-2] <= 0:
         return None
     gain = (values[-2] - values[-1]) / values[-2]
     if gain <= IMPROVING or config.epochs >= MAX_EPOCHS:
         return None
     more = min(config.epochs * 2, MAX_EPOCHS)
-    which = "validation" if key == "val_loss" else "training"
+    which = "validation" if validation else "training"
     return Finding(
         "still_improving", "Still improving",
         f"The {which} loss still fell by {gain:.1%} in the last epoch: more epochs would help.",
@@ -114,8 +115,8 @@ def _still_improving(config: TrainConfig, epochs: list[dict]) -> Finding | None:
     )
 
 
-def diagnose(config: TrainConfig, epochs: list[dict], batch_losses: list[float],
-             state: str = "completed") -> list[Finding]:
+def diagnose(config: TrainConfig, epochs: list[EpochRecord], batch_losses: list[float],
+             state: JobState = JobState.COMPLETED) -> list[Finding]:
     """Findings for a run, most urgent first; 'healthy' when nothing stands out."""
     diverged = _diverged(config, list(batch_losses), state)
     if diverged:

@@ -1,15 +1,14 @@
-"""Take a run home: its model file, history CSV, a standalone Keras script and an HTML report."""
+"""Take a run home: its model file, a standalone Keras script and an HTML report.
+
+Its history CSV is vocabulary.history_csv, the one format the run store writes too.
+"""
 
 from __future__ import annotations
 
 import base64
-import csv
 import html
-import io
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -19,28 +18,13 @@ from mnist_dash.runs import RunRecord
 from mnist_dash.script_template import script_body, script_header
 
 
-def model_bytes(model: Any = None, path: str | Path | None = None) -> bytes:
-    """The .keras file: read from `path` when it exists, else saved from the in-memory model."""
+def model_bytes(in_memory: bytes | None = None, path: str | Path | None = None) -> bytes:
+    """The .keras file: read from `path` when it exists, else the run's bytes kept in memory."""
     if path is not None and Path(path).is_file():
         return Path(path).read_bytes()
-    if model is None:
+    if in_memory is None:
         raise ValueError("this run has neither a saved model file nor a model in memory")
-    with tempfile.TemporaryDirectory(prefix="mnist-dash-export-") as directory:
-        target = Path(directory) / "model.keras"
-        model.save(target)
-        return target.read_bytes()
-
-
-def history_csv(history: Sequence[dict]) -> str:
-    """One row per epoch, columns in a fixed order (epoch, loss, accuracy, ...)."""
-    first = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"]
-    keys = {key for entry in history for key in entry}
-    columns = [c for c in first if c in keys] + sorted(keys - set(first))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(history)
-    return buffer.getvalue()
+    return in_memory
 
 
 def standalone_script(config: TrainConfig, run_id: str | None = None) -> str:
@@ -63,19 +47,6 @@ def mistake_images(x_test: np.ndarray, y_test: np.ndarray, probabilities: np.nda
 def _figure_html(fig, first: bool) -> str:
     # plotly.js goes inline once, with the first figure, so the file works offline.
     return fig.to_html(full_html=False, include_plotlyjs=first, config={"displaylogo": False})
-
-
-def _curves(record: RunRecord) -> list:
-    progress = record.progress()
-    steps = [entry["step"] for entry in progress.epochs]
-    curves = []
-    for metric in ("loss", "accuracy"):
-        batch = progress.batch_loss if metric == "loss" else progress.batch_accuracy
-        curves.append(figures.history_figure(
-            list(progress.batch_steps), list(batch), steps,
-            [entry.get(metric) for entry in progress.epochs],
-            [entry[f"val_{metric}"] for entry in progress.epochs if f"val_{metric}" in entry], metric))
-    return curves
 
 
 def _config_table(config: TrainConfig) -> str:
@@ -110,7 +81,7 @@ def html_report(record: RunRecord, class_names: Sequence[str], confusion: np.nda
                 mistakes: Sequence[tuple[bytes, str]] = ()) -> str:
     """One self-contained HTML file: settings, results, curves, confusion matrix, mistakes."""
     title = f"mnist-dash run {record.run_id}"
-    plots = _curves(record)
+    plots = list(figures.history_figures(record.progress()).values())
     if confusion is not None:
         plots.append(figures.confusion_figure(confusion, class_names))
     parts = [f"<h1>{html.escape(title)}</h1>",

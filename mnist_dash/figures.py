@@ -10,6 +10,7 @@ import plotly.io
 from plotly.subplots import make_subplots
 
 from mnist_dash.metrics import normalize_rows
+from mnist_dash.progress import ProgressSnapshot
 
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -148,6 +149,19 @@ def history_figure(
               "xaxis": x_axis, "yaxis": y_axis, "height": 380,
               "legend": {"orientation": "h", "y": -0.25}}
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
+
+
+def history_figures(progress: ProgressSnapshot, total_steps: int | None = None) -> dict[str, go.Figure]:
+    """The loss and the accuracy figure of a run's progress, by metric name."""
+    epochs = progress.epochs
+    charts = {}
+    for metric, batch_values in (("loss", progress.batch_loss), ("accuracy", progress.batch_accuracy)):
+        validation = [value for record in epochs
+                      if (value := record.metric(metric, validation=True)) is not None]
+        charts[metric] = history_figure(
+            progress.batch_steps, batch_values, [record.step for record in epochs],
+            [record.metric(metric) for record in epochs], validation, metric, total_steps)
+    return charts
 
 
 def compare_history_figure(

@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from mnist_dash.figures import CHANGE_SCALE, FONT_SIZE, PALETTE
+from mnist_dash.vocabulary import EpochRecord
 
 # Okabe-Ito's eight, with Paul Tol's wine and olive for classes 8 and 9 (both stay
 # distinguishable under common colour blindness); misclassified points also differ in shape.
@@ -104,13 +105,13 @@ def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarr
                    legend={"title": {"text": "true class"}, "orientation": "h", "y": -0.15})
 
 
-def class_accuracy_figure(history: Sequence[dict], class_names: Sequence[str]) -> go.Figure:
+def class_accuracy_figure(history: Sequence[EpochRecord], class_names: Sequence[str]) -> go.Figure:
     """Accuracy of each class after each epoch: which digits are learned first, which stay hard."""
-    epochs = [e for e in history if "class_accuracy_0" in e]
-    values = np.array([[e.get(f"class_accuracy_{k}", np.nan) for e in epochs]
+    epochs = [e for e in history if e.class_accuracy]
+    values = np.array([[e.class_accuracy[k] if k < len(e.class_accuracy) else np.nan for e in epochs]
                        for k in range(len(class_names))], dtype=float)
     fig = go.Figure(go.Heatmap(
-        z=values, x=[e["epoch"] for e in epochs], y=list(class_names), zmax=1,
+        z=values, x=[e.epoch for e in epochs], y=list(class_names), zmax=1,
         # Start the scale near the lowest value, so differences between 90% and 99% show.
         zmin=np.floor(np.nanmin(values, initial=1.0) * 10) / 10 if values.size else 0,
         colorscale="Blues", texttemplate="%{z:.0%}", colorbar={"title": "accuracy"},

@@ -1,35 +1,39 @@
-"""A process-wide job manager: training runs in worker threads, pages read snapshots."""
+"""The job manager: schedules training jobs onto an executor; everyone else reads snapshots.
+
+It keeps a bounded first-come-first-served queue, one active job per learner, a time limit per
+run and a stop for runs nobody watches; it saves each ended run and forgets ended jobs after a
+while. How and where a job runs is its executor's business (mnist_dash/executors/).
+"""
 
 from __future__ import annotations
 
 import collections
 import logging
-import os
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from mnist_dash import data
 from mnist_dash.config import TrainConfig
+from mnist_dash.executors.base import Executor, JobHandle, JobSpec, TrainResult
+from mnist_dash.executors.threads import ThreadExecutor, default_concurrency
 from mnist_dash.progress import Progress, ProgressSnapshot
 from mnist_dash.runs import RunRecord, RunStore, new_run_id
+from mnist_dash.vocabulary import JobState
 
 log = logging.getLogger(__name__)
 
-QUEUED, RUNNING, STOPPING = "queued", "running", "stopping"
-COMPLETED, STOPPED, FAILED, DIVERGED = "completed", "stopped", "failed", "diverged"
-ACTIVE_STATES = (QUEUED, RUNNING, STOPPING)
+NOT_STARTED = Progress().snapshot()
 
 
 class JobRefused(Exception):
     """A job could not be accepted; the message says why and what to do."""
 
 
-def default_concurrency() -> int:
-    """TensorFlow already uses every core for one job; a second per 4 cores keeps pages responsive."""
-    return max(1, (os.cpu_count() or 1) // 4)
+class NotYourJob(Exception):
+    """A learner asked to act on another learner's job."""
 
 
 @dataclass(frozen=True)
@@ -39,197 +43,208 @@ class JobSnapshot:
     job_id: str
     owner: str | None
     config: TrainConfig
-    state: str
+    state: JobState
     message: str
-    queue_position: int | None
+    queue_position: int | None  # 1 = next to start; None unless queued
     progress: ProgressSnapshot
     run_id: str | None
     test_accuracy: float | None
     test_loss: float | None
     saved: bool
     save_error: str | None
+    node: str  # where it trained; "" until it has ended
 
     @property
     def active(self) -> bool:
-        return self.state in ACTIVE_STATES
+        return self.state.active
 
 
-class Job:
-    """One training request; the worker writes it, everyone else reads snapshots."""
+class _Job:
+    """One training request, as only the manager sees it."""
 
-    def __init__(self, config: TrainConfig, owner: str | None) -> None:
-        self.job_id = uuid.uuid4().hex[:12]
+    def __init__(self, spec: JobSpec, owner: str | None) -> None:
+        self.spec = spec
         self.owner = owner
-        self.config = config
-        self.progress = Progress()
-        self.stop_event = threading.Event()
-        self.state = QUEUED
+        self.state = JobState.QUEUED
         self.message = ""
+        self.handle: JobHandle | None = None
+        self.result: TrainResult | None = None
         self.record: RunRecord | None = None
-        self.created = time.monotonic()
+        self.created = self.last_seen = time.monotonic()
         self.started: float | None = None
         self.ended: float | None = None
-        self.last_seen = time.monotonic()
 
-    def touch(self) -> None:
-        """A page looked at this job: someone is still watching."""
-        self.last_seen = time.monotonic()
+    @property
+    def config(self) -> TrainConfig:
+        return self.spec.config
 
 
 class JobManager:
-    """Runs at most `max_concurrent` jobs at once; queues up to `max_queue` more."""
+    """Starts queued jobs while the executor has capacity; queues up to `max_queue` more."""
 
-    def __init__(self, store: RunStore, dataset_loader: Callable | None = None,
-                 max_concurrent: int | None = None, max_queue: int = 16,
+    def __init__(self, store: RunStore, executor: Executor | None = None, max_queue: int = 16,
                  max_seconds: float = 30 * 60, unwatched_seconds: float | None = None,
-                 keep_seconds: float = 2 * 3600, train_fn: Callable | None = None) -> None:
+                 keep_seconds: float = 2 * 3600,
+                 data_path_for: Callable[[str], str | None] | None = None) -> None:
         self.store = store
-        self.dataset_loader = dataset_loader or data.get_dataset
-        self.max_concurrent = max_concurrent or default_concurrency()
+        self.executor = executor or ThreadExecutor(default_concurrency())
         self.max_queue = max_queue
         self.max_seconds = max_seconds
         self.unwatched_seconds = unwatched_seconds
         self.keep_seconds = keep_seconds
-        self.train_fn = train_fn
-        self._jobs: dict[str, Job] = {}
-        self._queue: collections.deque[Job] = collections.deque()
-        self._lock = threading.Condition()
+        self.data_path_for = data_path_for or (lambda name: None)
+        self._jobs: dict[str, _Job] = {}
+        self._queue: collections.deque[_Job] = collections.deque()
+        # Re-entrant: an executor may call on_end from inside start().
+        self._lock = threading.Condition(threading.RLock())
         self._closed = False
-        self._workers = [
-            threading.Thread(target=self._work, name=f"mnist-dash-worker-{i}", daemon=True)
-            for i in range(self.max_concurrent)
-        ]
-        for worker in self._workers:
-            worker.start()
+        self._monitor = threading.Thread(target=self._enforce_limits, name="mnist-dash-job-limits",
+                                         daemon=True)
+        self._monitor.start()
 
-    def submit(self, config: TrainConfig, owner: str | None = None) -> Job:
+    def submit(self, config: TrainConfig, owner: str | None = None) -> JobSnapshot:
         with self._lock:
             self._evict_old()
-            if owner is not None and self.active_job(owner):
+            if owner is not None and self._has_active_job(owner):
                 raise JobRefused("You already have a training job running; stop it first.")
             if len(self._queue) >= self.max_queue:
                 raise JobRefused(
                     f"The server is busy: {len(self._queue)} jobs are already waiting. "
                     "Try again in a minute, or make your run smaller (fewer epochs or images)."
                 )
-            job = Job(config, owner)
-            self._jobs[job.job_id] = job
+            spec = JobSpec(uuid.uuid4().hex[:12], config, self.data_path_for(config.dataset))
+            job = _Job(spec, owner)
+            self._jobs[spec.job_id] = job
             self._queue.append(job)
-            self._lock.notify()
-            return job
+            self._dispatch()
+            return self._snapshot(job)
 
-    def get(self, job_id: str | None) -> Job | None:
+    def stop(self, job_id: str, owner: str | None) -> None:
+        """Cancel a queued job, or ask a running one to stop after its current batch."""
         with self._lock:
-            return self._jobs.get(job_id) if job_id else None
+            job = self._owned_job(job_id, owner)
+            if job is not None:
+                self._request_stop(job, "Stopped on request.")
 
-    def active_job(self, owner: str) -> Job | None:
+    def mark_watched(self, job_id: str, owner: str | None) -> None:
+        """Someone is looking at the job: it is not stopped as unwatched for a while."""
         with self._lock:
-            for job in self._jobs.values():
-                if job.owner == owner and job.state in ACTIVE_STATES:
-                    return job
-        return None
+            job = self._owned_job(job_id, owner)
+            if job is not None:
+                job.last_seen = time.monotonic()
 
-    def jobs_of(self, owner: str) -> list[Job]:
+    def snapshot(self, job_id: str | None) -> JobSnapshot | None:
         with self._lock:
-            return sorted((j for j in self._jobs.values() if j.owner == owner),
-                          key=lambda j: j.created, reverse=True)
+            job = self._jobs.get(job_id) if job_id else None
+            return self._snapshot(job) if job else None
 
-    def stop(self, job_id: str) -> None:
+    def jobs_of(self, owner: str) -> list[JobSnapshot]:
+        """The owner's jobs still in memory, newest first."""
         with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None:
-                return
-            job.stop_event.set()
-            if job.state == QUEUED:
-                self._queue.remove(job)
-                job.state, job.message = STOPPED, "Cancelled before it started."
-                job.ended = time.monotonic()
-            elif job.state == RUNNING:
-                job.state = STOPPING
+            return [self._snapshot(job) for job in self._jobs_of(owner)]
 
-    def snapshot(self, job_id: str) -> JobSnapshot | None:
-        job = self.get(job_id)
-        if job is None:
-            return None
-        job.touch()
+    def records_of(self, owner: str) -> list[RunRecord]:
+        """The owner's ended runs still in memory (also those that could not be saved), newest first."""
         with self._lock:
-            position = self._queue.index(job) + 1 if job.state == QUEUED else None
-            record = job.record
-            return JobSnapshot(
-                job_id=job.job_id, owner=job.owner, config=job.config, state=job.state,
-                message=job.message, queue_position=position, progress=job.progress.snapshot(),
-                run_id=record.run_id if record else None,
-                test_accuracy=record.metrics.get("test_accuracy") if record else None,
-                test_loss=record.metrics.get("test_loss") if record else None,
-                saved=record.saved if record else False,
-                save_error=record.save_error if record else None,
-            )
+            return [job.record for job in self._jobs_of(owner) if job.record is not None]
+
+    def describe(self) -> dict[str, Any]:
+        """The executor's description, and how many jobs wait in line."""
+        with self._lock:
+            waiting = len(self._queue)
+        return {**self.executor.describe(), "waiting": waiting, "max_queue": self.max_queue}
 
     def wait(self, job_id: str, timeout: float | None = None) -> JobSnapshot | None:
-        """Block until the job has ended (for the CLI and tests)."""
+        """Block until the job has ended or `timeout` passed (for the CLI and tests)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            snap = self.snapshot(job_id)
-            if snap is None or not snap.active:
-                return snap
-            if deadline is not None and time.monotonic() > deadline:
-                return snap
-            time.sleep(0.05)
+        with self._lock:
+            while (job := self._jobs.get(job_id)) is not None and job.state.active:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    break
+                self._lock.wait(left)
+            return self._snapshot(job) if job else None
 
     def shutdown(self, timeout: float = 10.0) -> None:
-        """Stop every job and end the workers (tests; the server just exits)."""
+        """Stop every job, let the running ones end and be saved (tests; the server just exits)."""
         with self._lock:
             self._closed = True
-            ids = list(self._jobs)
+            for job in list(self._jobs.values()):
+                self._request_stop(job, "Stopped: the server is shutting down.")
             self._lock.notify_all()
-        for job_id in ids:
-            self.stop(job_id)
-        for worker in self._workers:
-            worker.join(timeout)
+        self.executor.shutdown(timeout)
+        self._monitor.join(timeout)
 
-    def _evict_old(self) -> None:
-        """Forget ended jobs after keep_seconds; their runs stay on disk."""
-        now = time.monotonic()
-        for job_id, job in list(self._jobs.items()):
-            if job.ended is not None and now - job.ended > self.keep_seconds:
-                del self._jobs[job_id]
+    def _jobs_of(self, owner: str | None) -> list[_Job]:
+        owned = (j for j in self._jobs.values() if j.owner == owner)
+        return sorted(owned, key=lambda job: job.created, reverse=True)
 
-    def _work(self) -> None:
-        while True:
-            with self._lock:
-                while not self._queue and not self._closed:
-                    self._lock.wait()
-                if self._closed:
-                    return
-                job = self._queue.popleft()
-                job.state, job.started = RUNNING, time.monotonic()
-            self._run(job)
+    def _has_active_job(self, owner: str) -> bool:
+        return any(job.owner == owner and job.state.active for job in self._jobs.values())
 
-    def _should_stop(self, job: Job) -> str | None:
-        now = time.monotonic()
-        if job.stop_event.is_set():
-            return "Stopped on request."
-        if now - job.started > self.max_seconds:
-            return f"Stopped at the time limit of {self.max_seconds / 60:g} minutes per run."
-        if self.unwatched_seconds and now - job.last_seen > self.unwatched_seconds:
-            return f"Stopped: nobody looked at it for {self.unwatched_seconds:g} s (tab closed?)."
-        return None
+    def _owned_job(self, job_id: str, owner: str | None) -> _Job | None:
+        job = self._jobs.get(job_id)
+        if job is not None and job.owner != owner:
+            raise NotYourJob(f"Job {job_id} belongs to another learner: you can only stop or "
+                             "watch your own jobs.")
+        return job
 
-    def _run(self, job: Job) -> None:
-        record = RunRecord(run_id=new_run_id(), config=job.config, state=FAILED)
-        try:
-            train_fn = self.train_fn or _default_train_fn()
-            dataset = self.dataset_loader(job.config.dataset)
-            outcome = train_fn(job.config, dataset, job.progress, lambda: self._should_stop(job))
-            _fill_record(record, outcome)
-        except Exception as error:  # the manager must survive any job's failure
-            log.exception("job %s failed", job.job_id)
-            record.state, record.message = FAILED, f"{type(error).__name__}: {error}"
-        _fill_progress(record, job.progress)
+    def _snapshot(self, job: _Job) -> JobSnapshot:
+        record, result = job.record, job.result
+        if result is not None:
+            progress = result.progress or NOT_STARTED
+        else:
+            progress = job.handle.progress() if job.handle else NOT_STARTED
+        return JobSnapshot(
+            job_id=job.spec.job_id, owner=job.owner, config=job.config, state=job.state,
+            message=job.message,
+            queue_position=self._queue.index(job) + 1 if job.state == JobState.QUEUED else None,
+            progress=progress, run_id=record.run_id if record else None,
+            test_accuracy=record.metrics.get("test_accuracy") if record else None,
+            test_loss=record.metrics.get("test_loss") if record else None,
+            saved=record.saved if record else False,
+            save_error=record.save_error if record else None,
+            node=result.node if result else "",
+        )
+
+    def _request_stop(self, job: _Job, reason: str) -> None:
+        if job.state == JobState.QUEUED:
+            self._queue.remove(job)
+            job.state, job.message = JobState.STOPPED, "Cancelled before it started."
+            job.ended = time.monotonic()
+            self._lock.notify_all()
+        elif job.state == JobState.RUNNING and job.handle is not None:
+            job.state = JobState.STOPPING
+            job.handle.stop(reason)
+
+    def _dispatch(self) -> None:
+        """Start queued jobs, first come first served, while the executor has room."""
+        while not self._closed and self._queue and self.executor.capacity() > 0:
+            job = self._queue.popleft()
+            job.state, job.started = JobState.RUNNING, time.monotonic()
+            try:
+                handle = self.executor.start(job.spec, self._on_end)
+            except Exception as error:  # e.g. a cluster gone: this job fails, the manager goes on
+                log.exception("could not start job %s", job.spec.job_id)
+                job.state = JobState.FAILED
+                job.message = f"The run could not be started ({error}). Try again in a minute."
+                job.ended = time.monotonic()
+                continue
+            if job.state.active:  # the executor may have ended it already, inside start()
+                job.handle = handle
+        self._lock.notify_all()  # new deadlines for the limits thread, ended jobs for wait()
+
+    def _on_end(self, job_id: str, result: TrainResult) -> None:
+        """The executor's report that a job ended (from its thread): save the run, start the next."""
+        with self._lock:
+            job = self._jobs[job_id]
+        record = RunRecord.from_result(new_run_id(), job.config, result)
         self._save(record)
         with self._lock:
-            job.record, job.state, job.message = record, record.state, record.message
+            job.result, job.record = result, record
+            job.state, job.message = record.state, record.message
             job.ended = time.monotonic()
+            self._dispatch()
 
     def _save(self, record: RunRecord) -> None:
         try:
@@ -242,31 +257,32 @@ class JobManager:
                 "It stays available in this session until the server restarts."
             )
 
+    def _enforce_limits(self) -> None:
+        """The limits thread: stop running jobs past the time limit or that nobody watches."""
+        with self._lock:
+            while not self._closed:
+                now, upcoming = time.monotonic(), []
+                for job in [job for job in self._jobs.values() if job.state == JobState.RUNNING]:
+                    limits = self._limits(job)
+                    reached = [reason for when, reason in limits if now >= when]
+                    if reached:
+                        self._request_stop(job, reached[0])
+                    else:
+                        upcoming += [when for when, _ in limits]
+                self._lock.wait(max(0.01, min(upcoming) - now) if upcoming else None)
 
-def _default_train_fn() -> Callable:
-    from mnist_dash import training  # imports TensorFlow: only when a job really runs
+    def _limits(self, job: _Job) -> list[tuple[float, str]]:
+        """When the job must stop, and why: its time limit, and nobody watching it."""
+        limits = [(job.started + self.max_seconds,
+                   f"Stopped at the time limit of {self.max_seconds / 60:g} minutes per run.")]
+        if self.unwatched_seconds:
+            limits.append((job.last_seen + self.unwatched_seconds,
+                           f"Stopped: nobody looked at it for {self.unwatched_seconds:g} s (tab closed?)."))
+        return limits
 
-    return training.train
-
-
-def _fill_record(record: RunRecord, outcome) -> None:
-    record.state, record.message, record.model = outcome.state, outcome.message, outcome.model
-    record.history = outcome.history
-    record.test_outputs, record.test_probabilities = outcome.test_outputs, outcome.test_probabilities
-    record.metrics = {
-        "test_accuracy": outcome.test_accuracy, "test_loss": outcome.test_loss,
-        "epochs_completed": outcome.epochs_completed, "train_seconds": outcome.train_seconds,
-        "samples_per_second": outcome.samples_per_second, "xla": outcome.xla,
-        "parameters": record.config.parameter_count,
-    }
-
-
-def _fill_progress(record: RunRecord, progress: Progress) -> None:
-    snap = progress.snapshot()
-    record.batch_series = {
-        "step": list(snap.batch_steps), "loss": list(snap.batch_loss),
-        "accuracy": list(snap.batch_accuracy),
-        "steps_per_epoch": snap.steps_per_epoch, "num_epochs": snap.num_epochs,
-    }
-    if not record.history:
-        record.history = list(snap.epochs)
+    def _evict_old(self) -> None:
+        """Forget ended jobs after keep_seconds; their runs stay on disk."""
+        now = time.monotonic()
+        for job_id, job in list(self._jobs.items()):
+            if job.ended is not None and now - job.ended > self.keep_seconds:
+                del self._jobs[job_id]

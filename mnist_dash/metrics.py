@@ -1,4 +1,4 @@
-"""Scores computed from a model's predictions: confusion matrix, per-class metrics, mistakes."""
+"""Scores computed from a model's predictions: accuracy, confusion matrix, per-class metrics, mistakes."""
 
 from __future__ import annotations
 
@@ -134,3 +134,12 @@ def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     true, pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
     _check_same_length(true, pred, "y_true and y_pred")
     return float(np.mean(true == pred)) if true.size else 0.0
+
+
+def class_accuracy(outputs: np.ndarray, labels: np.ndarray, num_classes: int = 10) -> tuple[float, ...]:
+    """Fraction right per true class, from a network's outputs (NaN for a class with no images)."""
+    labels = _labels(labels, "labels", num_classes)
+    right = predictions_from_probabilities(outputs) == labels
+    totals = np.bincount(labels, minlength=num_classes)
+    hits = np.bincount(labels[right], minlength=num_classes)
+    return tuple(float(h / t) if t else float("nan") for h, t in zip(hits, totals, strict=True))

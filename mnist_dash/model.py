@@ -1,4 +1,4 @@
-"""Build and compile the Keras MLP a TrainConfig describes (imports TensorFlow)."""
+"""The Keras MLP a TrainConfig describes: build, compile, and measure it (imports TensorFlow)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from mnist_dash import metrics, patches
 from mnist_dash.architecture import NUM_CLASSES, layer_infos
 from mnist_dash.config import TrainConfig
 
@@ -78,12 +79,7 @@ def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
         optimizer = keras.optimizers.RMSprop(learning_rate=rate)
     else:
         optimizer = keras.optimizers.Adam(learning_rate=rate)
-    # Keras sums gradients across replicas through a tf.custom_gradient, which registers a
-    # gradient function holding the whole traced train step in TensorFlow's global registry,
-    # never removed: ~1.4 MB per trained model in a long-lived server. We train on one
-    # replica, where that sum is the identity.
-    optimizer._all_reduce_sum_gradients = list
-    return optimizer
+    return patches.skip_cross_replica_sum(optimizer)
 
 
 def make_loss(config: TrainConfig):
@@ -151,19 +147,26 @@ def compile_model(model: keras.Model, config: TrainConfig) -> None:
     model.optimizer.build(model.trainable_variables)
 
 
-def numpy_loss(outputs: np.ndarray, labels: np.ndarray, config: TrainConfig) -> float:
-    """The loss Keras computes for this config, from the outputs of one predict pass."""
-    outputs = np.asarray(outputs, dtype=np.float64)
-    labels = np.asarray(labels, dtype=np.int64)
-    if config.loss == "mse":
-        return float(np.mean((np.eye(NUM_CLASSES)[labels] - outputs) ** 2))
-    if config.output_activation == "softmax":
-        # Keras clips probabilities to [eps, 1 - eps] before the log.
-        picked = np.clip(outputs[np.arange(len(labels)), labels], 1e-7, 1 - 1e-7)
-        return float(-np.mean(np.log(picked)))
-    shifted = outputs - outputs.max(axis=1, keepdims=True)
-    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-np.mean(log_softmax[np.arange(len(labels)), labels]))
+PREDICT_BATCH = 2000
+
+
+def predict_outputs(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """The network's raw outputs for `x`, (n, classes) float32, in inference mode."""
+    return np.asarray(model.predict(x, batch_size=PREDICT_BATCH, verbose=0), dtype=np.float32)
+
+
+def loss_value(outputs: np.ndarray, labels: np.ndarray, config: TrainConfig) -> float:
+    """The mean loss Keras computes for this config, from outputs already predicted."""
+    losses = make_loss(config)(np.asarray(labels), np.asarray(outputs, dtype=np.float32))
+    return float(np.mean(keras.ops.convert_to_numpy(losses)))
+
+
+def measure(model: keras.Model, config: TrainConfig, x: np.ndarray, y: np.ndarray,
+            outputs: np.ndarray | None = None) -> tuple[float, float]:
+    """Loss and accuracy from one inference pass (Keras's evaluate would need a second)."""
+    if outputs is None:
+        outputs = predict_outputs(model, x)
+    return loss_value(outputs, y, config), metrics.accuracy(y, outputs.argmax(axis=1))
 
 
 def outputs_to_probabilities(outputs: np.ndarray, config: TrainConfig) -> np.ndarray:

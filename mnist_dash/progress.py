@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from mnist_dash.vocabulary import JobState
+from mnist_dash.vocabulary import EpochRecord, JobState
 
 
 class DownsampledSeries:
@@ -54,7 +54,7 @@ class ProgressSnapshot:
     batch_steps: tuple[int, ...] = ()
     batch_loss: tuple[float, ...] = ()
     batch_accuracy: tuple[float, ...] = ()
-    epochs: tuple[dict, ...] = field(default_factory=tuple)  # per-epoch logs
+    epochs: tuple[EpochRecord, ...] = field(default_factory=tuple)
 
     @property
     def total_steps(self) -> int:
@@ -72,7 +72,7 @@ class Progress:
         self._lock = threading.Lock()
         self._loss = DownsampledSeries(series_limit)
         self._accuracy = DownsampledSeries(series_limit)
-        self._epochs: list[dict] = []
+        self._epochs: list[EpochRecord] = []
         self.num_epochs = 0
         self.steps_per_epoch = 0
         self._step = 0
@@ -99,9 +99,9 @@ class Progress:
             self._loss.append(self._step, loss)
             self._accuracy.append(self._step, accuracy)
 
-    def epoch_end(self, logs: dict) -> None:
+    def epoch_end(self, record: EpochRecord) -> None:
         with self._lock:
-            self._epochs.append({**logs, "step": self._step})
+            self._epochs.append(record)
             self._batch = 0
 
     def end(self) -> None:
@@ -109,7 +109,7 @@ class Progress:
             self._ended = time.perf_counter()
 
     @property
-    def epochs(self) -> list[dict]:
+    def epochs(self) -> list[EpochRecord]:
         with self._lock:
             return list(self._epochs)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import os
@@ -21,7 +19,9 @@ from typing import Any
 import numpy as np
 
 from mnist_dash.config import TrainConfig
+from mnist_dash.executors.base import TrainResult
 from mnist_dash.progress import ProgressSnapshot
+from mnist_dash.vocabulary import EpochRecord, JobState, history_csv, read_history_csv
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +60,32 @@ class RunRecord:
 
     run_id: str
     config: TrainConfig
-    state: str  # completed, stopped, diverged or failed
+    state: JobState  # COMPLETED, STOPPED, DIVERGED or FAILED
     message: str = ""
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     metrics: dict[str, Any] = field(default_factory=dict)
-    history: list[dict] = field(default_factory=list)  # per-epoch logs
-    batch_series: dict[str, list] = field(default_factory=dict)  # step, loss, accuracy
+    history: list[EpochRecord] = field(default_factory=list)
+    batch_series: dict[str, Any] = field(default_factory=dict)  # step, loss, accuracy lists
     versions: dict[str, str] = field(default_factory=library_versions)
     test_outputs: np.ndarray | None = None
     test_probabilities: np.ndarray | None = None
-    model: Any = None  # the Keras model, while it is in memory
+    model_bytes: bytes | None = None  # the trained model as a .keras file, until it is saved
+    node: str = ""  # where it trained
     saved: bool = False
     save_error: str | None = None
+
+    @classmethod
+    def from_result(cls, run_id: str, config: TrainConfig, result: TrainResult) -> RunRecord:
+        """The run a job's result describes (not yet saved)."""
+        progress = result.progress
+        return cls(
+            run_id=run_id, config=config, state=result.state, message=result.message,
+            metrics=dict(result.metrics),
+            history=list(result.history or (progress.epochs if progress else ())),
+            batch_series=_batch_series(progress) if progress else {},
+            test_outputs=result.test_outputs, test_probabilities=result.test_probabilities,
+            model_bytes=result.model_bytes, node=result.node,
+        )
 
     @property
     def test_accuracy(self) -> float | None:
@@ -99,43 +113,24 @@ class RunRecord:
         return {
             "run_id": self.run_id, "config": self.config.to_dict(), "state": self.state,
             "message": self.message, "created": self.created, "metrics": self.metrics,
-            "batch_series": self.batch_series, "versions": self.versions,
+            "batch_series": self.batch_series, "versions": self.versions, "node": self.node,
         }
 
 
-def _history_csv(history: list[dict]) -> str:
-    columns = sorted({key for entry in history for key in entry}, key=_column_order)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(history)
-    return buffer.getvalue()
-
-
-def _column_order(name: str) -> tuple[int, str]:
-    first = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "step"]
-    return (first.index(name) if name in first else len(first), name)
-
-
-def _read_history(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    with path.open(newline="") as handle:
-        return [{k: _parse_cell(v) for k, v in row.items()} for row in csv.DictReader(handle)]
-
-
-def _parse_cell(value: str) -> Any:
-    if value in ("True", "False"):
-        return value == "True"
-    try:
-        number = float(value)
-    except ValueError:
-        return value
-    return int(number) if number.is_integer() and "." not in value else number
+def _batch_series(progress: ProgressSnapshot) -> dict[str, Any]:
+    return {
+        "step": list(progress.batch_steps), "loss": list(progress.batch_loss),
+        "accuracy": list(progress.batch_accuracy),
+        "steps_per_epoch": progress.steps_per_epoch, "num_epochs": progress.num_epochs,
+    }
 
 
 class DamagedRun(Exception):
     """A run directory that cannot be read back."""
+
+
+def _read_history(path: Path) -> list[EpochRecord]:
+    return read_history_csv(path.read_text()) if path.exists() else []
 
 
 class RunStore:
@@ -165,14 +160,14 @@ class RunStore:
         return target
 
     def _write_files(self, directory: Path, record: RunRecord) -> None:
-        (directory / HISTORY_FILE).write_text(_history_csv(record.history))
+        (directory / HISTORY_FILE).write_text(history_csv(record.history))
         if record.test_probabilities is not None:
             np.savez_compressed(
                 directory / PREDICTIONS_FILE,
                 outputs=record.test_outputs, probabilities=record.test_probabilities,
             )
-        if record.model is not None:
-            record.model.save(directory / MODEL_FILE)
+        if record.model_bytes is not None:
+            (directory / MODEL_FILE).write_bytes(record.model_bytes)
         # run.json last: its presence marks the run complete even without the rename.
         (directory / RUN_FILE).write_text(json.dumps(record.to_json(), indent=2))
 
@@ -182,9 +177,10 @@ class RunStore:
             data = json.loads((directory / RUN_FILE).read_text())
             record = RunRecord(
                 run_id=run_id, config=TrainConfig.from_dict(data["config"]),
-                state=data["state"], message=data.get("message", ""), created=data["created"],
-                metrics=data.get("metrics", {}), batch_series=data.get("batch_series", {}),
-                versions=data.get("versions", {}), history=_read_history(directory / HISTORY_FILE),
+                state=JobState(data["state"]), message=data.get("message", ""),
+                created=data["created"], metrics=data.get("metrics", {}),
+                batch_series=data.get("batch_series", {}), versions=data.get("versions", {}),
+                history=_read_history(directory / HISTORY_FILE), node=data.get("node", ""),
                 saved=True,
             )
             if with_predictions and (directory / PREDICTIONS_FILE).exists():
@@ -224,16 +220,12 @@ class RunStore:
     def model_path(self, run_id: str) -> Path:
         return self.run_dir(run_id) / MODEL_FILE
 
-    def load_model(self, run_id: str):
-        """A model this app saved itself (never a user upload); compiled state not needed."""
-        import keras
-
-        from mnist_dash import model as _registers_custom_loss  # noqa: F401
-
+    def load_model(self, run_id: str) -> Any:
+        """A model this app saved itself (never a user upload)."""
         path = self.model_path(run_id)
         if not path.exists():
             raise DamagedRun(f"run {run_id} has no saved model")
-        return keras.models.load_model(path, compile=False, safe_mode=True)
+        return _load_keras(path)
 
     def remove_stale_temp(self, older_than_seconds: float = 3600) -> int:
         """Delete half-written runs left by a killed process."""
@@ -245,3 +237,20 @@ class RunStore:
                 shutil.rmtree(path, ignore_errors=True)
                 removed += 1
         return removed
+
+
+def model_from_bytes(content: bytes) -> Any:
+    """A model this app trained, from the bytes of its .keras file (never a user upload)."""
+    with tempfile.TemporaryDirectory(prefix="mnist-dash-model-") as directory:
+        path = Path(directory) / MODEL_FILE
+        path.write_bytes(content)
+        return _load_keras(path)
+
+
+def _load_keras(path: Path) -> Any:
+    """Compiled state not needed; safe_mode refuses Python code hidden in the file."""
+    import keras
+
+    from mnist_dash import model as _registers_custom_loss  # noqa: F401
+
+    return keras.models.load_model(path, compile=False, safe_mode=True)

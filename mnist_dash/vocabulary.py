@@ -67,7 +67,9 @@ class EpochRecord:
         values = {k: _cell(v) for k, v in row.items() if k in names}
         classes = sorted((int(k[len(CLASS_ACCURACY_PREFIX):]), _cell(v)) for k, v in row.items()
                          if k.startswith(CLASS_ACCURACY_PREFIX))
-        values["class_accuracy"] = tuple(float("nan") if v is None else float(v) for _, v in classes)
+        # All empty: an epoch without the checks (a partial one) in a file with other epochs' classes.
+        values["class_accuracy"] = () if all(v is None for _, v in classes) else tuple(
+            float("nan") if v is None else float(v) for _, v in classes)
         values["epoch"], values["step"] = int(values["epoch"]), int(values.get("step") or 0)
         values["partial"] = bool(values.get("partial") or False)
         return cls(**values)

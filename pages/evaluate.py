@@ -36,7 +36,7 @@ live.history_charts(record.progress(), f"history_{record.run_id}")
 st.subheader("Take it home")
 with st.expander("Download the model, its history, a script that retrains it, and a report",
                  icon=":material/download:"):
-    inside_view.take_home(record, None, dataset)
+    inside_view.take_home(record, dataset)
 
 st.subheader("Compare with another run")
 view.compare_section(record, dataset, matrix)

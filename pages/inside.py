@@ -38,7 +38,7 @@ st.markdown(
 inside_view.maps(insides, record, dataset)
 
 st.subheader("Which digits are learned first?")
-if any("class_accuracy_0" in entry for entry in record.history):
+if any(entry.class_accuracy for entry in record.history):
     st.caption("Measured after each full epoch on the held-out images (or on 2,000 training "
                "images when none are held out).")
     st.plotly_chart(inside_figures.class_accuracy_figure(record.history, dataset.class_names),
@@ -49,4 +49,4 @@ else:
 st.subheader("Take it home")
 with st.expander("Download the model, its history, a script that retrains it, and a report",
                  icon=":material/download:"):
-    inside_view.take_home(record, model, dataset)
+    inside_view.take_home(record, dataset)

@@ -51,6 +51,8 @@ class Mutation:
 DATA, RUNS, CONFIG = "mnist_dash/data.py", "mnist_dash/runs.py", "mnist_dash/config.py"
 JOBS, TRAINING, MODEL = "mnist_dash/jobs.py", "mnist_dash/training.py", "mnist_dash/model.py"
 SOURCES, STATE = "mnist_dash/data_sources.py", "mnist_dash/ui/state.py"
+ACCUMULATOR, PATCHES = "mnist_dash/accumulator.py", "mnist_dash/patches.py"
+WORKER, THREADS = "mnist_dash/executors/worker.py", "mnist_dash/executors/threads.py"
 STREAMLIT_CONFIG = ".streamlit/config.toml"
 BROKEN_NPZ = "tests/test_data.py::test_broken_npz_file_names_file_and_problem"
 BROKEN_IDX = "tests/test_data.py::test_broken_idx_file_names_file_and_problem"
@@ -166,10 +168,10 @@ MUTATIONS = [
              ("tests/test_config.py::test_dict_round_trip_and_unknown_fields",)),
     # Training.
     Mutation("divergence-nan", "a NaN or infinite loss ends training as diverged",
-             TRAINING, "if not math.isfinite(loss):", "if False:",
+             ACCUMULATOR, "if not math.isfinite(loss):", "if False:",
              ("tests/test_training.py::test_a_nan_or_exploding_loss_counts_as_divergence",)),
     Mutation("divergence-explode", "a loss 100x its first value ends training as diverged",
-             TRAINING, "elif loss > max(10.0, EXPLODE_FACTOR * self.first_loss):", "elif False:",
+             ACCUMULATOR, "elif loss > max(10.0, EXPLODE_FACTOR * self.first_loss):", "elif False:",
              ("tests/test_training.py::test_a_nan_or_exploding_loss_counts_as_divergence",)),
     Mutation("xla-budget", "XLA used only while the per-process budget lasts",
              TRAINING, " and model_lib.XLA_BUDGET.claim()", "",
@@ -179,32 +181,46 @@ MUTATIONS = [
              (TF_GLOBALS, "tests/test_memory.py::"
               "test_eagerly_built_slots_leave_nothing_even_with_keras_gradient_sum")),
     Mutation("no-cross-replica-gradient", "no custom cross-replica gradient registered per model",
-             MODEL, "optimizer._all_reduce_sum_gradients = list", "pass", (TF_GLOBALS,)),
+             PATCHES, "optimizer._all_reduce_sum_gradients = list", "pass", (TF_GLOBALS,)),
+    Mutation("patch-guard", "a patched library name that is gone fails loudly at import",
+             PATCHES, "if not hasattr(owner, name):", "if False:",
+             ("tests/test_patches.py::test_a_missing_name_fails_at_import_naming_the_keras_version",)),
+    # Running jobs.
+    Mutation("failure-isolation", "a failing job is reported as failed, never raised",
+             WORKER, "except Exception as error:  # any job's failure is reported, never raised "
+                     "into the executor",
+             "except ArithmeticError as error:",
+             ("tests/test_jobs.py::test_exception_marks_failed_and_manager_keeps_working",)),
+    Mutation("worker-capacity", "the thread executor never runs more jobs than its workers",
+             THREADS, "if self._busy >= self.max_workers:", "if False:",
+             ("tests/test_executors.py::test_capacity_bounds_the_jobs_running_at_once",)),
+    Mutation("worker-outlives-callback", "a worker thread survives a failing on_end",
+             THREADS, "except Exception:  # the worker must outlive a broken callback",
+             "except ArithmeticError:",
+             ("tests/test_executors.py::test_a_failing_job_and_a_broken_callback_leave_the_worker_alive",)),
     # The job manager.
     Mutation("job-time-limit", "a job stops at the wall-time limit",
-             JOBS, "if now - job.started > self.max_seconds:", "if False:",
+             JOBS, "job.started + self.max_seconds", "job.started + 10**9",
              ("tests/test_jobs.py::test_time_limit_and_unwatched_job_stop_themselves",)),
     Mutation("unwatched-job-stop", "a job nobody looks at stops",
-             JOBS, "if self.unwatched_seconds and now - job.last_seen > self.unwatched_seconds:",
-             "if False:",
+             JOBS, "if self.unwatched_seconds:", "if False:",
              ("tests/test_jobs.py::test_time_limit_and_unwatched_job_stop_themselves",)),
     Mutation("one-job-per-owner", "one active job per learner",
-             JOBS, "if owner is not None and self.active_job(owner):", "if False:",
+             JOBS, "if owner is not None and self._has_active_job(owner):", "if False:",
              ("tests/test_jobs.py::test_one_active_job_per_owner_and_full_queue",)),
     Mutation("active-job-owner", "another learner's job does not count as yours",
-             JOBS, "if job.owner == owner and job.state in ACTIVE_STATES:",
-             "if job.state in ACTIVE_STATES:",
+             JOBS, "job.owner == owner and job.state.active", "job.state.active",
              ("tests/test_jobs.py::test_one_active_job_per_owner_and_full_queue",)),
     Mutation("queue-bound", "a full queue refuses new jobs (server busy)",
              JOBS, "if len(self._queue) >= self.max_queue:", "if False:",
              ("tests/test_jobs.py::test_one_active_job_per_owner_and_full_queue",)),
-    Mutation("concurrency-bound", "at most max_concurrent jobs train at once",
-             JOBS, "for i in range(self.max_concurrent)", "for i in range(self.max_concurrent + 1)",
+    Mutation("concurrency-bound", "jobs start only while the executor has capacity",
+             JOBS, "self.executor.capacity() > 0", "self.executor.capacity() > -1",
              ("tests/test_jobs.py::test_queue_positions_and_concurrency_bound",)),
-    Mutation("failure-isolation", "a failing job is marked failed; the workers live on",
-             JOBS, "except Exception as error:  # the manager must survive any job's failure",
+    Mutation("start-failure-isolation", "a job its executor cannot start fails alone",
+             JOBS, "except Exception as error:  # e.g. a cluster gone: this job fails, the manager goes on",
              "except ArithmeticError as error:",
-             ("tests/test_jobs.py::test_exception_marks_failed_and_manager_keeps_working",)),
+             ("tests/test_jobs.py::test_an_executor_that_cannot_start_a_job_fails_only_that_job",)),
     Mutation("save-failure-in-memory", "a run that cannot be saved stays in memory",
              JOBS, "except Exception as error:  # full disk, no permission: keep it in memory",
              "except ArithmeticError as error:",
@@ -215,7 +231,11 @@ MUTATIONS = [
     Mutation("owner-isolation", "a learner sees only their own jobs",
              JOBS, "(j for j in self._jobs.values() if j.owner == owner)",
              "(j for j in self._jobs.values())",
-             ("tests/test_faults.py::test_learners_see_only_their_own_job_and_shared_runs_are_labelled",)),
+             ("tests/test_jobs.py::test_jobs_of_hands_out_snapshots_of_the_owners_jobs_only",
+              "tests/test_faults.py::test_learners_see_only_their_own_job_and_shared_runs_are_labelled")),
+    Mutation("owner-checks", "a learner cannot stop or keep alive another learner's job",
+             JOBS, "if job is not None and job.owner != owner:", "if False:",
+             ("tests/test_jobs.py::test_a_learner_cannot_stop_or_watch_another_learners_job",)),
     # Pages.
     Mutation("prefill-validated", "tampered suggested settings are ignored with a message",
              "mnist_dash/ui/teach.py", "except (TypeError, ValueError) as error:",

@@ -27,7 +27,7 @@ def run_preset(name: str, dataset: data.Dataset) -> dict:
     losses = dict(zip(snap.batch_steps, snap.batch_loss, strict=True))
     row = {
         "preset": name, "state": outcome.state, "test_accuracy": outcome.test_accuracy,
-        "train_accuracy": outcome.history[-1].get("accuracy") if outcome.history else None,
+        "train_accuracy": outcome.history[-1].accuracy if outcome.history else None,
         "seconds": outcome.train_seconds, "reported": preset.reported,
     }
     if name == "tf2-raw-loop":

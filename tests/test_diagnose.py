@@ -6,12 +6,15 @@ from mnist_dash import diagnose, explain
 from mnist_dash.config import TrainConfig
 from mnist_dash.progress import Progress
 from mnist_dash.training import train
+from mnist_dash.vocabulary import EpochRecord, JobState
 
 CONFIG = TrainConfig(epochs=5, validation_split=0.1)
 
 
-def epochs(losses, val_losses=None):
-    return [{"epoch": i + 1, "loss": loss, **({"val_loss": val_losses[i]} if val_losses else {})}
+def epochs(losses, val_losses=None, accuracies=None):
+    return [EpochRecord(epoch=i + 1, step=10 * (i + 1), seconds=1.0, loss=loss,
+                        accuracy=accuracies[i] if accuracies else 0.9,
+                        val_loss=val_losses[i] if val_losses else None)
             for i, loss in enumerate(losses)]
 
 
@@ -90,7 +93,7 @@ def test_explanations_use_the_configured_numbers():
 
 def test_finished_mse_sgd_run_with_low_accuracy_learned_slowly():
     config = CONFIG.replace(loss="mse", optimizer="sgd", output_activation="linear", epochs=2)
-    history = [{"epoch": 1, "loss": 0.2, "accuracy": 0.40}, {"epoch": 2, "loss": 0.1, "accuracy": 0.55}]
-    found = diagnose.diagnose(config, history, falling(0.35, 0.09))
+    history = epochs([0.2, 0.1], accuracies=[0.40, 0.55])
+    found = diagnose.diagnose(config, history, falling(0.35, 0.09), JobState.COMPLETED)
     assert found[0].kind == "barely_learning" and found[0].title == "Learning slowly"
     assert found[0].changes == {"loss": "crossentropy", "output_activation": "softmax"}

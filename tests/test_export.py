@@ -13,8 +13,10 @@ import pytest
 
 from mnist_dash import export, images, metrics, training
 from mnist_dash.config import TrainConfig
+from mnist_dash.executors.worker import model_to_bytes
 from mnist_dash.progress import Progress
 from mnist_dash.runs import RunRecord
+from mnist_dash.vocabulary import EpochRecord, history_csv, read_history_csv
 from tests.conftest import make_arrays
 
 PLAIN = TrainConfig(hidden_units=(32,), epochs=3, batch_size=32, validation_split=0.2,
@@ -34,7 +36,7 @@ def record_of(config: TrainConfig, dataset) -> RunRecord:
         metrics={"test_accuracy": outcome.test_accuracy, "test_loss": outcome.test_loss,
                  "epochs_completed": outcome.epochs_completed, "train_seconds": outcome.train_seconds},
         test_outputs=outcome.test_outputs, test_probabilities=outcome.test_probabilities,
-        model=outcome.model,
+        model_bytes=model_to_bytes(outcome.model),
     )
 
 
@@ -140,20 +142,27 @@ def test_mistake_images_are_pngs_with_captions(tiny_dataset):
 
 
 def test_history_csv_orders_columns_and_keeps_every_epoch():
-    history = [{"seconds": 1.5, "loss": 0.5, "epoch": 1, "accuracy": 0.8, "partial": False},
-               {"seconds": 1.0, "loss": 0.3, "epoch": 2, "accuracy": 0.9, "partial": True}]
-    lines = export.history_csv(history).splitlines()
-    assert lines[0] == "epoch,loss,accuracy,seconds,partial"
-    assert lines[2] == "2,0.3,0.9,1.0,True"
+    history = [EpochRecord(epoch=1, step=10, seconds=1.5, loss=0.5, accuracy=0.8, val_loss=0.6,
+                           val_accuracy=0.7, class_accuracy=(1.0, 0.5)),
+               EpochRecord(epoch=2, step=15, seconds=1.0, loss=0.3, accuracy=0.9, partial=True)]
+    text = history_csv(history)
+    lines = text.splitlines()
+    assert lines[0] == ("epoch,loss,accuracy,val_loss,val_accuracy,seconds,step,partial,"
+                        "class_accuracy_0,class_accuracy_1")
+    assert lines[1] == "1,0.5,0.8,0.6,0.7,1.5,10,False,1.0,0.5"
+    assert lines[2] == "2,0.3,0.9,,,1.0,15,True,,"
+    assert read_history_csv(text) == history
 
 
 def test_model_bytes_from_memory_and_from_the_run_file(tmp_path):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
-    saved = export.model_bytes(model)
+    in_memory = model_to_bytes(model)
+    assert export.model_bytes(in_memory) == in_memory
     path = tmp_path / "model.keras"
-    path.write_bytes(saved)
+    path.write_bytes(in_memory)
     reloaded = keras.models.load_model(path)
     np.testing.assert_allclose(reloaded.layers[0].kernel, model.layers[0].kernel)
-    assert export.model_bytes(None, path) == saved
+    assert export.model_bytes(None, path) == in_memory
+    assert export.model_bytes(b"stale", path) == in_memory  # the saved file comes first
     with pytest.raises(ValueError, match="neither"):
         export.model_bytes(None, tmp_path / "missing.keras")

@@ -159,8 +159,12 @@ def test_embedding_figure_one_trace_per_class_and_crosses_for_mistakes():
 
 def test_class_accuracy_figure_has_one_row_per_class_and_one_column_per_epoch():
     from mnist_dash import inside_figures
+    from mnist_dash.vocabulary import EpochRecord
 
-    history = [{"epoch": e, **{f"class_accuracy_{k}": k / 10 for k in range(10)}} for e in (1, 2, 3)]
+    classes = tuple(k / 10 for k in range(10))
+    history = [EpochRecord(epoch=e, step=e, seconds=1.0, loss=1.0, accuracy=0.5, class_accuracy=classes)
+               for e in (1, 2, 3)]
+    history.append(EpochRecord(epoch=4, step=4, seconds=1.0, loss=1.0, accuracy=0.5, partial=True))
     fig = inside_figures.class_accuracy_figure(history, [str(k) for k in range(10)])
     z = np.asarray(fig.data[0].z)
     assert z.shape == (10, 3) and z[7, 2] == 0.7

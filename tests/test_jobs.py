@@ -1,4 +1,4 @@
-"""The job manager: worker threads, queue, stop, failure, divergence, reproducibility."""
+"""The job manager: queue, limits, one job per learner, stop, failure, eviction, reproducibility."""
 
 import threading
 import time
@@ -8,28 +8,31 @@ import pytest
 
 from mnist_dash import jobs
 from mnist_dash.config import TrainConfig
+from mnist_dash.executors.base import TrainResult
+from mnist_dash.executors.threads import ThreadExecutor
 from mnist_dash.runs import RunStore
 from mnist_dash.training import TrainOutcome
+from mnist_dash.vocabulary import JobState
 
 CONFIG = TrainConfig(hidden_units=(32,), epochs=2, batch_size=32, validation_split=0.2,
                      optimizer="adam", learning_rate=0.01)
 
 
-def fake_train(release: threading.Event | None = None, steps: int = 20):
+def fake_train(release: threading.Event | None = None, steps: int = 20, seconds: float = 0.005):
     """A stand-in for training: counts steps until released or asked to stop."""
 
     def run(config, dataset, progress, should_stop):
         progress.begin(1, steps)
-        state, message = "completed", ""
+        state, message = JobState.COMPLETED, ""
         for _ in range(steps):
             if release is not None:
                 release.wait(5)
             reason = should_stop()
             if reason:
-                state, message = "stopped", reason
+                state, message = JobState.STOPPED, reason
                 break
             progress.batch_end(1.0, 0.5, 32)
-            time.sleep(0.005)
+            time.sleep(seconds)
         return TrainOutcome(state=state, message=message, model=None, history=[],
                             epochs_completed=0, train_seconds=0.1, samples_per_second=None,
                             xla=False)
@@ -41,9 +44,9 @@ def fake_train(release: threading.Event | None = None, steps: int = 20):
 def make_manager(tmp_path, tiny_dataset):
     managers = []
 
-    def make(**options):
-        manager = jobs.JobManager(RunStore(tmp_path / "runs"), lambda name: tiny_dataset,
-                                  **options)
+    def make(workers: int = 1, train_fn=None, **options):
+        executor = ThreadExecutor(workers, lambda name, path: tiny_dataset, train_fn)
+        manager = jobs.JobManager(RunStore(tmp_path / "runs"), executor, **options)
         managers.append(manager)
         return manager
 
@@ -52,8 +55,14 @@ def make_manager(tmp_path, tiny_dataset):
         manager.shutdown()
 
 
+def wait_until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
 def test_job_runs_in_a_worker_thread_and_is_saved(make_manager):
-    manager = make_manager(max_concurrent=1)
     caller = threading.get_ident()
     seen = {}
 
@@ -61,29 +70,31 @@ def test_job_runs_in_a_worker_thread_and_is_saved(make_manager):
         seen["thread"] = threading.get_ident()
         return fake_train()(config, dataset, progress, should_stop)
 
-    manager.train_fn = train
+    manager = make_manager(train_fn=train)
     job = manager.submit(CONFIG, owner="a")
+    assert job.state == JobState.RUNNING  # a free worker: started at once
     snap = manager.wait(job.job_id, timeout=10)
-    assert snap.state == "completed" and snap.saved
+    assert snap.state is JobState.COMPLETED and snap.saved and snap.node.startswith("local")
     assert seen["thread"] != caller
-    assert manager.store.load(snap.run_id).state == "completed"
+    assert manager.store.load(snap.run_id).state is JobState.COMPLETED
 
 
 def test_queue_positions_and_concurrency_bound(make_manager):
     release = threading.Event()
-    manager = make_manager(max_concurrent=2, train_fn=fake_train(release))
+    manager = make_manager(workers=2, train_fn=fake_train(release))
     submitted = [manager.submit(CONFIG, owner=f"learner{i}") for i in range(5)]
     time.sleep(0.3)
     snaps = [manager.snapshot(job.job_id) for job in submitted]
-    assert [s.state for s in snaps].count("running") == 2
-    assert [s.queue_position for s in snaps if s.state == "queued"] == [1, 2, 3]
+    assert [s.state for s in snaps].count(JobState.RUNNING) == 2
+    assert [s.queue_position for s in snaps if s.state == JobState.QUEUED] == [1, 2, 3]
+    assert manager.describe()["waiting"] == 3 and manager.describe()["workers"] == 2
     release.set()
-    assert all(manager.wait(j.job_id, 20).state == "completed" for j in submitted)
+    assert all(manager.wait(j.job_id, 20).state == JobState.COMPLETED for j in submitted)
 
 
 def test_one_active_job_per_owner_and_full_queue(make_manager):
     release = threading.Event()
-    manager = make_manager(max_concurrent=1, max_queue=2, train_fn=fake_train(release))
+    manager = make_manager(max_queue=2, train_fn=fake_train(release))
     manager.submit(CONFIG, owner="a")
     with pytest.raises(jobs.JobRefused, match="already have"):
         manager.submit(CONFIG, owner="a")
@@ -96,81 +107,194 @@ def test_one_active_job_per_owner_and_full_queue(make_manager):
 
 
 def test_stop_running_and_cancel_queued(make_manager):
-    manager = make_manager(max_concurrent=1, train_fn=fake_train(steps=10_000))
+    manager = make_manager(train_fn=fake_train(steps=10_000))
     running = manager.submit(CONFIG, owner="a")
     queued = manager.submit(CONFIG, owner="b")
     time.sleep(0.2)
-    manager.stop(queued.job_id)
-    manager.stop(running.job_id)
-    assert manager.wait(running.job_id, 5).state == "stopped"
+    manager.stop(queued.job_id, "b")
+    manager.stop(running.job_id, "a")
+    assert manager.wait(running.job_id, 5).state == JobState.STOPPED
     cancelled = manager.snapshot(queued.job_id)
-    assert cancelled.state == "stopped" and "before it started" in cancelled.message
+    assert cancelled.state == JobState.STOPPED and "before it started" in cancelled.message
+
+
+def test_stop_halts_within_a_batch_in_under_a_second(make_manager):
+    manager = make_manager(train_fn=fake_train(steps=10_000, seconds=0.05))
+    job = manager.submit(CONFIG, owner="a")
+    wait_until(lambda: manager.snapshot(job.job_id).progress.step >= 3)
+    before = manager.snapshot(job.job_id).progress.step
+    asked = time.monotonic()
+    manager.stop(job.job_id, "a")
+    assert manager.snapshot(job.job_id).state == JobState.STOPPING
+    snap = manager.wait(job.job_id, 5)
+    assert time.monotonic() - asked < 1.0
+    assert snap.state == JobState.STOPPED and snap.message == "Stopped on request."
+    assert snap.progress.step - before <= 1  # at most the batch under way
+
+
+def test_a_learner_cannot_stop_or_watch_another_learners_job(make_manager):
+    manager = make_manager(train_fn=fake_train(steps=10_000))
+    job = manager.submit(CONFIG, owner="a")
+    with pytest.raises(jobs.NotYourJob, match="another learner"):
+        manager.stop(job.job_id, "b")
+    with pytest.raises(jobs.NotYourJob):
+        manager.stop(job.job_id, None)
+    with pytest.raises(jobs.NotYourJob):
+        manager.mark_watched(job.job_id, "b")
+    assert manager.snapshot(job.job_id).active
+    manager.stop(job.job_id, "a")
+    assert manager.wait(job.job_id, 5).state == JobState.STOPPED
 
 
 def test_exception_marks_failed_and_manager_keeps_working(make_manager):
-    def broken(*args):
-        raise RuntimeError("out of cheese")
+    calls = []
 
-    manager = make_manager(max_concurrent=1, train_fn=broken)
+    def broken_once(config, dataset, progress, should_stop):
+        calls.append(config)
+        if len(calls) == 1:
+            raise RuntimeError("out of cheese")
+        return fake_train()(config, dataset, progress, should_stop)
+
+    manager = make_manager(train_fn=broken_once)
     failed = manager.wait(manager.submit(CONFIG).job_id, 5)
-    assert failed.state == "failed" and "out of cheese" in failed.message
-    manager.train_fn = fake_train()
-    assert manager.wait(manager.submit(CONFIG).job_id, 5).state == "completed"
+    assert failed.state == JobState.FAILED and "out of cheese" in failed.message
+    assert manager.wait(manager.submit(CONFIG).job_id, 5).state == JobState.COMPLETED
+
+
+class BrokenExecutor(ThreadExecutor):
+    """Refuses its first start, as a cluster that went away would."""
+
+    def start(self, spec, on_end):
+        if not hasattr(self, "refused"):
+            self.refused = True
+            raise ConnectionError("cluster unreachable")
+        return super().start(spec, on_end)
+
+
+def test_an_executor_that_cannot_start_a_job_fails_only_that_job(tmp_path, tiny_dataset):
+    manager = jobs.JobManager(RunStore(tmp_path), BrokenExecutor(1, lambda n, p: tiny_dataset,
+                                                                 fake_train()))
+    try:
+        failed = manager.submit(CONFIG, owner="a")
+        assert failed.state == JobState.FAILED and "cluster unreachable" in failed.message
+        assert manager.wait(manager.submit(CONFIG, owner="a").job_id, 5).state == JobState.COMPLETED
+    finally:
+        manager.shutdown()
 
 
 def test_time_limit_and_unwatched_job_stop_themselves(make_manager):
-    manager = make_manager(max_concurrent=1, train_fn=fake_train(steps=10_000), max_seconds=0.3)
+    manager = make_manager(train_fn=fake_train(steps=10_000), max_seconds=0.3)
+    started = time.monotonic()
     snap = manager.wait(manager.submit(CONFIG).job_id, 5)
-    assert snap.state == "stopped" and "time limit" in snap.message
-    manager = make_manager(max_concurrent=1, train_fn=fake_train(steps=10_000),
-                           unwatched_seconds=0.3)
+    assert snap.state == JobState.STOPPED and "time limit" in snap.message
+    assert time.monotonic() - started < 1.3  # the limit, then within a batch
+    manager = make_manager(train_fn=fake_train(steps=10_000), unwatched_seconds=0.3)
     job = manager.submit(CONFIG)
-    time.sleep(1.0)  # nobody polls: as if the tab was closed
-    assert job.state == "stopped" and "nobody looked" in job.message
+    wait_until(lambda: manager.snapshot(job.job_id).state != JobState.QUEUED)
+    for _ in range(10):  # reading is not watching: snapshots do not keep it alive
+        manager.snapshot(job.job_id)
+        time.sleep(0.1)
+    snap = manager.wait(job.job_id, 5)
+    assert snap.state == JobState.STOPPED and "nobody looked" in snap.message
+
+
+def test_a_watched_job_keeps_running(make_manager):
+    manager = make_manager(train_fn=fake_train(steps=10_000), unwatched_seconds=0.3)
+    job = manager.submit(CONFIG, owner="a")
+    for _ in range(10):  # a page polling the job, as the live panel does
+        manager.mark_watched(job.job_id, "a")
+        time.sleep(0.1)
+    assert manager.snapshot(job.job_id).state == JobState.RUNNING
+    assert manager.wait(job.job_id, 5).state == JobState.STOPPED  # unwatched from now on
 
 
 def test_save_failure_keeps_the_run_in_memory(make_manager, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the runs directory should be")
-    manager = make_manager(max_concurrent=1, train_fn=fake_train())
+    manager = make_manager(train_fn=fake_train())
     manager.store = RunStore(blocker)
-    job = manager.submit(CONFIG)
+    job = manager.submit(CONFIG, owner="a")
     snap = manager.wait(job.job_id, 5)
-    assert snap.state == "completed" and not snap.saved
+    assert snap.state == JobState.COMPLETED and not snap.saved
     assert "could not be saved" in snap.save_error
-    assert job.record is not None
+    assert [record.run_id for record in manager.records_of("a")] == [snap.run_id]
 
 
 def test_ended_jobs_are_forgotten_but_their_runs_stay(make_manager):
     """A long-lived server must not keep every ended job, and its model, in memory."""
-    manager = make_manager(max_concurrent=1, train_fn=fake_train(), keep_seconds=0)
+    manager = make_manager(train_fn=fake_train(), keep_seconds=0)
     first = manager.submit(CONFIG, owner="a")
     run_id = manager.wait(first.job_id, 5).run_id
     second = manager.submit(CONFIG, owner="a")  # a submit forgets the jobs ended long enough ago
-    assert manager.get(first.job_id) is None and manager.get(second.job_id) is second
-    assert manager.store.load(run_id).state == "completed"
+    assert manager.snapshot(first.job_id) is None
+    assert [snap.job_id for snap in manager.jobs_of("a")] == [second.job_id]
+    assert manager.store.load(run_id).state == JobState.COMPLETED
+
+
+def test_jobs_of_hands_out_snapshots_of_the_owners_jobs_only(make_manager):
+    manager = make_manager(train_fn=fake_train())
+    mine = manager.wait(manager.submit(CONFIG, owner="a").job_id, 5)
+    manager.wait(manager.submit(CONFIG, owner="b").job_id, 5)
+    listed = manager.jobs_of("a")
+    assert listed == [mine] and isinstance(listed[0], jobs.JobSnapshot)
+    assert [record.run_id for record in manager.records_of("a")] == [mine.run_id]
+
+
+def test_an_executor_ending_a_job_inside_start_is_handled(tmp_path):
+    """on_end may come from any thread, even before start() returns."""
+
+    class Instant:
+        def capacity(self):
+            return 1
+
+        def start(self, spec, on_end):
+            on_end(spec.job_id, TrainResult(JobState.FAILED, "no data here", node="nowhere"))
+            return None
+
+        def describe(self):
+            return {"backend": "instant"}
+
+        def shutdown(self, timeout=10.0):
+            pass
+
+    manager = jobs.JobManager(RunStore(tmp_path), Instant())
+    try:
+        snap = manager.submit(CONFIG, owner="a")
+        assert snap.state == JobState.FAILED and snap.message == "no data here"
+        assert snap.node == "nowhere" and snap.saved
+        assert manager.describe() == {"backend": "instant", "waiting": 0, "max_queue": 16}
+    finally:
+        manager.shutdown()
 
 
 def test_real_diverging_job(make_manager):
-    manager = make_manager(max_concurrent=1)
+    manager = make_manager()
     config = CONFIG.replace(optimizer="sgd", learning_rate=10.0, loss="mse",
                             output_activation="linear", hidden_units=(64, 64))
     snap = manager.wait(manager.submit(config).job_id, 60)
-    assert snap.state == "diverged" and "learning rate" in snap.message
+    assert snap.state == JobState.DIVERGED and "learning rate" in snap.message
 
 
 def test_two_concurrent_jobs_with_the_same_seed_have_identical_histories(make_manager):
-    manager = make_manager(max_concurrent=2)
+    manager = make_manager(workers=2)
     first, second = manager.submit(CONFIG, "a"), manager.submit(CONFIG, "b")
     manager.wait(first.job_id, 120)
     manager.wait(second.job_id, 120)
-    one, two = first.record, second.record
-    assert one.state == two.state == "completed"
-    assert [e["loss"] for e in one.history] == [e["loss"] for e in two.history]
+    (one,), (two,) = manager.records_of("a"), manager.records_of("b")
+    assert one.state == two.state == JobState.COMPLETED
+    assert [e.loss for e in one.history] == [e.loss for e in two.history]
     assert np.array_equal(one.test_probabilities, two.test_probabilities)
 
 
-def test_many_learners_none_lost_or_starved_and_the_bound_holds(make_manager):
+class RecordingExecutor(ThreadExecutor):
+    """Notes the order in which the manager starts jobs."""
+
+    def start(self, spec, on_end):
+        self.started = [*getattr(self, "started", []), spec.config.seed]
+        return super().start(spec, on_end)
+
+
+def test_many_learners_none_lost_or_starved_and_the_bound_holds(tmp_path, tiny_dataset):
     running, peak, lock = [0], [0], threading.Lock()
     inner = fake_train(steps=15)
 
@@ -184,10 +308,13 @@ def test_many_learners_none_lost_or_starved_and_the_bound_holds(make_manager):
             with lock:
                 running[0] -= 1
 
-    manager = make_manager(max_concurrent=2, max_queue=40, train_fn=counted)
-    submitted = [manager.submit(CONFIG, owner=f"learner{i}") for i in range(24)]
-    ended = [manager.wait(job.job_id, 60) for job in submitted]
-    assert [s.state for s in ended] == ["completed"] * 24
+    executor = RecordingExecutor(2, lambda name, path: tiny_dataset, counted)
+    manager = jobs.JobManager(RunStore(tmp_path), executor, max_queue=40)
+    try:
+        submitted = [manager.submit(CONFIG.replace(seed=i), owner=f"learner{i}") for i in range(24)]
+        ended = [manager.wait(job.job_id, 60) for job in submitted]
+    finally:
+        manager.shutdown()
+    assert [s.state for s in ended] == [JobState.COMPLETED] * 24
     assert peak[0] == 2
-    starts = sorted(submitted, key=lambda job: job.started)
-    assert [job.job_id for job in starts] == [job.job_id for job in submitted]  # first come, first served
+    assert executor.started == list(range(24))  # first come, first served

@@ -11,9 +11,11 @@ from tensorflow.python.framework import ops
 from mnist_dash import model as model_lib
 from mnist_dash import training
 from mnist_dash.config import TrainConfig
+from mnist_dash.executors.threads import ThreadExecutor
 from mnist_dash.jobs import JobManager
 from mnist_dash.progress import Progress
 from mnist_dash.runs import RunStore
+from mnist_dash.vocabulary import JobState
 
 SMALL = TrainConfig(hidden_units=(32,), epochs=1, batch_size=64, validation_split=0.0)
 
@@ -41,7 +43,7 @@ def test_a_finished_model_leaves_nothing_behind_in_tensorflow(tiny_dataset, opti
     counts = []
     for seed in range(3):
         outcome = training.train(config.replace(seed=seed), tiny_dataset, Progress())
-        assert outcome.state == "completed"
+        assert outcome.state == JobState.COMPLETED
         del outcome
         gc.collect()  # a Keras model is a cycle of references: the collector frees it
         counts.append(tensorflow_globals())
@@ -71,13 +73,13 @@ def test_eagerly_built_slots_leave_nothing_even_with_keras_gradient_sum(tiny_dat
 
 @pytest.mark.slow
 def test_fifty_sequential_jobs_do_not_grow_memory_without_bound(tmp_path, tiny_dataset):
-    manager = JobManager(RunStore(tmp_path), lambda name: tiny_dataset, max_concurrent=1,
+    manager = JobManager(RunStore(tmp_path), ThreadExecutor(1, lambda name, path: tiny_dataset),
                          keep_seconds=0)
     early, late = [], []
     try:
         for index in range(50):
             job = manager.submit(SMALL.replace(seed=index), owner="learner")
-            assert manager.wait(job.job_id, 60).state == "completed"
+            assert manager.wait(job.job_id, 60).state == JobState.COMPLETED
             # Jobs 10-14 against 45-49 (the first jobs warm caches and thread arenas up); a
             # median of five, since the allocator's arenas make single readings jump +-15 MB.
             if 10 <= index < 15 or index >= 45:

@@ -111,3 +111,23 @@ def test_compare_predictions() -> None:
 def test_accuracy() -> None:
     assert metrics.accuracy([1, 2, 3, 4], [1, 2, 0, 0]) == pytest.approx(0.5)
     assert metrics.accuracy([], []) == 0.0
+
+
+def test_class_accuracy_per_true_class_nan_without_images() -> None:
+    outputs = np.eye(10)[[0, 1, 1, 2]]  # predicted 0, 1, 1, 2
+    accuracy = metrics.class_accuracy(outputs, np.array([0, 1, 2, 2]))
+    assert accuracy[:3] == (1.0, 1.0, 0.5)
+    assert len(accuracy) == 10 and np.isnan(accuracy[5])
+
+
+def test_metrics_and_the_job_manager_import_no_tensorflow() -> None:
+    """Explore and Evaluate import these; TensorFlow comes only with a job that really trains."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, mnist_dash.metrics, mnist_dash.jobs, mnist_dash.figures\n"
+            "print(sorted({'tensorflow', 'keras'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.stdout.strip() == "[]"

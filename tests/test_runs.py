@@ -1,13 +1,18 @@
 """The run store: round trip, atomic writes, damaged runs, hostile ids."""
 
+import csv
 import json
+import math
 import os
 
 import numpy as np
 import pytest
 
 from mnist_dash.config import TrainConfig
+from mnist_dash.executors.base import TrainResult
+from mnist_dash.progress import ProgressSnapshot
 from mnist_dash.runs import DamagedRun, RunRecord, RunStore, new_run_id, validate_run_id
+from mnist_dash.vocabulary import EpochRecord, JobState
 from tests.conftest import UNPICKLED, tripwire_array
 
 
@@ -15,10 +20,11 @@ def make_record(**changes) -> RunRecord:
     rng = np.random.default_rng(0)
     probabilities = rng.dirichlet(np.ones(10), size=50).astype(np.float32)
     fields = dict(
-        run_id=new_run_id(), config=TrainConfig(hidden_units=(64,), epochs=2), state="completed",
-        metrics={"test_accuracy": 0.9, "test_loss": 0.3}, history=[
-            {"epoch": 1, "loss": 0.5, "accuracy": 0.8, "seconds": 1.0, "partial": False},
-            {"epoch": 2, "loss": 0.3, "accuracy": 0.9, "seconds": 1.0, "partial": True},
+        run_id=new_run_id(), config=TrainConfig(hidden_units=(64,), epochs=2),
+        state=JobState.COMPLETED, metrics={"test_accuracy": 0.9, "test_loss": 0.3}, history=[
+            EpochRecord(epoch=1, step=4, seconds=1.0, loss=0.5, accuracy=0.8, val_loss=0.6,
+                        val_accuracy=0.75, class_accuracy=(0.5, float("nan"), 1.0)),
+            EpochRecord(epoch=2, step=6, seconds=1.0, loss=0.3, accuracy=0.9, partial=True),
         ],
         batch_series={"step": [1, 2], "loss": [0.7, 0.6], "accuracy": [0.5, 0.6]},
         test_outputs=probabilities, test_probabilities=probabilities,
@@ -31,8 +37,11 @@ def test_round_trip_in_a_new_store(tmp_path):
     record = make_record()
     RunStore(tmp_path).save(record)
     loaded = RunStore(tmp_path).load(record.run_id)
-    assert loaded.config == record.config and loaded.state == "completed"
-    assert loaded.history == record.history
+    assert loaded.config == record.config and loaded.state is JobState.COMPLETED
+    assert loaded.history[1] == record.history[1]  # no class accuracy: none read back
+    first, expected = loaded.history[0], record.history[0]
+    assert first.with_checks(class_accuracy=()) == expected.with_checks(class_accuracy=())
+    assert first.class_accuracy[::2] == (0.5, 1.0) and math.isnan(first.class_accuracy[1])
     assert loaded.batch_series == record.batch_series
     assert np.array_equal(loaded.test_probabilities, record.test_probabilities)
     assert loaded.metrics["test_accuracy"] == 0.9 and loaded.saved
@@ -121,16 +130,65 @@ def test_hostile_run_ids_are_rejected(tmp_path, hostile):
 
 
 def test_model_round_trip(tmp_path):
+    from mnist_dash.executors.worker import model_to_bytes
     from mnist_dash.model import build_model
+    from mnist_dash.runs import model_from_bytes
 
     config = TrainConfig(hidden_units=(16,), loss="mse", output_activation="linear")
     model = build_model(config)
-    record = make_record(config=config, model=model)
+    record = make_record(config=config, model_bytes=model_to_bytes(model))
     store = RunStore(tmp_path)
     store.save(record)
-    loaded = store.load_model(record.run_id)
+    assert store.model_path(record.run_id).read_bytes() == record.model_bytes
     image = np.zeros((1, 28, 28), dtype=np.uint8)
-    assert np.allclose(loaded.predict(image, verbose=0), model.predict(image, verbose=0))
+    expected = model.predict(image, verbose=0)
+    for loaded in (store.load_model(record.run_id), model_from_bytes(record.model_bytes)):
+        assert np.allclose(loaded.predict(image, verbose=0), expected)
+
+
+OLD_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "step", "partial",
+               *(f"class_accuracy_{k}" for k in range(10))]
+
+
+def test_a_run_saved_by_an_older_version_still_loads(tmp_path):
+    """history.csv as csv.DictWriter wrote it: bools as True/False, class accuracy in 10 columns."""
+    store = RunStore(tmp_path)
+    record = make_record(history=[])
+    store.save(record)
+    rows = [
+        {"epoch": 1, "loss": 0.5, "accuracy": 0.8, "val_loss": 0.45, "val_accuracy": 0.85,
+         "seconds": 1.5, "step": 469, "partial": False,
+         **{f"class_accuracy_{k}": k / 10 for k in range(10)}, "class_accuracy_3": float("nan")},
+        {"epoch": 2, "loss": 0.4, "accuracy": 0.9, "seconds": 0.5, "step": 500, "partial": True},
+    ]
+    with (store.run_dir(record.run_id) / "history.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=OLD_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    first, second = RunStore(tmp_path).load(record.run_id).history
+    assert (first.epoch, first.step, first.partial, first.loss) == (1, 469, False, 0.5)
+    assert (first.val_loss, first.val_accuracy, first.seconds) == (0.45, 0.85, 1.5)
+    assert len(first.class_accuracy) == 10 and first.class_accuracy[7] == 0.7
+    assert math.isnan(first.class_accuracy[3])
+    assert (second.epoch, second.step, second.partial) == (2, 500, True)
+    assert second.val_loss is None and second.val_accuracy is None
+    assert second.class_accuracy == ()
+
+
+def test_a_record_from_a_result_keeps_its_curves_and_model_bytes():
+    history = [EpochRecord(epoch=1, step=3, seconds=0.1, loss=0.9, accuracy=0.6)]
+    progress = ProgressSnapshot(epoch=1, num_epochs=2, batch=0, steps_per_epoch=3, step=3,
+                                elapsed_seconds=0.3, eta_seconds=None, samples_per_second=100.0,
+                                batch_steps=(1, 2, 3), batch_loss=(1.0, 0.9, 0.8),
+                                batch_accuracy=(0.5, 0.6, 0.7), epochs=tuple(history))
+    result = TrainResult(JobState.STOPPED, "Stopped on request.", [], progress,
+                         {"test_accuracy": 0.7}, model_bytes=b"keras", node="local (here)")
+    record = RunRecord.from_result("20260101-120000-abcdef", TrainConfig(), result)
+    assert (record.state, record.message, record.node) == (JobState.STOPPED, "Stopped on request.",
+                                                           "local (here)")
+    assert record.history == history  # from the last progress, when the result has none
+    assert record.batch_series["loss"] == [1.0, 0.9, 0.8] and record.model_bytes == b"keras"
+    assert record.progress().batch_loss == progress.batch_loss and not record.saved
 
 
 def test_pickled_predictions_are_refused_unrun(tmp_path):

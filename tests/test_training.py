@@ -5,8 +5,10 @@ import pytest
 
 from mnist_dash import model as model_lib
 from mnist_dash import training
+from mnist_dash.accumulator import EpochAccumulator
 from mnist_dash.config import TrainConfig
 from mnist_dash.progress import DownsampledSeries, Progress
+from mnist_dash.vocabulary import EpochRecord, JobState
 
 FAST = TrainConfig(hidden_units=(32,), epochs=3, batch_size=32, validation_split=0.2,
                    optimizer="adam", learning_rate=0.01)
@@ -49,11 +51,13 @@ def test_training_learns_records_batches_and_evaluates(tiny_dataset):
     progress = Progress()
     outcome = training.train(FAST, tiny_dataset, progress)
     snap = progress.snapshot()
-    assert outcome.state == "completed"
+    assert outcome.state == JobState.COMPLETED
     assert outcome.epochs_completed == 3 and len(outcome.history) == 3
     assert snap.step == 3 * 10  # 320 training images / batch 32
-    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(outcome.history[0])
-    assert outcome.history[-1]["loss"] < outcome.history[0]["loss"]
+    assert all(isinstance(entry, EpochRecord) for entry in outcome.history)
+    assert [entry.step for entry in outcome.history] == [10, 20, 30]
+    assert outcome.history[0].val_loss is not None and outcome.history[0].val_accuracy is not None
+    assert outcome.history[-1].loss < outcome.history[0].loss
     assert outcome.test_accuracy > 0.8
     assert outcome.test_probabilities.shape == (100, 10)
     predicted = outcome.test_probabilities.argmax(axis=1)
@@ -68,7 +72,7 @@ def test_recorded_batch_loss_is_the_batch_loss_not_the_running_mean(tiny_dataset
     losses = np.array(progress.snapshot().batch_loss)
     sizes = np.array([32] * 12 + [16])  # 400 images
     assert len(losses) == 13
-    assert np.average(losses, weights=sizes) == pytest.approx(outcome.history[0]["loss"], rel=1e-4)
+    assert np.average(losses, weights=sizes) == pytest.approx(outcome.history[0].loss, rel=1e-4)
     assert not np.allclose(losses[1:], np.cumsum(losses)[1:] / np.arange(2, 14))
 
 
@@ -81,9 +85,10 @@ def test_stop_mid_epoch_keeps_the_partial_model(tiny_dataset):
         return "Stopped on request." if calls["n"] >= 5 else None
 
     outcome = training.train(FAST, tiny_dataset, progress, stop_after_five)
-    assert outcome.state == "stopped"
+    assert outcome.state == JobState.STOPPED and outcome.message == "Stopped on request."
     assert progress.snapshot().step == 5
-    assert outcome.epochs_completed == 0 and outcome.history[0]["partial"] is True
+    assert outcome.epochs_completed == 0 and outcome.history[0].partial is True
+    assert outcome.history[0].val_loss is None  # a Stop does not wait for validation
     assert outcome.test_probabilities is not None  # the partial model is usable
 
 
@@ -91,7 +96,7 @@ def test_huge_learning_rate_diverges_with_a_plain_message(tiny_dataset):
     config = FAST.replace(optimizer="sgd", learning_rate=10.0, loss="mse",
                           output_activation="linear", hidden_units=(64, 64))
     outcome = training.train(config, tiny_dataset, Progress())
-    assert outcome.state == "diverged"
+    assert outcome.state == JobState.DIVERGED
     assert "learning rate" in outcome.message and "10" in outcome.message
 
 
@@ -101,25 +106,38 @@ def test_huge_learning_rate_diverges_with_a_plain_message(tiny_dataset):
      (80.0, "the loss exploded from 0.5 to 80"), (0.4, None)],
 )
 def test_a_nan_or_exploding_loss_counts_as_divergence(second_loss, problem):
-    model = model_lib.build_model(TrainConfig(hidden_units=(8,)))
-    model.stop_training = False
-    callback = training.ProgressCallback(Progress(), [32], should_stop=lambda: None)
-    callback.set_model(model)
-    # One batch per epoch: its loss is the same whether the logs hold the batch's own loss
-    # or the epoch's running mean.
-    for epoch, loss in enumerate([0.5, second_loss]):
-        callback.on_epoch_begin(epoch)
-        callback.on_train_batch_end(0, {"loss": loss, "accuracy": 0.1})
+    accumulator = EpochAccumulator(Progress(), should_stop=lambda: None)
+    accumulator.start_epoch()
+    assert accumulator.add_batch(0.5, 0.1, 32) is False
+    halted = accumulator.add_batch(second_loss, 0.1, 32)
     if problem is None:
-        assert callback.diverged is None and not model.stop_training
+        assert accumulator.diverged is None and halted is False
     else:
-        assert callback.diverged.startswith(problem) and model.stop_training
+        assert accumulator.diverged.startswith(problem) and halted is True
+
+
+def test_the_accumulator_weights_batches_by_size_and_marks_a_stopped_epoch_partial():
+    requests = iter([None, None, "Stopped on request."])
+    progress = Progress()
+    accumulator = EpochAccumulator(progress, should_stop=lambda: next(requests))
+    accumulator.start_epoch()
+    accumulator.add_batch(1.0, 0.0, 30)
+    accumulator.add_batch(2.0, 1.0, 10)
+    full = accumulator.end_epoch()
+    assert (full.epoch, full.step, full.partial) == (1, 2, False)
+    assert full.loss == pytest.approx(1.25) and full.accuracy == pytest.approx(0.25)
+    accumulator.start_epoch()
+    assert accumulator.add_batch(4.0, 0.5, 30) is True  # Stop is seen after this batch
+    stopped = accumulator.end_epoch()
+    assert (stopped.epoch, stopped.step, stopped.partial, stopped.loss) == (2, 3, True, 4.0)
+    assert accumulator.stop_reason == "Stopped on request." and accumulator.diverged is None
+    assert progress.snapshot().step == 3
 
 
 def test_same_seed_same_history(tiny_dataset):
     first = training.train(FAST, tiny_dataset, Progress())
     second = training.train(FAST, tiny_dataset, Progress())
-    assert [e["loss"] for e in first.history] == [e["loss"] for e in second.history]
+    assert [e.loss for e in first.history] == [e.loss for e in second.history]
 
 
 def test_downsampled_series_stays_bounded_and_keeps_the_mean():
@@ -136,7 +154,7 @@ def test_downsampled_series_stays_bounded_and_keeps_the_mean():
 def test_keras_book_one_epoch_on_real_mnist_reaches_095(real_mnist):
     config = TrainConfig(epochs=1, validation_split=0.0)  # the Keras book network
     outcome = training.train(config, real_mnist, Progress())
-    assert outcome.state == "completed"
+    assert outcome.state == JobState.COMPLETED
     assert outcome.test_accuracy >= 0.95
 
 
@@ -160,7 +178,7 @@ def test_xla_training_and_clean_fallback_when_xla_fails(tiny_dataset, monkeypatc
 
     monkeypatch.setattr(training, "make_train_step", xla_breaks)
     fallback = training.train(FAST, tiny_dataset, Progress())
-    assert not fallback.xla and fallback.state == "completed" and fallback.test_accuracy > 0.8
+    assert not fallback.xla and fallback.state == JobState.COMPLETED and fallback.test_accuracy > 0.8
 
 
 def test_pytorch_default_start_is_uniform_within_one_over_sqrt_fan_in():
@@ -178,7 +196,7 @@ def test_pytorch_default_start_is_uniform_within_one_over_sqrt_fan_in():
     [{}, {"output_activation": "linear"}, {"loss": "mse", "output_activation": "linear"},
      {"loss": "mse"}],
 )
-def test_numpy_loss_matches_keras_evaluate(tiny_dataset, changes):
+def test_test_loss_and_accuracy_match_keras_evaluate(tiny_dataset, changes):
     config = FAST.replace(epochs=1, **changes)
     outcome = training.train(config, tiny_dataset, Progress())
     keras_loss, keras_accuracy = outcome.model.evaluate(
@@ -187,11 +205,41 @@ def test_numpy_loss_matches_keras_evaluate(tiny_dataset, changes):
     assert outcome.test_accuracy == pytest.approx(keras_accuracy)
 
 
+def reference_loss(outputs: np.ndarray, labels: np.ndarray, config: TrainConfig) -> float:
+    """The loss written out in numpy, independently of Keras."""
+    outputs, labels = np.asarray(outputs, dtype=np.float64), np.asarray(labels, dtype=np.int64)
+    if config.loss == "mse":
+        return float(np.mean((np.eye(10)[labels] - outputs) ** 2))
+    if config.output_activation == "softmax":
+        # Keras clips probabilities to [eps, 1 - eps] before the log.
+        picked = np.clip(outputs[np.arange(len(labels)), labels], 1e-7, 1 - 1e-7)
+        return float(-np.mean(np.log(picked)))
+    shifted = outputs - outputs.max(axis=1, keepdims=True)
+    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-np.mean(log_softmax[np.arange(len(labels)), labels]))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"output_activation": "linear"}, {"loss": "mse", "output_activation": "linear"},
+     {"loss": "mse"}],
+)
+def test_loss_value_is_the_loss_written_out_in_numpy(changes):
+    config = TrainConfig(**changes)
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 10, size=500)
+    logits = rng.normal(scale=3.0, size=(500, 10))
+    if config.output_activation == "softmax":
+        outputs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        outputs[0, labels[0]] = 0.0  # a certain mistake: the clipping matters
+    else:
+        outputs = logits
+    assert model_lib.loss_value(outputs, labels, config) == pytest.approx(
+        reference_loss(outputs, labels, config), rel=1e-5)
+
+
 def test_per_class_accuracy_is_recorded_each_epoch(tiny_dataset):
     outcome = training.train(FAST.replace(epochs=2), tiny_dataset, Progress())
     for entry in outcome.history:
-        values = [entry[f"class_accuracy_{k}"] for k in range(10)]
-        assert all(0.0 <= v <= 1.0 or np.isnan(v) for v in values)
-    outputs = np.eye(10)[[0, 1, 1, 2]]
-    assert training.class_accuracy(outputs, np.array([0, 1, 2, 2]))[:3] == [1.0, 1.0, 0.5]
-    assert np.isnan(training.class_accuracy(outputs, np.array([0, 1, 2, 2]))[5])
+        assert len(entry.class_accuracy) == 10
+        assert all(0.0 <= v <= 1.0 or np.isnan(v) for v in entry.class_accuracy)

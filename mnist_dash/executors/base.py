@@ -56,7 +56,11 @@ class JobHandle(Protocol):
 
 
 class Executor(Protocol):
-    """Runs jobs somewhere; calls `on_end` exactly once per started job, from any thread."""
+    """Runs jobs somewhere; calls `on_end` exactly once per started job, from any thread.
+
+    By the time a job's `on_end` runs, that job no longer counts against `capacity()`: the
+    manager starts the next queued job from inside `on_end`.
+    """
 
     def capacity(self) -> int:
         """How many jobs it can run at once now (the manager starts no more than that)."""

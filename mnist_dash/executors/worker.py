@@ -12,18 +12,25 @@ import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mnist_dash import data
 from mnist_dash.executors.base import JobSpec, TrainResult
 from mnist_dash.progress import Progress
-from mnist_dash.vocabulary import EpochRecord, JobState
+from mnist_dash.vocabulary import JobState
+
+if TYPE_CHECKING:
+    import keras
+
+    from mnist_dash.training import TrainOutcome
 
 log = logging.getLogger(__name__)
 
-DatasetLoader = Callable[[str, str | None], data.Dataset]
+DatasetLoader = Callable[[str, str | None], data.Dataset]  # (dataset name, path override)
+TrainFunction = Callable[..., "TrainOutcome"]  # training.train's signature
 
 
-def model_to_bytes(model) -> bytes:
+def model_to_bytes(model: keras.Model) -> bytes:
     """The model as the bytes of a .keras file (Keras saves only to a path)."""
     with tempfile.TemporaryDirectory(prefix="mnist-dash-model-") as directory:
         path = Path(directory) / "model.keras"
@@ -32,9 +39,11 @@ def model_to_bytes(model) -> bytes:
 
 
 def run_job(spec: JobSpec, progress: Progress, should_stop: Callable[[], str | None],
-            load_dataset: DatasetLoader = data.get_dataset, train_fn: Callable | None = None,
+            load_dataset: DatasetLoader = data.get_dataset, train_fn: TrainFunction | None = None,
             node: str = "local") -> TrainResult:
     """Train `spec.config` on its dataset; progress goes to `progress`, Stop is `should_stop()`."""
+    if node == "local":
+        node = f"local ({socket.gethostname()})"
     try:
         dataset = load_dataset(spec.config.dataset, spec.data_path)
     except data.DataError as error:
@@ -52,11 +61,9 @@ def run_job(spec: JobSpec, progress: Progress, should_stop: Callable[[], str | N
                            progress=progress.snapshot(), node=node)
 
 
-def _result(spec: JobSpec, outcome, progress: Progress, node: str) -> TrainResult:
-    history = [entry if isinstance(entry, EpochRecord) else EpochRecord.from_row(entry)
-               for entry in outcome.history]
+def _result(spec: JobSpec, outcome: TrainOutcome, progress: Progress, node: str) -> TrainResult:
     return TrainResult(
-        state=JobState(outcome.state), message=outcome.message, history=history,
+        state=outcome.state, message=outcome.message, history=list(outcome.history),
         progress=progress.snapshot(),
         metrics={
             "test_accuracy": outcome.test_accuracy, "test_loss": outcome.test_loss,
@@ -66,5 +73,5 @@ def _result(spec: JobSpec, outcome, progress: Progress, node: str) -> TrainResul
         },
         test_outputs=outcome.test_outputs, test_probabilities=outcome.test_probabilities,
         model_bytes=model_to_bytes(outcome.model) if outcome.model is not None else None,
-        node=node if node != "local" else f"local ({socket.gethostname()})",
+        node=node,
     )

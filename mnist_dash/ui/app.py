@@ -9,7 +9,8 @@ import streamlit as st
 from mnist_dash import data
 from mnist_dash.progress import epoch_and_batch
 from mnist_dash.runs import RunRecord
-from mnist_dash.ui import data_fix, patches, run_picker, state
+from mnist_dash.ui import data_fix, patches, resources, run_picker, state
+from mnist_dash.vocabulary import JobState
 
 PAGES = {
     "explore": "pages/explore.py",
@@ -104,8 +105,9 @@ def _sidebar_job_status() -> None:
         current = state.session_job()
         if current is None:
             return
+        resources.job_manager().mark_watched(current.job_id, state.owner_id())
         st.markdown(f"**Job:** {current.state}")
-        if current.state == "queued":
+        if current.state == JobState.QUEUED:
             st.caption(f"Waiting in line: position {current.queue_position}")
         elif current.progress.num_epochs:
             epoch, _ = epoch_and_batch(current.progress.step, current.progress.steps_per_epoch)

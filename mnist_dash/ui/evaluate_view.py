@@ -110,9 +110,9 @@ def class_metrics_section(matrix: np.ndarray, dataset: Dataset, run_id: str) -> 
                           file_name=f"{run_id}-confusion.csv", mime="text/csv")
 
 
-def _epoch_curve(record: RunRecord, key: str) -> tuple[list[int], list[float]]:
-    entries = [e for e in record.history if key in e]
-    return [e["epoch"] for e in entries], [e[key] for e in entries]
+def _epoch_curve(record: RunRecord, validation: bool) -> tuple[list[int], list[float]]:
+    entries = [e for e in record.history if e.metric("loss", validation) is not None]
+    return [e.epoch for e in entries], [e.metric("loss", validation) for e in entries]
 
 
 def compare_section(first: RunRecord, dataset: Dataset, first_matrix: np.ndarray) -> None:
@@ -124,9 +124,9 @@ def compare_section(first: RunRecord, dataset: Dataset, first_matrix: np.ndarray
     if second.config.dataset != first.config.dataset:
         st.warning("The second run was trained on another dataset.")
         return
-    both_val = all(any("val_loss" in e for e in r.history) for r in (first, second))
-    key, which = ("val_loss", "Validation") if both_val else ("loss", "Training")
-    curves = [(f"A: {r.config.summary()}", *_epoch_curve(r, key)) for r in (first, second)]
+    both_val = all(any(e.val_loss is not None for e in r.history) for r in (first, second))
+    which = "Validation" if both_val else "Training"
+    curves = [(f"A: {r.config.summary()}", *_epoch_curve(r, both_val)) for r in (first, second)]
     curves[1] = (f"B: {second.config.summary()}", *curves[1][1:])
     st.plotly_chart(figures.compare_history_figure(curves, "loss", which), key="compare_curves")
     columns = st.columns(3)

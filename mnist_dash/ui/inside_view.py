@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from mnist_dash import export, inside, inside_figures, metrics
+from mnist_dash import export, inside, inside_figures, metrics, vocabulary
 from mnist_dash.data import Dataset
 from mnist_dash.runs import RunRecord
 from mnist_dash.ui import resources, state
@@ -76,7 +76,7 @@ def maps(insides: inside.RunInsides, record: RunRecord, dataset: Dataset) -> Non
                f"this run: {timing}.")
 
 
-def take_home(record: RunRecord, model: RunModel | None, dataset: Dataset) -> None:
+def take_home(record: RunRecord, dataset: Dataset) -> None:
     """Downloads; each file is made only when its button is clicked (no TensorFlow needed
     for a saved run's model file)."""
     run_id = record.run_id
@@ -84,10 +84,7 @@ def take_home(record: RunRecord, model: RunModel | None, dataset: Dataset) -> No
     model_path = resources.run_store().model_path(run_id) if record.saved else None
 
     def model_file() -> bytes:
-        if model is None:
-            return export.model_bytes(record.model, model_path)
-        with model.lock:
-            return export.model_bytes(model.model, model_path)
+        return export.model_bytes(record.model_bytes, model_path)
 
     def report() -> str:
         probabilities = record.test_probabilities
@@ -98,7 +95,7 @@ def take_home(record: RunRecord, model: RunModel | None, dataset: Dataset) -> No
     columns[0].download_button("Model (.keras)", model_file, file_name=f"{run_id}.keras",
                                mime="application/octet-stream", on_click="ignore",
                                icon=":material/download:")
-    columns[1].download_button("History (CSV)", export.history_csv(record.history),
+    columns[1].download_button("History (CSV)", vocabulary.history_csv(record.history),
                                file_name=f"{run_id}-history.csv", mime="text/csv", on_click="ignore",
                                icon=":material/download:")
     columns[2].download_button("Training script (.py)", export.standalone_script(record.config, run_id),

@@ -9,37 +9,30 @@ from mnist_dash.jobs import JobSnapshot
 from mnist_dash.presets import PRESETS
 from mnist_dash.progress import STATE_WORDS, progress_text
 from mnist_dash.ui import app, resources, state, teach
+from mnist_dash.vocabulary import HISTORY_COLUMNS, JobState
 
 
 def _stop(job_id: str) -> None:
-    resources.job_manager().stop(job_id)
+    resources.job_manager().stop(job_id, state.owner_id())
 
 
 def history_charts(snap_progress, key_prefix: str) -> None:
     """Loss and accuracy: per-batch values as a thin line, per-epoch train/validation as dots."""
     p = snap_progress
-    epochs = p.epochs
-    steps = [e["step"] for e in epochs]
-    loss_col, acc_col = st.columns(2)
-    for column, metric in ((loss_col, "loss"), (acc_col, "accuracy")):
-        values = p.batch_loss if metric == "loss" else p.batch_accuracy
-        fig = figures.history_figure(
-            list(p.batch_steps), list(values), steps, [e.get(metric) for e in epochs],
-            [e[f"val_{metric}"] for e in epochs if f"val_{metric}" in e], metric,
-            total_steps=p.total_steps or None,
-        )
+    charts = figures.history_figures(p, total_steps=p.total_steps or None)
+    for column, (metric, fig) in zip(st.columns(2), charts.items(), strict=True):
         column.plotly_chart(fig, key=f"{key_prefix}_{metric}")
     with st.expander("Loss and accuracy per epoch as a table"):
-        if epochs:
-            columns = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "partial")
-            st.dataframe([{k: e[k] for k in columns if k in e} for e in epochs], hide_index=True)
+        if p.epochs:
+            st.dataframe([{k: v for k, v in e.to_row().items() if k in HISTORY_COLUMNS and v is not None}
+                          for e in p.epochs], hide_index=True)
         else:
             st.caption("No epoch has finished yet.")
 
 
 def _status(snap: JobSnapshot) -> None:
     words = STATE_WORDS.get(snap.state, snap.state)
-    if snap.state == "queued":
+    if snap.state == JobState.QUEUED:
         st.markdown(f"**{words}**: you are number {snap.queue_position} in line. "
                     "Training starts by itself; you can leave this page.")
         st.progress(0.0, text="Waiting to start")
@@ -62,12 +55,13 @@ def live_panel() -> None:
         current = state.session_job()
         if current is None:
             return
+        resources.job_manager().mark_watched(current.job_id, state.owner_id())
         _status(current)
         stop_slot = st.empty()
         if current.active:
             stop_slot.button("Stop", icon=":material/stop_circle:", type="primary",
                              key="stop_button", on_click=_stop, args=(current.job_id,),
-                             disabled=current.state == "stopping",
+                             disabled=current.state == JobState.STOPPING,
                              help="Halts within one batch and keeps what the network has learned.")
         history_charts(current.progress, "live")
         with st.container():
@@ -92,10 +86,10 @@ def _early_warnings(snap: JobSnapshot) -> None:
 
 def outcome(snap: JobSnapshot) -> None:
     """What the ended job reached, in plain words, next to what its tutorial reports."""
-    if snap.state == "failed":
+    if snap.state == JobState.FAILED:
         st.error(snap.message)
         return
-    if snap.state == "diverged":
+    if snap.state == JobState.DIVERGED:
         st.error(snap.message)
         teach.findings(snap.config, snap.progress, snap.state, key="outcome")
         return

@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_dash.data_sources import DataSources
+from mnist_dash.executors.threads import ThreadExecutor, default_concurrency
 from mnist_dash.jobs import JobManager
 from mnist_dash.runs import RunRecord, RunStore
 
@@ -31,9 +32,9 @@ def job_manager() -> JobManager:
     """One per server process, shared by every session."""
     limit = os.environ.get("MNIST_DASH_MAX_JOBS")
     return JobManager(
-        run_store(), dataset_loader=data_sources().load,
-        max_concurrent=int(limit) if limit else None,
+        run_store(), ThreadExecutor(int(limit) if limit else default_concurrency()),
         unwatched_seconds=float(os.environ.get("MNIST_DASH_UNWATCHED_SECONDS", 300)),
+        data_path_for=data_sources().path_for,
     )
 
 

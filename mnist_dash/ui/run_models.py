@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_dash import inside
-from mnist_dash.runs import DamagedRun, RunRecord
+from mnist_dash.runs import DamagedRun, RunRecord, model_from_bytes
 from mnist_dash.ui import resources
 
 
@@ -33,16 +33,18 @@ def _saved_model(run_id: str) -> RunModel:
     return RunModel(run_id, resources.run_store().load_model(run_id), threading.Lock())
 
 
-@st.cache_resource(max_entries=64)
-def _lock(run_id: str) -> threading.Lock:
-    return threading.Lock()
+@st.cache_resource(max_entries=8, show_spinner="Loading the trained network…")
+def _unsaved_model(run_id: str, _content: bytes) -> RunModel:
+    """A run that could not be saved: its model from the .keras bytes kept in memory (keyed by
+    run id, which only its owner's session lists)."""
+    return RunModel(run_id, model_from_bytes(_content), threading.Lock())
 
 
 def run_model(record: RunRecord) -> RunModel | None:
-    """This session's model in memory, else the saved one; None (after saying why) if neither."""
-    if record.model is not None:
-        return RunModel(record.run_id, record.model, _lock(record.run_id))
+    """The saved model, else this session's unsaved one; None (after saying why) if neither."""
     try:
+        if not record.saved and record.model_bytes is not None:
+            return _unsaved_model(record.run_id, record.model_bytes)
         return _saved_model(record.run_id)
     except DamagedRun as error:
         st.error(f"{error}. Runs that failed or diverged keep no network; pick another run.")

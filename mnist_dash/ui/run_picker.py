@@ -6,6 +6,7 @@ import streamlit as st
 
 from mnist_dash.runs import DamagedRun, RunRecord
 from mnist_dash.ui import resources, state
+from mnist_dash.vocabulary import JobState
 
 
 def _label(record: RunRecord, own: bool) -> str:
@@ -13,7 +14,7 @@ def _label(record: RunRecord, own: bool) -> str:
     who = "yours" if own else "shared"
     done = record.metrics.get("epochs_completed")
     state_note = f" · {record.state} after {done} epoch{'s' if done != 1 else ''}" if (
-        record.state != "completed" and done is not None) else ""
+        record.state != JobState.COMPLETED and done is not None) else ""
     return f"{record.created[11:16]} · {who} · {record.config.summary()}{state_note} · {accuracy}"
 
 

@@ -89,7 +89,7 @@ def session_job() -> JobSnapshot | None:
 
 def session_records() -> list[RunRecord]:
     """This session's ended runs, held in memory (also the ones that failed to save)."""
-    return [job.record for job in resources.job_manager().jobs_of(owner_id()) if job.record is not None]
+    return resources.job_manager().records_of(owner_id())
 
 
 def chosen_run(key: str = SELECTED_RUN) -> str | None:
