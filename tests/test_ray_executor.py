@@ -214,6 +214,14 @@ class TestLocalRay:
         assert result.state == JobState.FAILED and result.message.startswith(LOST_MESSAGE)
         assert "no word from it" in result.message
 
+    def test_a_job_that_raises_in_its_task_fails_naming_the_node_and_the_error(self, executor):
+        ending = Ending()
+        handle = executor.start(JobSpec("bad-spec", config="not a config"), ending)
+        result, _ = ending.wait(60)
+        assert result.state == JobState.FAILED and not handle.lost
+        assert result.message == (f"The job failed on {handle.worker.node}: "
+                                  "AttributeError: 'str' object has no attribute 'dataset'")
+
     def test_describe_says_where_jobs_run(self, executor):
         description = executor.describe()
         assert description["backend"] == "ray" and description["address"] == "local"

@@ -113,10 +113,10 @@ class RayJobHandle:
                     return payload
         except ray.exceptions.RayTaskError as error:  # a bug in the task, not a lost machine
             where = self.worker.node if self.worker else "the cluster"
-            return TrainResult(JobState.FAILED, f"The job failed on {where}: {error}",
+            return TrainResult(JobState.FAILED, f"The job failed on {where}: {_first_line(error.cause)}",
                                progress=self._latest, node=where)
         except (ray.exceptions.RayError, StopIteration) as error:
-            return self._lost(f"{type(error).__name__}: {error}")
+            return self._lost(_first_line(error))
 
     def _lost(self, detail: str) -> TrainResult:
         self.lost = True
@@ -215,6 +215,12 @@ class RayExecutor:
         for generator in leftover:
             ray.cancel(generator, force=True)
         ray.kill(self._board)
+
+
+def _first_line(error: BaseException | None) -> str:
+    """An error in one line for people (Ray's run to many, with advice on its own logs)."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"
 
 
 def _check_positive(name: str, value: int, minimum: int) -> None:

@@ -87,14 +87,23 @@ def worker_info(jobs_run: int) -> WorkerInfo:
 def train_job(spec: JobSpec, board) -> Iterator[tuple[str, object]]:
     """Yield ("started", WorkerInfo), ("progress", ProgressSnapshot)..., ("result", TrainResult)."""
     global _jobs_run
+    # Before the first message, which arms the app's watch for silence: in a cold worker, loading
+    # TensorFlow's libraries holds the interpreter for seconds.
+    from mnist_dash import training as _imports_tensorflow  # noqa: F401
+
     _jobs_run += 1
     info = worker_info(_jobs_run)
     yield "started", info
     progress, stop = Progress(), StopWatch(board, spec.job_id)
-    outcome: list[TrainResult] = []
-    thread = threading.Thread(
-        target=lambda: outcome.append(run_job(spec, progress, stop.reason, node=info.node)),
-        name=f"job-{spec.job_id}", daemon=True)
+    outcome: list[TrainResult | Exception] = []
+
+    def train() -> None:
+        try:
+            outcome.append(run_job(spec, progress, stop.reason, node=info.node))
+        except Exception as error:  # run_job reports training's failures; this is a bad spec
+            outcome.append(error)
+
+    thread = threading.Thread(target=train, name=f"job-{spec.job_id}", daemon=True)
     thread.start()
     last_sent = time.monotonic()
     while thread.is_alive():
@@ -103,6 +112,8 @@ def train_job(spec: JobSpec, board) -> Iterator[tuple[str, object]]:
         if time.monotonic() - last_sent >= PROGRESS_SECONDS:
             yield "progress", progress.snapshot()
             last_sent = time.monotonic()
+    if isinstance(outcome[0], Exception):
+        raise outcome[0]  # reaches the app as the cause of a RayTaskError
     yield "result", outcome[0]
 
 
