@@ -9,7 +9,6 @@ authentication is Ray's: set RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) to the clus
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 from collections.abc import Callable
@@ -22,8 +21,6 @@ from mnist_dash.executors import ray_tasks
 from mnist_dash.executors.base import JobSpec, TrainResult
 from mnist_dash.progress import Progress, ProgressSnapshot
 from mnist_dash.vocabulary import JobState
-
-log = logging.getLogger(__name__)
 
 LOST_MESSAGE = "The machine running this job was lost"
 # A started job sends progress every 0.25 s; this long without a word, its node counts as lost
