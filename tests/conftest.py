@@ -9,6 +9,10 @@ import pytest
 
 from mnist_dash import data
 
+# Ray clusters in tests register every node as 127.0.0.1, so their traffic stays on loopback (by
+# default Ray swaps loopback for the machine's routable address). Ray reads this when imported.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+
 # Import TensorFlow once, up front, so its seconds of start-up do not land in one test's timeout.
 import tensorflow  # noqa: F401  isort: skip
 

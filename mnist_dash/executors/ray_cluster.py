@@ -1,0 +1,225 @@
+"""Run training jobs on a Ray cluster: each job a Ray task in a worker process on some node.
+
+`RayExecutor("local")` starts a private Ray on this machine; `"auto"` or `"host:port"` joins a
+cluster that `ray start --head` made on this machine, which other machines joined. A thread per
+job follows its task: it keeps the latest progress and hands the `TrainResult` (model as .keras
+bytes) to `on_end`, so the app writes its own run store and nodes need no shared disk. Token
+authentication is Ray's: set RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) to the cluster's token.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import ray
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+from mnist_dash.executors import ray_tasks
+from mnist_dash.executors.base import JobSpec, TrainResult
+from mnist_dash.progress import Progress, ProgressSnapshot
+from mnist_dash.vocabulary import JobState
+
+LOST_MESSAGE = "The machine running this job was lost"
+# A started job sends progress every 0.25 s; this long without a word, its node counts as lost
+# (Ray itself reports a killed worker within a second, a vanished node only after ~15 s).
+SILENCE_SECONDS = 6.0
+CONNECT_SECONDS = 3.0
+
+
+class ClusterUnavailable(RuntimeError):
+    """The Ray cluster cannot be reached; the message names the address and what was tried."""
+
+
+def connect(address: str) -> None:
+    """Initialise Ray once per process: "local" starts a private Ray, anything else joins one."""
+    if ray.is_initialized():
+        _check_same_cluster(address)
+        return
+    if address not in ("local", "auto"):
+        _probe(address)
+    try:
+        if address == "local":
+            ray.init(address="local", log_to_driver=False, include_dashboard=False)
+        else:
+            ray.init(address=address, log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as error:
+        raise ClusterUnavailable(_unreachable(address, f"ray.init failed: {error}")) from error
+
+
+def _check_same_cluster(address: str) -> None:
+    connected = ray.get_runtime_context().gcs_address
+    if address not in ("local", "auto") and address != connected:
+        raise ClusterUnavailable(
+            f"This process is already connected to the Ray cluster at {connected}; "
+            f"it cannot also use {address}. Restart the app to change MNIST_DASH_RAY_ADDRESS.")
+
+
+def _probe(address: str) -> None:
+    """Fail in seconds, not after Ray's minute of retries, when nothing listens at host:port."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ClusterUnavailable(
+            f"Ray address {address!r} is not host:port, 'auto' or 'local' (e.g. 10.0.0.5:6379).")
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS).close()
+    except OSError as error:
+        raise ClusterUnavailable(_unreachable(
+            address, f"a TCP connection for {CONNECT_SECONDS:g} s failed: {error}")) from error
+
+
+def _unreachable(address: str, tried: str) -> str:
+    return (f"Cannot use the Ray cluster at {address}: {tried}. Start it on that machine with "
+            "`ray start --head --port=6379`, check the address and the firewall, and give this "
+            "app the cluster's token in RAY_AUTH_TOKEN.")
+
+
+class RayJobHandle:
+    """A job running as a Ray task: its latest progress, and its Stop request."""
+
+    def __init__(self, job_id: str, board) -> None:
+        self.job_id = job_id
+        self.worker: ray_tasks.WorkerInfo | None = None  # known once the task has started
+        self.lost = False  # its worker process or node is gone
+        self._board = board
+        self._latest = Progress().snapshot()
+
+    def progress(self) -> ProgressSnapshot:
+        return self._latest
+
+    def stop(self, reason: str) -> None:
+        self._board.request.remote(self.job_id, reason)
+
+    def follow(self, generator) -> TrainResult:
+        """Read the task's messages until its result; a lost worker or node becomes FAILED."""
+        try:
+            while True:
+                timeout = SILENCE_SECONDS if self.worker else None  # waiting for a CPU is no loss
+                if not ray.wait([generator], timeout=timeout)[0]:
+                    ray.cancel(generator, force=True)
+                    return self._lost(f"no word from it for {SILENCE_SECONDS:g} s")
+                kind, payload = ray.get(next(generator))
+                if kind == "started":
+                    self.worker = payload
+                elif kind == "progress":
+                    self._latest = payload
+                else:
+                    self._latest = payload.progress or self._latest
+                    return payload
+        except ray.exceptions.RayTaskError as error:  # a bug in the task, not a lost machine
+            where = self.worker.node if self.worker else "the cluster"
+            return TrainResult(JobState.FAILED, f"The job failed on {where}: {_first_line(error.cause)}",
+                               progress=self._latest, node=where)
+        except (ray.exceptions.RayError, StopIteration) as error:
+            return self._lost(_first_line(error))
+
+    def _lost(self, detail: str) -> TrainResult:
+        self.lost = True
+        where = (f"worker {self.worker.pid} on {self.worker.node}" if self.worker
+                 else "before it started")
+        return TrainResult(JobState.FAILED, f"{LOST_MESSAGE} ({where}; {detail})",
+                           progress=self._latest, node=self.worker.node if self.worker else "")
+
+
+class RayExecutor:
+    """Jobs as Ray tasks; it runs as many at once as the cluster has CPUs (and GPUs) for."""
+
+    def __init__(self, address: str = "local", cpus_per_job: int = 2, gpus_per_job: int = 0,
+                 jobs_per_worker: int = 20) -> None:
+        """`jobs_per_worker`: a worker process trains at most this many jobs, then Ray replaces it
+        (TensorFlow's caches grow with every model); the replacement is warmed at once."""
+        _check_positive("cpus_per_job", cpus_per_job, minimum=1)
+        _check_positive("gpus_per_job", gpus_per_job, minimum=0)
+        _check_positive("jobs_per_worker", jobs_per_worker, minimum=1)
+        self.address, self.cpus_per_job, self.gpus_per_job = address, cpus_per_job, gpus_per_job
+        self.jobs_per_worker = jobs_per_worker
+        connect(address)
+        self._board = ray_tasks.StopBoard.remote()
+        # TensorFlow sizes its thread pools from these when a worker process first uses it.
+        threads = str(cpus_per_job)
+        options = {"num_cpus": cpus_per_job, "num_gpus": gpus_per_job, "max_retries": 0,
+                   "runtime_env": {"env_vars": {"TF_NUM_INTRAOP_THREADS": threads,
+                                                "TF_NUM_INTEROP_THREADS": threads}}}
+        self._train = ray.remote(max_calls=jobs_per_worker, **options)(ray_tasks.train_job)
+        self._warm = ray.remote(**options)(ray_tasks.warm_worker)
+        self._lock = threading.Lock()
+        self._ended = threading.Condition(self._lock)
+        self._running: dict[str, Any] = {}  # job id -> its task's ObjectRefGenerator
+        self._warming = [self._warm.options(scheduling_strategy="SPREAD").remote(None)
+                         for _ in range(self._slots())]
+
+    def _slots(self) -> int:
+        resources = ray.cluster_resources()
+        slots = int(resources.get("CPU", 0) // self.cpus_per_job)
+        if self.gpus_per_job:
+            slots = min(slots, int(resources.get("GPU", 0) // self.gpus_per_job))
+        return slots
+
+    @property
+    def busy(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+    def capacity(self) -> int:
+        return max(0, self._slots() - self.busy)
+
+    def wait_warm(self, timeout: float | None = None) -> bool:
+        """Wait until the worker processes started with the executor have imported TensorFlow."""
+        pending = ray.wait(self._warming, num_returns=len(self._warming), timeout=timeout)[1]
+        return not pending
+
+    def start(self, spec: JobSpec, on_end: Callable[[str, TrainResult], None]) -> RayJobHandle:
+        handle = RayJobHandle(spec.job_id, self._board)
+        generator = self._train.remote(spec, self._board)
+        with self._lock:
+            self._running[spec.job_id] = generator
+        threading.Thread(target=self._follow, args=(handle, generator, on_end),
+                         name=f"ray-job-{spec.job_id}", daemon=True).start()
+        return handle
+
+    def _follow(self, handle: RayJobHandle, generator, on_end) -> None:
+        result = handle.follow(generator)
+        self._board.forget.remote(handle.job_id)
+        if handle.worker and (handle.lost or handle.worker.jobs_run >= self.jobs_per_worker):
+            # That worker process is gone or Ray ends it now: warm its successor before a learner
+            # needs it (a cold one takes about 7 s to its first batch).
+            on_node = NodeAffinitySchedulingStrategy(handle.worker.node_id, soft=True)
+            self._warming.append(self._warm.options(scheduling_strategy=on_node).remote(None))
+        with self._lock:
+            del self._running[handle.job_id]
+            self._ended.notify_all()
+        on_end(handle.job_id, result)
+
+    def describe(self) -> dict[str, Any]:
+        nodes = [{"id": node["NodeID"][:8], "address": node["NodeManagerAddress"],
+                  "cpus": node["Resources"].get("CPU", 0), "gpus": node["Resources"].get("GPU", 0),
+                  "alive": node["Alive"]} for node in ray.nodes()]
+        return {"backend": "ray", "address": self.address, "nodes": nodes,
+                "cpus": ray.cluster_resources().get("CPU", 0), "cpus_per_job": self.cpus_per_job,
+                "gpus_per_job": self.gpus_per_job, "busy": self.busy}
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop every job (each ends STOPPED through on_end), cancel what outlives `timeout`."""
+        with self._lock:
+            job_ids = list(self._running)
+        for job_id in job_ids:
+            self._board.request.remote(job_id, "The server is shutting down")
+        with self._lock:
+            self._ended.wait_for(lambda: not self._running, timeout)
+            leftover = list(self._running.values())
+        for generator in leftover:
+            ray.cancel(generator, force=True)
+        ray.kill(self._board)
+
+
+def _first_line(error: BaseException | None) -> str:
+    """An error in one line for people (Ray's run to many, with advice on its own logs)."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"
+
+
+def _check_positive(name: str, value: int, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be a whole number of at least {minimum}; got {value!r}")
