@@ -58,7 +58,7 @@ def cold_once(browser: Browser, ctx: Context, wait_before_click: float) -> dict:
         finally:
             context.close()
         second_visitor = fresh_visitor_seconds(browser, server.url)
-    return {"healthy": server.healthy - server.launched, "page_loaded": loaded - server.launched,
+    return {"healthy": server.healthy_at - server.launched, "page_loaded": loaded - server.launched,
             "images": images - server.launched, "first_batch": first_batch,
             "wait_before_click": wait_before_click, "second_visitor": second_visitor}
 

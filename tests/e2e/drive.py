@@ -191,7 +191,7 @@ def expect_not_blank(page: Page) -> None:
     """
     if not page.locator("[data-testid='stApp']").count():
         raise AssertionError("the Streamlit frontend crashed and left a blank page (seen with Streamlit "
-                             "1.67 when a job ends); the browser events are in artifacts/")
+                             "1.67 when a job ends)")
 
 
 def wait_for_status(page: Page, *states: JobState, then: str = "", timeout: float = 120.0) -> str:

@@ -40,7 +40,7 @@ class Server:
     url: str
     process: subprocess.Popen  # streamlit; it leads its own process group
     launched: float  # perf_counter just before the process was started
-    healthy: float  # perf_counter when /_stcore/health first answered ok
+    healthy_at: float  # perf_counter when /_stcore/health first answered ok
     runs_dir: Path
     log_path: Path
 
@@ -134,8 +134,8 @@ def streamlit_server(data_path: str | None = None, runs_dir: str | os.PathLike |
             start_new_session=True,
         )
         stack.callback(_stop, process)
-        healthy = _wait_healthy(url, process, log_path, timeout)
-        yield Server(url, process, launched, healthy, Path(runs_dir), log_path)
+        healthy_at = _wait_healthy(url, process, log_path, timeout)
+        yield Server(url, process, launched, healthy_at, Path(runs_dir), log_path)
 
 
 def browser_missing() -> str | None:
