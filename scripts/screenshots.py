@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs", help="folder for the PNGs")
     out = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
+    expect.set_options(timeout=30_000)  # a busy machine draws the charts late, as in the e2e tests
     with streamlit_server() as server, chromium() as browser:
         page = browser.new_context(viewport=VIEWPORT).new_page()
         shoot_explore(page, server.url, out)
