@@ -11,7 +11,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from benchmarks.common import REPO_ROOT, Context, Outcome, Row, median, within
+from benchmarks.common import Context, Outcome, Row, median, within
+from tests.e2e.server import REPO_ROOT
 
 RENDER_TARGET_SECONDS = 0.5
 INFERENCE_METHODS = ("predict", "predict_on_batch", "evaluate", "__call__")

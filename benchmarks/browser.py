@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchmarks.common import Context, Outcome, Row, interleaved, median, within
-from benchmarks.server import chromium, streamlit_server, wait_healthy
+from benchmarks.common import Context, Outcome, Row, interleaved, median, require_browser, within
+from tests.e2e import drive
+from tests.e2e.server import VIEWPORT, Server, chromium, streamlit_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -17,47 +18,18 @@ if TYPE_CHECKING:
 IMAGES_TARGET_SECONDS = 3.0
 FIRST_BATCH_TARGET_SECONDS = 5.0
 IMAGE_SELECTOR = "[data-testid='stImage'] img"
-# True once the live panel's progress text reads "... batch N/..." with N > 0.
-FIRST_BATCH_JS = """() => {
-    const bar = document.querySelector("[data-testid='stMain'] [data-testid='stProgress']");
-    return bar !== null && /batch [1-9][0-9]*\\//.test(bar.innerText);
-}"""
 TIMEOUT_MS = 120_000
 READING_SECONDS = 15.0  # a learner reads the form before pressing Train
-
-
-def set_select_slider(page: Page, key: str, shown: str, max_presses: int = 20) -> None:
-    """Focus a slider's thumb, press Home, then ArrowRight until it shows `shown`."""
-    thumb = page.locator(f".st-key-{key} input[type='range']")
-    thumb.focus()
-    thumb.press("Home")
-    for _ in range(max_presses):
-        if thumb.get_attribute("aria-valuetext") == shown:
-            return
-        thumb.press("ArrowRight")
-    raise RuntimeError(f"slider {key} never showed {shown!r}")
 
 
 def open_train(page: Page, train_images: str | None = None, via_sidebar: bool = True) -> None:
     """Go to Train (through the sidebar: same session); optionally pick the training-set size."""
     if via_sidebar:
-        page.get_by_test_id("stSidebarNavLink").filter(has_text="Train live").click()
+        drive.go_to(page, "Train live")
     page.get_by_role("heading", name="Train a network live").wait_for(timeout=TIMEOUT_MS)
     if train_images:
-        set_select_slider(page, "form_train_size", train_images)
-        page.get_by_test_id("stMain").get_by_text(f"{train_images} training images").wait_for(
-            timeout=TIMEOUT_MS)
-
-
-def click_train(page: Page) -> None:
-    button = page.get_by_test_id("stMain").get_by_role("button", name="Train", exact=True)
-    button.click(timeout=TIMEOUT_MS)
-
-
-def click_stop(page: Page) -> None:
-    stop = page.get_by_test_id("stMain").get_by_role("button", name="Stop")
-    if stop.count():
-        stop.first.click(timeout=10_000)
+        drive.set_slider(page, "form_train_size", train_images)
+        drive.main(page).get_by_text(f"{train_images} training images").wait_for(timeout=TIMEOUT_MS)
 
 
 def first_batch_seconds(page: Page, train_images: str | None, wait_before_click: float) -> float:
@@ -65,18 +37,17 @@ def first_batch_seconds(page: Page, train_images: str | None, wait_before_click:
     open_train(page, train_images)
     time.sleep(wait_before_click)
     clicked = time.perf_counter()
-    click_train(page)
-    page.wait_for_function(FIRST_BATCH_JS, polling="raf", timeout=TIMEOUT_MS)
+    drive.click_train(page, TIMEOUT_MS)
+    drive.wait_for_first_batch(page, TIMEOUT_MS)
     seconds = time.perf_counter() - clicked
-    click_stop(page)
+    drive.click_stop(page)
     return seconds
 
 
 def cold_once(browser: Browser, ctx: Context, wait_before_click: float) -> dict:
     """One fresh server and browser context: launch -> healthy -> page loaded -> images shown."""
     with streamlit_server(ctx.data_path) as server:
-        healthy = wait_healthy(server)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(viewport=VIEWPORT)
         try:
             page = context.new_page()
             page.goto(server.url, timeout=TIMEOUT_MS)
@@ -87,14 +58,14 @@ def cold_once(browser: Browser, ctx: Context, wait_before_click: float) -> dict:
         finally:
             context.close()
         second_visitor = fresh_visitor_seconds(browser, server.url)
-    return {"healthy": healthy - server.launched, "page_loaded": loaded - server.launched,
+    return {"healthy": server.healthy_at - server.launched, "page_loaded": loaded - server.launched,
             "images": images - server.launched, "first_batch": first_batch,
             "wait_before_click": wait_before_click, "second_visitor": second_visitor}
 
 
 def fresh_visitor_seconds(browser: Browser, url: str) -> float:
     """A new browser context (empty cache, new session) on a server that has served one."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport=VIEWPORT)
     try:
         page = context.new_page()
         start = time.perf_counter()
@@ -112,6 +83,7 @@ def cold_start(ctx: Context) -> Outcome:
     when drawn) and, in full mode, on other fresh servers after a learner's 15 s of reading.
     """
     waits = [0.0] if ctx.quick else [0.0, READING_SECONDS]
+    require_browser()
     with chromium() as browser:
         runs = {wait: [cold_once(browser, ctx, wait) for _ in range(ctx.repeats)] for wait in waits}
     everything = [run for group in runs.values() for run in group]
@@ -134,11 +106,9 @@ def cold_start(ctx: Context) -> Outcome:
 
 
 LIVE_OVERHEAD_TARGET = 0.05
-FINISHED_JS = """() => [...document.querySelectorAll("[data-testid='stMain'] p")]
-    .some(p => /^(Finished|Stopped|Failed|Diverged) · /.test(p.innerText))"""
 
 
-def _new_run_rate(server, known: set[str], timeout: float = 600.0) -> float:
+def _new_run_rate(server: Server, known: set[str], timeout: float = 600.0) -> float:
     """samples/s of the one run saved since `known` was taken (the engine measures it)."""
     deadline = time.perf_counter() + timeout
     while True:
@@ -164,22 +134,22 @@ def chromium_cpu_seconds() -> float:
     return total
 
 
-def live_once(browser: Browser, server, epochs: int, train_images: str | None, watched: bool) -> dict:
+def live_once(browser: Browser, server: Server, epochs: int, train_images: str | None, watched: bool) -> dict:
     """Train from the page; keep it open on the live chart (watched) or close the tab at batch 1."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport=VIEWPORT)
     try:
         page = context.new_page()
         page.goto(f"{server.url}/train", timeout=TIMEOUT_MS)
         open_train(page, train_images, via_sidebar=False)
-        set_select_slider(page, "form_epochs", str(epochs), max_presses=epochs + 2)
+        drive.set_slider(page, "form_epochs", str(epochs))
         page.get_by_text(f"and {epochs} epochs make").first.wait_for(state="attached",
                                                                        timeout=TIMEOUT_MS)
         known = {path.name for path in server.runs_dir.iterdir()}
-        click_train(page)
-        page.wait_for_function(FIRST_BATCH_JS, polling="raf", timeout=TIMEOUT_MS)
+        drive.click_train(page, TIMEOUT_MS)
+        drive.wait_for_first_batch(page, TIMEOUT_MS)
         started, browser_cpu = time.perf_counter(), chromium_cpu_seconds()
         if watched:
-            page.wait_for_function(FINISHED_JS, polling=500, timeout=TIMEOUT_MS)
+            drive.wait_for_paragraph(page, drive.status_pattern(*drive.ENDED), TIMEOUT_MS, polling=500)
             browser_cpu = chromium_cpu_seconds() - browser_cpu
         else:
             context.close()  # the tab is gone; the job trains on unwatched
@@ -199,8 +169,8 @@ def live_view_browser(ctx: Context) -> Outcome:
     """
     epochs, images = (1, "2,000") if ctx.quick else (3, None)
     env = {"MNIST_DASH_UNWATCHED_SECONDS": "3600"}
+    require_browser()
     with chromium() as browser, streamlit_server(ctx.data_path, extra_env=env) as server:
-        wait_healthy(server)
         live_once(browser, server, 1, "1,000", watched=False)  # warm TensorFlow and XLA up
         runs = interleaved(ctx.repeats, {
             "tab closed": lambda _: live_once(browser, server, epochs, images, watched=False),

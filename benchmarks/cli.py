@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import report
-from benchmarks.common import DEFAULT_DATA, Context, Outcome, Skip, machine_info
+from benchmarks.common import Context, Outcome, Skip, machine_info
+from tests.e2e.server import DEFAULT_DATA
 
 # name -> "module:function", in the order they run; modules are imported only when chosen,
 # so a browser-only run does not load TensorFlow into this process.
@@ -54,6 +55,8 @@ def run_one(name: str, ctx: Context) -> Outcome:
     except Skip as reason:
         return Outcome(status="skipped", reason=str(reason))
     except Exception as error:  # one broken benchmark must not lose the others' results
+        if isinstance(error, ModuleNotFoundError) and error.name == "playwright":  # browser benchmarks
+            return Outcome(status="skipped", reason=f"playwright is not installed ({error})")
         traceback.print_exc()
         return Outcome(status="error", reason=f"{type(error).__name__}: {error}")
 

@@ -14,9 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = "/work/shared/data/mnist.npz"
-CHROMIUM = "/usr/bin/chromium"
+from tests.e2e.server import browser_missing
 
 
 @dataclass
@@ -61,6 +59,12 @@ class Outcome:
 
 class Skip(Exception):
     """A benchmark cannot run here (no browser, no data); the message says why."""
+
+
+def require_browser() -> None:
+    """Skip a benchmark that needs Chromium and Playwright where they are missing."""
+    if reason := browser_missing():
+        raise Skip(reason)
 
 
 def median(values: list[float]) -> float | None:

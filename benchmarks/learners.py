@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING
 
-from benchmarks.browser import TIMEOUT_MS, click_train, open_train
-from benchmarks.common import Context, Outcome, Row, percentile
-from benchmarks.server import Server, chromium, saved_runs, streamlit_server, wait_healthy
+from benchmarks.browser import TIMEOUT_MS, open_train
+from benchmarks.common import Context, Outcome, Row, percentile, require_browser
+from mnist_dash.vocabulary import JobState
+from tests.e2e import drive
+from tests.e2e.server import VIEWPORT, Server, chromium, streamlit_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -48,20 +51,17 @@ class HealthProbe(threading.Thread):
         return sum(latency is None for _, latency in self.samples)
 
 
-# The live panel's first words once the job is accepted, or the refusal's.
-STATUS_JS = """() => {
-    const main = document.querySelector("[data-testid='stMain']");
-    const text = main ? main.innerText : "";
-    const found = text.match(/Waiting for a free worker|Training · |Finished · |server is busy|already have/);
-    return found ? found[0] : null;
-}"""
+# After the click the job is accepted (waiting in line, training, or a tiny one already finished),
+# or refused (words of the JobRefused messages in mnist_dash.jobs).
+ACCEPTED = (JobState.QUEUED, JobState.RUNNING, JobState.COMPLETED)
+ANSWERED = re.compile(f"{drive.status_pattern(*ACCEPTED).pattern}|server is busy|already have")
 
 
 def open_learners(browser: Browser, server: Server, count: int, train_images: str) -> list[Page]:
     """One browser context per learner, each on /train with a small training set chosen."""
     pages = []
     for _ in range(count):
-        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page = browser.new_context(viewport=VIEWPORT).new_page()
         page.goto(f"{server.url}/train", timeout=TIMEOUT_MS)
         open_train(page, train_images, via_sidebar=False)
         pages.append(page)
@@ -75,11 +75,17 @@ def submit_and_leave(page: Page) -> dict:
     run on their own laptops); the job runs on, as it does when a tab is closed.
     """
     start = time.perf_counter()
-    click_train(page)
-    status = page.wait_for_function(STATUS_JS, polling="raf", timeout=TIMEOUT_MS).json_value()
+    drive.click_train(page, TIMEOUT_MS)
+    shown = drive.wait_for_paragraph(page, ANSWERED, TIMEOUT_MS)
     seconds = time.perf_counter() - start
     page.context.close()
-    return {"status": status.strip(" ·"), "seconds": seconds}
+    state = drive.state_of(shown)
+    return {"status": state if state in ACCEPTED else f"refused: {shown}", "seconds": seconds}
+
+
+def saved_runs(server: Server) -> int:
+    """Runs the app has finished and saved (run.json is written last)."""
+    return sum(1 for _ in server.runs_dir.glob("*/run.json"))
 
 
 def run_states(server: Server) -> list[str]:
@@ -95,8 +101,7 @@ def wait_for_runs(server: Server, count: int, timeout: float) -> float:
 
 def one_level(browser: Browser, ctx: Context, concurrency: int, count: int, train_images: str) -> dict:
     extra = {"MNIST_DASH_MAX_JOBS": str(concurrency), "MNIST_DASH_UNWATCHED_SECONDS": "900"}
-    with streamlit_server(ctx.data_path, extra) as server:
-        wait_healthy(server)
+    with streamlit_server(ctx.data_path, extra_env=extra) as server:
         probe = HealthProbe(server.url)
         probe.start()
         try:
@@ -131,20 +136,19 @@ def recommend(levels: list[dict]) -> int | None:
 
 def as_designed(level: dict) -> bool:
     """Every learner's job accepted (running or waiting in line) and every run completed."""
-    accepted = all(sub["status"] in ("Training", "Waiting for a free worker", "Finished")
-                   for sub in level["submissions"])
-    return accepted and level["states"].count("completed") == level["learners"]
+    accepted = all(sub["status"] in ACCEPTED for sub in level["submissions"])
+    return accepted and level["states"].count(JobState.COMPLETED) == level["learners"]
 
 
 def _level_row(level: dict) -> Row:
     statuses = [sub["status"] for sub in level["submissions"]]
-    waiting = statuses.count("Waiting for a free worker")
+    waiting = statuses.count(JobState.QUEUED)
     return Row(
         f"max_concurrent={level['concurrency']}: health p99", level["health_p99_ms"], "ms",
         f"<= {P99_LIMIT_MS:.0f} ms; all {level['learners']} accepted and completed",
         as_designed(level) and level["health_p99_ms"] is not None and level["health_p99_ms"] <= P99_LIMIT_MS,
         detail=f"p50 {level['health_p50_ms']:.0f} ms, max {level['health_max_ms']:.0f} ms, "
-               f"{level['health_failures']} failed; {level['states'].count('completed')}/"
+               f"{level['health_failures']} failed; {level['states'].count(JobState.COMPLETED)}/"
                f"{level['learners']} completed in {level['makespan']:.1f} s; {waiting} waited in line at "
                f"submission; Train click -> status shown max "
                f"{max(sub['seconds'] for sub in level['submissions']):.1f} s; "
@@ -156,6 +160,7 @@ def many_learners(ctx: Context) -> Outcome:
     """8 learners (browser contexts) press Train one after another, at max_concurrent 1, 2 and 4."""
     levels_wanted, count = ([2], 2) if ctx.quick else ([1, 2, 4], 8)
     train_images = "1,000" if ctx.quick else "5,000"
+    require_browser()
     with chromium() as browser:
         levels = [one_level(browser, ctx, level, count, train_images) for level in levels_wanted]
     choice = recommend(levels)

@@ -24,9 +24,6 @@ MIN_LEARNING_RATE, MAX_LEARNING_RATE = 1e-6, 10.0
 MIN_TRAIN_SIZE = 100
 MAX_PARAMETERS = 8_000_000  # beyond this an epoch takes minutes on a laptop CPU
 
-# Per-optimizer defaults, as Keras ships them.
-DEFAULT_LEARNING_RATES = {"sgd": 0.01, "momentum": 0.01, "rmsprop": 0.001, "adam": 0.001}
-
 
 @dataclass(frozen=True)
 class TrainConfig:

@@ -320,12 +320,3 @@ def clear_cache() -> None:
     """Forget every loaded dataset (for tests)."""
     with _cache_lock:
         _cache.clear()
-
-
-def find_real_mnist() -> Path | None:
-    """Return the real MNIST file if one is on this machine (env var, then Keras cache)."""
-    env_path = os.environ.get(SPECS["mnist"].env_var)
-    if env_path and Path(env_path).exists():
-        return Path(env_path)
-    cached = _cache_paths(SPECS["mnist"])[0]
-    return cached if cached.exists() else None

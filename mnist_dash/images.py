@@ -1,4 +1,4 @@
-"""Image helpers: tile many digits into one picture, PNG encoding, class means, samples."""
+"""Image helpers: PNG encoding, class means, samples."""
 
 import io
 
@@ -12,41 +12,6 @@ def _check_stack(images: np.ndarray, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be a stack of 2-D images (n, height, width); "
                          f"got shape {images.shape}")
     return images
-
-
-def compose_grid(
-    images: np.ndarray,
-    num_columns: int,
-    scale: int = 2,
-    padding: int = 2,
-    background: int = 255,
-) -> np.ndarray:
-    """Tile images row by row into one uint8 picture, each enlarged `scale` times.
-
-    Drawing one picture instead of 100 small ones keeps a page fast. Tiles keep their
-    MNIST look (white ink on black); `padding` pixels of `background` surround each tile.
-    Fewer images than `num_columns` give a narrower grid; no images give one blank tile.
-    """
-    images = _check_stack(images, "images")
-    if num_columns < 1 or scale < 1 or padding < 0:
-        raise ValueError(f"need num_columns >= 1, scale >= 1, padding >= 0; got "
-                         f"num_columns={num_columns}, scale={scale}, padding={padding}")
-    count, height, width = images.shape
-    tile_height, tile_width = height * scale, width * scale
-    columns = max(1, min(num_columns, count))
-    rows = max(1, -(-count // columns))
-    grid = np.full(
-        (padding + rows * (tile_height + padding), padding + columns * (tile_width + padding)),
-        background,
-        dtype=np.uint8,
-    )
-    tiles = np.repeat(np.repeat(images.astype(np.uint8), scale, axis=1), scale, axis=2)
-    for position, tile in enumerate(tiles):
-        row, column = divmod(position, columns)
-        top = padding + row * (tile_height + padding)
-        left = padding + column * (tile_width + padding)
-        grid[top : top + tile_height, left : left + tile_width] = tile
-    return grid
 
 
 def to_png_bytes(image: np.ndarray) -> bytes:

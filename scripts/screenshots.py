@@ -12,14 +12,15 @@ import re
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: find the repository
 
-import drive  # noqa: E402  (the browser-test helpers, shared)
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-from server import launch_chromium, streamlit_server  # noqa: E402
+from playwright.sync_api import Page, expect
 
-WIDTH = 1400
+from mnist_dash.vocabulary import JobState
+from tests.e2e import drive  # the browser-test helpers, shared
+from tests.e2e.server import REPO_ROOT, VIEWPORT, chromium, streamlit_server
+
+WIDTH = VIEWPORT["width"]
 EPOCHS, IMAGES, BATCH = 2, 20_000, 128
 
 
@@ -52,9 +53,9 @@ def shoot_train(page: Page, url: str, out: Path) -> None:
     drive.click_train(page)
     total = EPOCHS * -(-IMAGES // BATCH)
     drive.wait_until(lambda: drive.chart_last_step(page, "st-key-live_loss") >= 0.3 * total
-                     or drive.status_text(page).startswith("Finished"),
+                     or drive.shows_status(page, JobState.COMPLETED),
                      timeout=120, interval=0.1, message="a third of the run on the chart")
-    if drive.status_text(page).startswith("Finished"):
+    if drive.shows_status(page, JobState.COMPLETED):
         print("warning: the run ended before the mid-run shot; train.png shows it finished")
     page.mouse.move(WIDTH - 10, 1700)  # over the page margin: no toolbar or button shows on hover
     # The two charts are redrawn one after the other: shoot when both show the same step.
@@ -91,15 +92,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs", help="folder for the PNGs")
     out = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
-    with streamlit_server() as server, sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_context(viewport={"width": WIDTH, "height": 1000}).new_page()
-            shoot_explore(page, server.url, out)
-            shoot_train(page, server.url, out)
-            shoot_evaluate(page, out)
-        finally:
-            browser.close()
+    expect.set_options(timeout=30_000)  # a busy machine draws the charts late, as in the e2e tests
+    with streamlit_server() as server, chromium() as browser:
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        shoot_explore(page, server.url, out)
+        shoot_train(page, server.url, out)
+        shoot_evaluate(page, out)
     for name in ("explore.png", "train.png", "evaluate.png"):
         print(out / name)
 

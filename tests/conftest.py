@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -66,10 +67,19 @@ def tiny_dataset() -> data.Dataset:
     return make_dataset()
 
 
+def find_real_mnist() -> Path | None:
+    """The real MNIST file if one is on this machine ($MNIST_DASH_DATA, then Keras's cache)."""
+    env_path = os.environ.get(data.SPECS["mnist"].env_var)
+    if env_path and Path(env_path).exists():
+        return Path(env_path)
+    cached = data._cache_paths(data.SPECS["mnist"])[0]
+    return cached if cached.exists() else None
+
+
 @pytest.fixture(scope="session")
 def real_mnist() -> data.Dataset:
     """The real MNIST, found as the app finds it; skipped on a laptop without it, never in CI."""
-    path = data.find_real_mnist()
+    path = find_real_mnist()
     if path is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true but real MNIST was not found: set MNIST_DASH_DATA")

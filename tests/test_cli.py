@@ -28,6 +28,7 @@ def tiny_npz(tmp_path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_train_prints_epochs_and_ends_with_json(tiny_npz, tmp_path):
     result = run_cli("train", "--preset", "keras-book", "--epochs", "2", "--hidden", "32",
                      "--data", str(tiny_npz), "--runs-dir", str(tmp_path / "runs"), "--json")

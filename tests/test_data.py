@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from mnist_dash import data
-from tests.conftest import UNPICKLED, tripwire_array
+from tests.conftest import UNPICKLED, find_real_mnist, tripwire_array
 
 REAL_FASHION_DIR = data.DEBIAN_FASHION_DIR
 Y_TEST_SHA256 = "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5"
@@ -147,7 +147,7 @@ def test_keras_cache(tmp_path, arrays):
     cache.mkdir(parents=True)
     write_npz(cache / "mnist.npz", **arrays)
     assert data.load_dataset().source == str(cache / "mnist.npz")
-    assert data.find_real_mnist() == cache / "mnist.npz"
+    assert find_real_mnist() == cache / "mnist.npz"
 
 
 def test_fashion_from_debian_dir_then_keras_cache(tmp_path, monkeypatch, arrays):
@@ -365,7 +365,7 @@ def test_import_does_not_load_tensorflow():
 
 @pytest.mark.real_data
 def test_real_mnist():
-    path = data.find_real_mnist()
+    path = find_real_mnist()
     if path is None:
         if os.environ.get("CI") == "true":
             pytest.fail("real MNIST not found in CI: set MNIST_DASH_DATA=../shared/data/mnist.npz")

@@ -21,6 +21,7 @@ from tests.conftest import make_arrays
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_sigkill_mid_training_keeps_ended_runs_and_no_half_run(tmp_path):
     """Kill a training process with SIGKILL: earlier runs load, the killed one is absent."""
     npz = tmp_path / "tiny.npz"

@@ -1,9 +1,8 @@
-"""Tests for mnist_dash.images: grid arithmetic, PNG round trip, class means, sampling."""
+"""Tests for mnist_dash.images: PNG round trip, class means, sampling."""
 
 import io
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from mnist_dash import images
@@ -12,39 +11,6 @@ from mnist_dash import images
 def _digits(count: int) -> np.ndarray:
     rng = np.random.default_rng(1)
     return rng.integers(0, 256, size=(count, 28, 28), dtype=np.uint8)
-
-
-def test_compose_grid_shape() -> None:
-    grid = images.compose_grid(_digits(7), num_columns=3, scale=2, padding=2)
-    # 3 rows x 3 columns of 56-pixel tiles, with 2 pixels before each tile and after the last.
-    assert grid.shape == (2 + 3 * (56 + 2), 2 + 3 * (56 + 2))
-    assert grid.dtype == np.uint8
-
-
-def test_compose_grid_places_tiles_unchanged() -> None:
-    digits = _digits(5)
-    grid = images.compose_grid(digits, num_columns=2, scale=3, padding=4, background=200)
-    tile = 28 * 3
-    top, left = 4 + 2 * (tile + 4), 4  # image 4 sits in row 2, column 0
-    placed = grid[top : top + tile, left : left + tile]
-    np.testing.assert_array_equal(placed[::3, ::3], digits[4])
-    np.testing.assert_array_equal(placed, np.kron(digits[4], np.ones((3, 3), dtype=np.uint8)))
-    # The missing 6th tile (row 2, column 1) and the padding are background.
-    assert (grid[top : top + tile, left + tile + 4 :] == 200).all()
-    assert (grid[:4] == 200).all()
-
-
-def test_compose_grid_narrows_for_few_images_and_handles_empty() -> None:
-    assert images.compose_grid(_digits(2), num_columns=10, scale=1, padding=0).shape == (28, 56)
-    blank = images.compose_grid(np.zeros((0, 28, 28), dtype=np.uint8), num_columns=10)
-    assert blank.shape == (60, 60) and (blank == 255).all()
-
-
-def test_compose_grid_rejects_bad_input() -> None:
-    with pytest.raises(ValueError, match="num_columns"):
-        images.compose_grid(_digits(2), num_columns=0)
-    with pytest.raises(ValueError, match="shape"):
-        images.compose_grid(np.zeros((28, 28), dtype=np.uint8), num_columns=2)
 
 
 def test_to_png_bytes_round_trip() -> None:

@@ -102,6 +102,7 @@ def test_xla_budget_claims_up_to_its_limit():
     assert [budget.claim() for _ in range(4)] == [True, True, False, False]
 
 
+@pytest.mark.slow
 def test_runs_past_the_xla_budget_train_without_xla(tiny_dataset, monkeypatch):
     monkeypatch.setattr(model_lib, "use_xla", lambda config, n=0: True)
     monkeypatch.setattr(model_lib, "XLA_BUDGET", model_lib.XlaBudget(1))

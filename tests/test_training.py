@@ -150,6 +150,7 @@ def test_downsampled_series_stays_bounded_and_keeps_the_mean():
     assert abs(np.mean(values) - 5000) < 200
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_keras_book_one_epoch_on_real_mnist_reaches_095(real_mnist):
     config = TrainConfig(epochs=1, validation_split=0.0)  # the Keras book network

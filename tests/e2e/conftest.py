@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from server import CHROMIUM, DEFAULT_DATA, REPO_ROOT, VIEWPORT, Server, launch_chromium, streamlit_server
+
+from tests.e2e.server import (
+    DEFAULT_DATA,
+    REPO_ROOT,
+    VIEWPORT,
+    Server,
+    browser_missing,
+    chromium,
+    streamlit_server,
+)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+
+from tests.e2e import drive  # noqa: E402  (after the skip: it needs Playwright)
 
 ARTIFACTS = REPO_ROOT / "artifacts"
 # A job nobody watches stops after this long, so a failed test cannot block the next one's job.
@@ -42,19 +54,16 @@ def server() -> Iterator[Server]:
     data = os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA)
     if not Path(data).exists():
         _unavailable(f"the MNIST file {data} does not exist: set MNIST_DASH_DATA")
-    with streamlit_server(extra_env={"MNIST_DASH_DATA": data,
-                                     "MNIST_DASH_UNWATCHED_SECONDS": UNWATCHED_SECONDS}) as running:
+    with streamlit_server(data, extra_env={"MNIST_DASH_UNWATCHED_SECONDS": UNWATCHED_SECONDS}) as running:
         yield running
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
+    if reason := browser_missing():
+        _unavailable(reason)
+    with chromium() as running:
+        yield running
 
 
 def _watch(page, events: list[str]) -> None:
@@ -89,12 +98,8 @@ def _save_artifacts(name: str, pages: list, events: dict, server: Server) -> Non
 
 def _stop_own_job(page) -> None:
     """Leave no job running for the next test (best effort; the server also stops unwatched jobs)."""
-    try:
-        stop = page.get_by_test_id("stMain").get_by_role("button", name="Stop")
-        if stop.count() and stop.first.is_enabled():
-            stop.first.click(timeout=2000)
-    except Exception:
-        pass
+    with contextlib.suppress(Exception):
+        drive.click_stop(page, timeout_ms=2000)
 
 
 @pytest.fixture

@@ -1,26 +1,60 @@
-"""Drive mnist-dash in a browser the way a person does: click, press keys, read what is shown."""
+"""Drive mnist-dash in a browser the way a person does: click, press keys, read what is shown.
+
+Shared by the e2e tests, the benchmarks and scripts/screenshots.py (`from tests.e2e import drive`).
+The state words come from mnist_dash.progress.STATE_WORDS, so tests never copy the app's wording.
+"""
 
 from __future__ import annotations
 
 import math
 import re
 import time
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-# The live panel's first line: "**Training** · 784-16-10 relu/softmax, ...".
-STOPPING = "Stopping: measuring test accuracy and saving"
-STATUS_LINE = re.compile(rf"^(Waiting for a free worker|Training|{STOPPING}|Finished|Stopped"
-                         r"|Failed|Diverged) · \d")
+from mnist_dash.progress import STATE_WORDS
+from mnist_dash.vocabulary import JobState
+
+ENDED = tuple(state for state in JobState if not state.active)
+# The start of mnist_dash.progress.progress_text; tests/e2e/test_drive.py checks that they agree.
 PROGRESS = re.compile(r"Epoch (\d+)/(\d+) · batch (\d+)/(\d+)")
 IMAGE_CAPTION = "[data-testid='stImageCaption']"
+# The text of the first paragraph in the page's main area that matches a regex (its source).
+PARAGRAPH_JS = """(source) => {
+    const pattern = new RegExp(source);
+    const texts = [...document.querySelectorAll("[data-testid='stMain'] p")].map(p => p.innerText);
+    return texts.find(text => pattern.test(text)) ?? null;
+}"""
+# True once the live panel's progress text (PROGRESS, passed in) shows a batch: 'batch 0/S' is
+# shown only before the first step ends (mnist_dash.progress.epoch_and_batch).
+FIRST_BATCH_JS = """(source) => {
+    const bar = document.querySelector("[data-testid='stMain'] [data-testid='stProgress']");
+    const match = bar && bar.innerText.match(new RegExp(source));
+    return Boolean(match) && Number(match[3]) > 0;
+}"""
 
 
-class AppGlitch(UserWarning):
-    """The app misbehaved in a way a learner can get past (by reloading); the test did the same."""
+def status_pattern(*states: JobState, then: str = "") -> re.Pattern[str]:
+    """The live panel's first line in one of `states`.
+
+    That is "**Training** · 784-16-10 relu/softmax, ..." (a queued job's reads "**Waiting for a
+    free worker**: you are number 2 in line"); `then` is a regex for what follows the ' · ' or ': '.
+    The pattern is also valid JavaScript, for the waits that poll inside the browser.
+    """
+    words = "|".join(re.escape(STATE_WORDS[state]) for state in states)
+    return re.compile(rf"^({words})(?: ·|:) {then}")
+
+
+STATUS_LINE = status_pattern(*JobState, then=r"\d")
+_STATES_BY_WORDS = {words: state for state, words in STATE_WORDS.items()}
+
+
+def state_of(line: str) -> JobState | None:
+    """The state a live panel's first line names, or None for any other text."""
+    match = status_pattern(*JobState).match(line)
+    return _STATES_BY_WORDS[match.group(1)] if match else None
 
 
 def main(page: Page) -> Locator:
@@ -82,10 +116,20 @@ def configure_training(page: Page, *, units: int, epochs: int, train_images: int
     expect(summary).to_contain_text(f"{updates:,} in all")
 
 
-def click_train(page: Page) -> None:
+def click_train(page: Page, timeout_ms: float | None = None) -> None:
+    """Press Train once it is enabled (`timeout_ms`: how long to wait for that; Playwright's default)."""
     button = main(page).get_by_role("button", name="Train", exact=True)
-    expect(button).to_be_enabled()
-    button.click()
+    expect(button).to_be_enabled(timeout=timeout_ms)
+    button.click(timeout=timeout_ms)
+
+
+def click_stop(page: Page, timeout_ms: float = 10_000) -> bool:
+    """Press Stop if the page shows it enabled; return whether it did."""
+    stop = main(page).get_by_role("button", name="Stop")
+    if not (stop.count() and stop.first.is_enabled()):
+        return False
+    stop.first.click(timeout=timeout_ms)
+    return True
 
 
 def status_line(page: Page) -> Locator:
@@ -104,6 +148,11 @@ def status_text(page: Page) -> str:
     return _text(status_line(page))
 
 
+def shows_status(page: Page, *states: JobState) -> bool:
+    """Whether the live panel's first line is now in one of `states`."""
+    return bool(status_pattern(*states).match(status_text(page)))
+
+
 def progress_text(page: Page) -> str:
     """The live panel's progress text, or '' while there is none."""
     return _text(main(page).get_by_test_id("stProgress"))
@@ -118,58 +167,67 @@ def progress_steps(text: str) -> int | None:
     return (epoch - 1) * steps + batch
 
 
-def recover_if_blank(page: Page) -> bool:
-    """Reload a page whose Streamlit frontend crashed (it goes blank); the URL keeps the learner.
+def wait_for_paragraph(page: Page, pattern: re.Pattern[str], timeout_ms: float,
+                       polling: str | float = "raf") -> str:
+    """Wait until a paragraph of the main area matches `pattern` (e.g. a status_pattern); return its text.
 
-    Streamlit 1.67 sometimes throws "'setIn' cannot be called on an ElementNode" when a
-    training job ends and unmounts the whole app; a learner would press F5, so the test does.
+    The browser polls (at every frame by default), so no round trip to Python delays the answer:
+    for benchmarks that time what a learner sees.
     """
-    if page.locator("[data-testid='stApp']").count():
-        return False
-    warnings.warn(AppGlitch("the Streamlit frontend crashed and left a blank page; reloaded it"),
-                  stacklevel=2)
-    page.reload()
-    expect(page.locator("[data-testid='stApp']")).to_be_visible()
-    return True
+    handle = page.wait_for_function(PARAGRAPH_JS, arg=pattern.pattern, polling=polling, timeout=timeout_ms)
+    return handle.json_value()
 
 
-def wait_for_status(page: Page, pattern: str, timeout: float = 120.0) -> str:
-    """Wait until the live panel's first line matches `pattern`, reloading a crashed page."""
+def wait_for_first_batch(page: Page, timeout_ms: float) -> None:
+    """Wait, polling in the browser at every frame, until the progress text reports a batch done."""
+    page.wait_for_function(FIRST_BATCH_JS, arg=PROGRESS.pattern, polling="raf", timeout=timeout_ms)
+
+
+def expect_not_blank(page: Page) -> None:
+    """Fail if Streamlit's frontend has crashed: the whole app unmounted, leaving a blank page.
+
+    Seen with Streamlit 1.67 when a training job ended ("'setIn' cannot be called on an
+    ElementNode"); a learner would have to reload, so the test fails rather than reload.
+    """
+    if not page.locator("[data-testid='stApp']").count():
+        raise AssertionError("the Streamlit frontend crashed and left a blank page (seen with Streamlit "
+                             "1.67 when a job ends)")
+
+
+def wait_for_status(page: Page, *states: JobState, then: str = "", timeout: float = 120.0) -> str:
+    """Wait until the live panel's first line is in one of `states` (followed by `then`); return it."""
+    pattern = status_pattern(*states, then=then)
     deadline = time.monotonic() + timeout
     while True:
-        recover_if_blank(page)
+        expect_not_blank(page)
         text = status_text(page)
-        if re.match(pattern, text):
+        if pattern.match(text):
             return text
         if time.monotonic() > deadline:
-            raise AssertionError(f"the live panel never matched {pattern!r} within {timeout:g} s; "
+            raise AssertionError(f"the live panel never matched {pattern.pattern!r} within {timeout:g} s; "
                                  f"last status {text!r}")
         time.sleep(0.25)
 
 
-def _outcome_parts(page: Page, state: str) -> list[Locator]:
+def _outcome_parts(page: Page, state: JobState) -> list[Locator]:
     """What the page shows below an ended job: its test metric, and why it stopped."""
     parts = [main(page).get_by_test_id("stMetricLabel").filter(has_text="Test accuracy")]
-    if state == "Stopped":
+    if state == JobState.STOPPED:
         parts.append(main(page).get_by_text("Stopped on request."))
     return parts
 
 
-def expect_finished(page: Page, timeout: float = 120.0, state: str = "Finished") -> str:
+def expect_finished(page: Page, timeout: float = 120.0, state: JobState = JobState.COMPLETED) -> str:
     """Wait for the ended job and what is drawn below it; return the panel's status line."""
-    text = wait_for_status(page, rf"^{state} · ", timeout)
-    try:
-        for part in _outcome_parts(page, state):
+    text = wait_for_status(page, state, timeout=timeout)
+    for part in _outcome_parts(page, state):
+        try:
             expect(part).to_be_visible(timeout=10_000)
-    except AssertionError:
-        # Seen with Streamlit 1.67: the panel says Finished/Stopped but the first element
-        # drawn below it (the metrics, or the 'Stopped on request.' note) never shows.
-        warnings.warn(AppGlitch(f"'{state}' shown without all of its outcome (metrics, note); "
-                                "reloaded"), stacklevel=2)
-        page.reload()
-        text = wait_for_status(page, rf"^{state} · ", 30)
-        for part in _outcome_parts(page, state):
-            expect(part).to_be_visible()
+        except AssertionError as error:
+            # Seen with Streamlit 1.67: the panel says Finished/Stopped but the first element drawn
+            # below it never shows until the learner reloads.
+            raise AssertionError(f"the live panel says {text!r} but what belongs below it is missing "
+                                 f"({part}); a learner would have to reload") from error
     return text
 
 

@@ -1,4 +1,8 @@
-"""Start `streamlit run app.py` on a free port for browser tests and screenshots, and stop it again."""
+"""Start `streamlit run app.py` on a free port, and Debian's Chromium, for browser tests and benchmarks.
+
+The e2e tests, the benchmarks and scripts/screenshots.py all start the app this one way:
+`from tests.e2e import server`. Nothing here imports Playwright until a browser is launched.
+"""
 
 from __future__ import annotations
 
@@ -15,30 +19,54 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = "/work/shared/data/mnist.npz"
 CHROMIUM = "/usr/bin/chromium"
-# No GPU, no sandbox (containers), and nothing that phones home during a test.
 VIEWPORT = {"width": 1400, "height": 1000}
+# No GPU, no sandbox (containers), and nothing that phones home during a test or a timing.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @dataclass(frozen=True)
 class Server:
-    """A running app: where to reach it, where it saves runs, where it logs."""
+    """A running, healthy app: where to reach it, its process, when it started, its run store and log."""
 
     url: str
+    process: subprocess.Popen  # streamlit; it leads its own process group
+    launched: float  # perf_counter just before the process was started
+    healthy_at: float  # perf_counter when /_stcore/health first answered ok
     runs_dir: Path
     log_path: Path
-    pid: int  # streamlit's; it leads its own process group
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def log_tail(self, chars: int = 6000) -> str:
+        return _tail(self.log_path, chars)
+
+    def peak_rss_mib(self) -> float | None:
+        """The server process's high-water resident memory (VmHWM), read from /proc."""
         try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError as error:
-            return f"(could not read {self.log_path}: {error})"
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            return None
+        return None
+
+
+def _tail(log_path: Path, chars: int = 6000) -> str:
+    try:
+        return log_path.read_text(errors="replace")[-chars:]
+    except OSError as error:
+        return f"(could not read {log_path}: {error})"
 
 
 def free_port() -> int:
@@ -47,42 +75,58 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _healthy(url: str) -> bool:
+def health(url: str, timeout: float = 2.0) -> bool:
+    """Whether the app at `url` answers its health endpoint with 'ok'."""
     try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=timeout) as response:
             return response.read().decode().strip() == "ok"
     except (OSError, urllib.error.URLError):
         return False
 
 
+def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: float) -> float:
+    """Poll the health endpoint every 50 ms; return the perf_counter time it first answered ok."""
+    deadline = time.perf_counter() + timeout
+    while not health(url):
+        if process.poll() is not None or time.perf_counter() > deadline:
+            raise RuntimeError(f"streamlit did not answer {url}/_stcore/health with 'ok' within "
+                               f"{timeout:g} s (exit code {process.poll()}). Its log:\n{_tail(log_path)}")
+        time.sleep(0.05)
+    return time.perf_counter()
+
+
 def _stop(process: subprocess.Popen) -> None:
-    """End streamlit and everything it started: it leads its own process group."""
+    """End streamlit and everything it started: it leads its own process group, so stop that group."""
     if process.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+        process.wait(timeout=15)
 
 
 @contextlib.contextmanager
-def streamlit_server(runs_dir: str | os.PathLike | None = None, timeout: float = 60.0,
-                     extra_env: dict[str, str] | None = None) -> Iterator[Server]:
-    """A fresh app with its own run store (a temp dir unless given), stopped on exit even on errors."""
+def streamlit_server(data_path: str | None = None, runs_dir: str | os.PathLike | None = None,
+                     extra_env: dict[str, str] | None = None, timeout: float = 90.0) -> Iterator[Server]:
+    """A fresh, healthy app with its own run store (a temp dir unless given); stopped on exit, even on errors.
+
+    `data_path` defaults to $MNIST_DASH_DATA, else DEFAULT_DATA.
+    """
     with contextlib.ExitStack() as stack:
         if runs_dir is None:
-            runs_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="mnist-dash-e2e-runs-"))
-        log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mnist-dash-e2e-log-")))
+            runs_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="mnist-dash-runs-"))
+        log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mnist-dash-log-")))
         log_path = log_dir / "streamlit.log"
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "MNIST_DASH_DATA": os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA),
+        env = {**os.environ, "MNIST_DASH_DATA": data_path or os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA),
                "MNIST_DASH_RUNS": str(runs_dir), **(extra_env or {})}
         log = stack.enter_context(log_path.open("w"))
+        launched = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -90,18 +134,29 @@ def streamlit_server(runs_dir: str | os.PathLike | None = None, timeout: float =
             start_new_session=True,
         )
         stack.callback(_stop, process)
-        server = Server(url=url, runs_dir=Path(runs_dir), log_path=log_path, pid=process.pid)
-        deadline = time.monotonic() + timeout
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"streamlit did not answer {url}/_stcore/health with 'ok' within {timeout:g} s "
-                    f"(exit code {process.poll()}). Its log:\n{server.log_tail()}"
-                )
-            time.sleep(0.3)
-        yield server
+        healthy_at = _wait_healthy(url, process, log_path, timeout)
+        yield Server(url, process, launched, healthy_at, Path(runs_dir), log_path)
 
 
-def launch_chromium(playwright):
-    """Debian's Chromium (never a downloaded one), headless."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+def browser_missing() -> str | None:
+    """Why Chromium cannot be driven here (no browser, no Playwright), or None when it can."""
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing: apt-get install chromium"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as error:
+        return f"playwright is not installed ({error}): pip install -r requirements.txt"
+    return None
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's headless Chromium through Playwright (never a downloaded browser); closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

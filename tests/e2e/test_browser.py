@@ -9,9 +9,12 @@ import pytest
 
 pytest.importorskip("playwright.sync_api")
 
-import drive
 from playwright.sync_api import Page, expect
-from server import VIEWPORT
+
+from mnist_dash.progress import STATE_WORDS
+from mnist_dash.vocabulary import JobState
+from tests.e2e import drive
+from tests.e2e.server import DEFAULT_DATA, REPO_ROOT, VIEWPORT
 
 pytestmark = pytest.mark.e2e
 
@@ -66,13 +69,13 @@ def test_training_draws_live_points_and_finishes(page: Page, server) -> None:
     drive.open_app(page, server.url, "train")
     drive.configure_training(page, units=16, epochs=5, train_images=20_000, batch=16)
     drive.click_train(page)
-    drive.wait_for_status(page, "^Training · ", 60)
+    drive.wait_for_status(page, JobState.RUNNING, timeout=60)
 
     chart_steps, progress_texts = [], []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        drive.recover_if_blank(page)
-        if drive.status_text(page).startswith("Finished"):
+        drive.expect_not_blank(page)
+        if drive.shows_status(page, JobState.COMPLETED):
             break
         step = drive.chart_last_step(page, "st-key-live_loss")
         if step > 0 and (not chart_steps or step != chart_steps[-1]):
@@ -100,9 +103,9 @@ def test_stop_halts_a_long_run_and_evaluate_shows_it(page: Page, server) -> None
 
     clicked = time.monotonic()
     drive.main(page).get_by_role("button", name="Stop").click()
-    expect(drive.status_line(page)).to_have_text(re.compile(rf"^({drive.STOPPING}|Stopped) · "),
+    expect(drive.status_line(page)).to_have_text(drive.status_pattern(JobState.STOPPING, JobState.STOPPED),
                                                  timeout=2_000)
-    drive.expect_finished(page, timeout=60, state="Stopped")
+    drive.expect_finished(page, timeout=60, state=JobState.STOPPED)
     print(f"'Stopped' shown {time.monotonic() - clicked:.1f} s after the click")
     expect(drive.main(page).get_by_role("button", name="Stop")).to_have_count(0)
     assert drive.chart_last_step(page, "st-key-live_loss") < 20 * 469  # far from the end
@@ -110,7 +113,7 @@ def test_stop_halts_a_long_run_and_evaluate_shows_it(page: Page, server) -> None
     drive.main(page).get_by_role("link", name=re.compile("Inspect the mistakes")).click()
     expect(drive.selectbox(page, "Run").locator("input")).to_have_value(
         re.compile(r"· yours · 784-512-10 .*20 epochs"))
-    expect(drive.main(page).get_by_text(re.compile(r"state: stopped"))).to_be_visible()
+    expect(drive.main(page).get_by_text(f"state: {JobState.STOPPED}")).to_be_visible()
     cells = drive.confusion_cells(page)
     assert len(cells) == 100
     assert sum(cells.values()) == 10_000  # every test image lands in one cell
@@ -127,18 +130,18 @@ def test_training_continues_while_the_learner_visits_another_page(page: Page, se
 
     drive.go_to(page, "Explore the data")
     expect(sample_images(page).locator("img").first).to_be_visible()
-    expect(drive.sidebar(page).get_by_text("Job: running")).to_be_visible()
+    expect(drive.sidebar(page).get_by_text(f"Job: {JobState.RUNNING}")).to_be_visible()
     expect(drive.sidebar(page).get_by_test_id("stProgress")).to_contain_text("Epoch")
     page.wait_for_timeout(1500)
 
     drive.go_to(page, "Train live")
-    drive.wait_for_status(page, r"^Training · 784-512-10 ", 15)
+    drive.wait_for_status(page, JobState.RUNNING, then="784-512-10 ", timeout=15)
     drive.wait_until(lambda: (drive.progress_steps(drive.progress_text(page)) or 0) > steps_before,
                      message=f"progress past step {steps_before}")
     drive.wait_until(lambda: drive.chart_last_step(page, "st-key-live_loss") > chart_before,
                      message=f"the loss chart to go past step {chart_before}")
     drive.main(page).get_by_role("button", name="Stop").click()
-    drive.expect_finished(page, timeout=60, state="Stopped")
+    drive.expect_finished(page, timeout=60, state=JobState.STOPPED)
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +198,7 @@ def test_two_learners_each_see_only_their_own_job(open_page, server) -> None:
         assert summaries[units].startswith(f"784-{units}-10 ")
         expect(drive.main(page)).not_to_contain_text(f"784-{other}-10")
         expect(drive.sidebar(page).locator("p").filter(has_text=re.compile(r"^Job:"))).to_have_text(
-            "Job: completed")
+            f"Job: {JobState.COMPLETED}")
 
     for units, page in learners.items():
         other = 64 if units == 8 else 8
@@ -215,7 +218,8 @@ def test_a_finished_run_survives_a_reload_and_is_shared(open_page, server) -> No
     accuracy = drive.metric_value(page, "Test accuracy")
 
     page.reload()  # the URL keeps the learner's id, so the same learner comes back
-    assert drive.wait_for_status(page, "^Finished · ", 30) == f"Finished · {summary}"
+    shown = drive.wait_for_status(page, JobState.COMPLETED, timeout=30)
+    assert shown == f"{STATE_WORDS[JobState.COMPLETED]} · {summary}"
     drive.go_to(page, "Evaluate")
     listed = drive.selectbox_options(page, "Run", summary)
     assert len(listed) == 1 and listed[0].endswith(accuracy), listed
@@ -225,7 +229,7 @@ def test_a_finished_run_survives_a_reload_and_is_shared(open_page, server) -> No
     listed = drive.selectbox_options(stranger, "Run", summary)
     assert len(listed) == 1 and " · shared · " in listed[0] and listed[0].endswith(accuracy), listed
     drive.choose(stranger, "Run", summary)
-    expect(drive.main(stranger).get_by_text(re.compile(r"state: completed"))).to_be_visible()
+    expect(drive.main(stranger).get_by_text(f"state: {JobState.COMPLETED}")).to_be_visible()
     assert drive.metric_value(stranger, "Test accuracy") == accuracy
 
 
@@ -234,8 +238,6 @@ def test_draw_a_digit_with_the_mouse_and_see_a_prediction(page: Page, server) ->
     import os
     import subprocess
     import sys
-
-    from server import DEFAULT_DATA, REPO_ROOT
 
     trained = subprocess.run(
         [sys.executable, "-m", "mnist_dash", "train", "--train-size", "5000", "--epochs", "2",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import tempfile
 import time
@@ -13,11 +12,12 @@ import pytest
 
 pytest.importorskip("playwright.sync_api")
 
-import drive
 from playwright.sync_api import expect
-from server import DEFAULT_DATA, VIEWPORT, streamlit_server
 
 from mnist_dash.runs import RunStore
+from mnist_dash.vocabulary import JobState
+from tests.e2e import drive
+from tests.e2e.server import DEFAULT_DATA, VIEWPORT, streamlit_server
 
 pytestmark = pytest.mark.e2e
 
@@ -32,9 +32,8 @@ def test_killing_the_server_mid_training_loses_no_ended_run(browser) -> None:
     data = os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA)
     if not Path(data).exists():
         pytest.skip(f"the MNIST file {data} does not exist: set MNIST_DASH_DATA")
-    env = {"MNIST_DASH_DATA": data}
     with tempfile.TemporaryDirectory(prefix="mnist-dash-kill-runs-") as runs_dir:
-        with streamlit_server(runs_dir, extra_env=env) as first:
+        with streamlit_server(data, runs_dir) as first:
             context, page = _learner(browser)
             drive.open_app(page, first.url, "train")
             drive.configure_training(page, units=8, epochs=1, train_images=1000, batch=128)
@@ -54,17 +53,17 @@ def test_killing_the_server_mid_training_loses_no_ended_run(browser) -> None:
         assert damaged == []
         assert [run.config.hidden_units for run in runs] == [(8,)], "the killed run left a trace"
         record = store.load(runs[0].run_id)
-        assert record.state == "completed" and record.test_probabilities.shape == (10_000, 10)
+        assert record.state == JobState.COMPLETED and record.test_probabilities.shape == (10_000, 10)
         assert store.load_model(record.run_id).count_params() > 0
         assert f"{record.test_accuracy:.2%}" == accuracy
 
-        with streamlit_server(runs_dir, extra_env=env) as second:
+        with streamlit_server(data, runs_dir) as second:
             context, page = _learner(browser)
             try:
                 drive.open_app(page, second.url, "evaluate")
                 listed = drive.selectbox_options(page, "Run", finished)
                 assert len(listed) == 1 and listed[0].endswith(accuracy), listed
-                expect(drive.main(page).get_by_text(re.compile(r"state: completed"))).to_be_visible()
+                expect(drive.main(page).get_by_text(f"state: {JobState.COMPLETED}")).to_be_visible()
                 assert sum(drive.confusion_cells(page).values()) == 10_000
                 assert len(drive.selectbox_options(page, "Run", "784-")) == 1  # no killed run
                 started = time.monotonic()
