@@ -20,21 +20,18 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from mnist_dash.config import AUGMENTATIONS
+from mnist_dash.config import (
+    AUGMENTATIONS,
+    ELASTIC_ALPHA,
+    ELASTIC_SIGMA,
+    MAX_ROTATION_DEGREES,
+    MAX_SCALE_CHANGE,
+    MAX_SHEAR,
+    MAX_SHIFT_PIXELS,
+)
 
 SIZE = 28
 CENTRE = (SIZE - 1) / 2  # pixel centres are at integer coordinates 0..27
-
-# At strength 1 each image draws uniformly up to these amounts (strength scales them all).
-MAX_SHIFT_PIXELS = 2.0
-MAX_ROTATION_DEGREES = 15.0
-MAX_SCALE_CHANGE = 0.15  # width and height each scaled by 1 +- 0.15, independently
-MAX_SHEAR = 0.2  # horizontal shear: x moves by 0.2 * y
-
-# Simard, Steinkraus & Platt (2003): uniform [-1, 1] fields smoothed by a Gaussian of sigma 4 px,
-# times alpha 34 px, gave their best MLP (0.7% error). Strength scales alpha.
-ELASTIC_ALPHA = 34.0
-ELASTIC_SIGMA = 4.0
 
 
 def augment_batch(images: tf.Tensor, kind: str, strength: float, seed: tf.Tensor) -> tf.Tensor:

@@ -25,6 +25,16 @@ MIN_BATCH_SIZE, MAX_BATCH_SIZE = 8, 8192
 MIN_LEARNING_RATE, MAX_LEARNING_RATE = 1e-6, 10.0
 MIN_TRAIN_SIZE = 100
 MIN_AUGMENT_STRENGTH, MAX_AUGMENT_STRENGTH = 0.1, 2.0
+# What augment_strength 1 means (augment.py applies it, explain.py says it; strength scales all):
+# each image draws uniformly up to these amounts...
+MAX_SHIFT_PIXELS = 2.0
+MAX_ROTATION_DEGREES = 15.0
+MAX_SCALE_CHANGE = 0.15  # width and height each scaled by 1 +- 0.15, independently
+MAX_SHEAR = 0.2  # horizontal shear: x moves by 0.2 * y
+# ...and elastic fields as Simard, Steinkraus & Platt (2003) made them for their best MLP (0.7%
+# error): uniform [-1, 1] noise per pixel, smoothed by a Gaussian of sigma 4 px, times alpha 34 px.
+ELASTIC_ALPHA = 34.0
+ELASTIC_SIGMA = 4.0
 MAX_WEIGHT_DECAY = 0.1
 MAX_PATIENCE = 20
 MAX_PARAMETERS = 8_000_000  # beyond this an epoch takes minutes on a laptop CPU

@@ -8,6 +8,9 @@ from mnist_dash import architecture
 from mnist_dash.config import MAX_PARAMETERS, TrainConfig
 from mnist_dash.presets import PRESETS, get_preset
 
+LESSON_FIELDS = ("augment", "augment_strength", "weight_decay", "schedule", "warmup_epochs",
+                 "early_stopping_patience")
+
 
 def test_defaults_are_the_keras_book_network():
     config = TrainConfig()
@@ -41,6 +44,19 @@ def test_defaults_are_the_keras_book_network():
         ({"train_size": 10}, "train_size"),
         ({"shuffle": "yes"}, "shuffle"),
         ({"dataset": "cifar10"}, "dataset"),
+        ({"augment": "rotate"}, "augment"),
+        ({"augment_strength": 0.0}, "augment_strength"),
+        ({"augment_strength": 2.5}, "augment_strength"),
+        ({"weight_decay": -0.01}, "weight_decay"),
+        ({"weight_decay": 0.5}, "weight_decay"),
+        ({"schedule": "exponential"}, "schedule"),
+        ({"warmup_epochs": -1}, "warmup_epochs"),
+        ({"warmup_epochs": 5, "epochs": 5}, "warmup_epochs"),
+        ({"warmup_epochs": 1.5}, "warmup_epochs"),
+        ({"early_stopping_patience": 0}, "early_stopping_patience"),
+        ({"early_stopping_patience": 21}, "early_stopping_patience"),
+        ({"early_stopping_patience": True}, "early_stopping_patience"),
+        ({"early_stopping_patience": 3, "validation_split": 0.0}, "early_stopping_patience"),
     ],
 )
 def test_out_of_range_values_name_the_field(changes, field):
@@ -59,6 +75,32 @@ def test_dict_round_trip_and_unknown_fields():
     assert TrainConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="unknown configuration field"):
         TrainConfig.from_dict({**config.to_dict(), "layers": 3})
+
+
+def test_a_config_saved_before_the_lessons_options_loads_with_them_off():
+    saved = {key: value for key, value in TrainConfig(optimizer="adam").to_dict().items()
+             if key not in LESSON_FIELDS}
+    loaded = TrainConfig.from_dict(saved)
+    assert loaded == TrainConfig(optimizer="adam")
+    assert (loaded.augment, loaded.weight_decay, loaded.schedule, loaded.warmup_epochs,
+            loaded.early_stopping_patience) == ("none", 0.0, "constant", 0, None)
+
+
+def test_lessons_options_round_trip_and_show_in_the_summary():
+    config = TrainConfig(augment="elastic", augment_strength=0.5, weight_decay=1e-4, schedule="cosine",
+                         warmup_epochs=1, early_stopping_patience=3)
+    assert TrainConfig.from_dict(config.to_dict()) == config
+    assert config.summary().endswith(
+        ", elastic augmentation x0.5, weight decay 0.0001, cosine schedule, 1 warm-up epoch, "
+        "early stopping (patience 3)")
+    assert TrainConfig().summary().endswith("5 epochs")
+
+
+def test_messages_say_what_to_do():
+    with pytest.raises(ValueError, match="leave it unset"):
+        TrainConfig(early_stopping_patience=0)
+    with pytest.raises(ValueError, match="from 0 to 2, fewer than the 3 epoch"):
+        TrainConfig(epochs=3, warmup_epochs=3)
 
 
 def test_layer_arithmetic_and_parameter_counts():
