@@ -9,14 +9,14 @@ from tensorboard.plugins.hparams import metadata as hparams_metadata
 from tensorboard.util import tensor_util
 
 from mnist_dash.config import TrainConfig
-from mnist_dash.tensorboard_log import TensorBoardLog, config_hparams, step_interval
+from mnist_dash.tensorboard_log import TensorBoardLog, config_hparams, histogram_summary, step_interval
 from mnist_dash.vocabulary import EpochRecord
 
 CONFIG = TrainConfig(hidden_units=(64, 32), epochs=2, augment="shift", early_stopping_patience=None)
 HISTORY = [EpochRecord(epoch=1, step=4, seconds=1.0, loss=0.9, accuracy=0.7, val_loss=0.8, val_accuracy=0.75),
            EpochRecord(epoch=2, step=8, seconds=1.0, loss=0.5, accuracy=0.85, val_loss=0.6, val_accuracy=0.8)]
 BATCHES = [(step, 2.0 / step, 0.1 * step, 0.001 * step) for step in range(1, 9)]  # step, loss, acc, rate
-WEIGHTS = {"hidden_1/kernel": np.linspace(-1, 1, 100, dtype=np.float32).reshape(10, 10)}
+WEIGHTS = {"hidden_1/kernel": np.random.default_rng(0).normal(size=(10, 10)).astype(np.float32)}
 
 
 def write_run(log_dir, run_id: str = "run-a", every: int = 1, offset: float = 0.0) -> None:
@@ -54,7 +54,15 @@ def test_weight_histograms_cover_the_weights(tmp_path):
     assert [event.step for event in events] == [1, 2]
     buckets = tensor_util.make_ndarray(events[0].tensor_proto)  # rows of (left, right, count)
     assert buckets[:, 2].sum() == 100
-    assert buckets[0, 0] == pytest.approx(-1.0) and buckets[-1, 1] == pytest.approx(1.0)
+    kernel = WEIGHTS["hidden_1/kernel"]
+    assert buckets[0, 0] == pytest.approx(kernel.min()) and buckets[-1, 1] == pytest.approx(kernel.max())
+    counts, _ = np.histogram(kernel, bins=len(buckets))
+    np.testing.assert_array_equal(buckets[:, 2], counts)
+
+
+def test_a_histogram_of_equal_values_is_one_bucket_around_them():
+    buckets = tensor_util.make_ndarray(histogram_summary("bias", np.zeros(8)).value[0].tensor)
+    assert buckets[:, 2].sum() == 8 and buckets[0, 0] == -0.5 and buckets[-1, 1] == 0.5
 
 
 def test_hparams_summary_holds_the_config(tmp_path):
