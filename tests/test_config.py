@@ -129,3 +129,15 @@ def test_every_preset_is_valid_and_unknown_preset_is_refused():
         assert preset.description and preset.source and preset.reported
     with pytest.raises(ValueError, match="keras-book"):
         get_preset("nope")
+
+
+def test_lecun_table_presets_carry_the_tables_figures():
+    reported = {name: PRESETS[name].reported_test_accuracy
+                for name in ("lecun-300-mse", "lecun-500-150", "simard-800", "simard-800-affine")}
+    assert reported == {"lecun-300-mse": 0.953, "lecun-500-150": 0.9705, "simard-800": 0.984,
+                        "simard-800-affine": 0.989}
+    assert "Simard et al., ICDAR 2003" in PRESETS["simard-800"].source
+    assert "LeCun et al. 1998" in PRESETS["lecun-500-150"].source
+    plain, distorted = PRESETS["simard-800"].config, PRESETS["simard-800-affine"].config
+    # The lesson: the same network and recipe, with distortions (and the epochs they need).
+    assert distorted == plain.replace(augment="affine", epochs=distorted.epochs)
