@@ -15,6 +15,8 @@ OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 PREPROCESSING = ("scale", "standardize")
 INITIALIZERS = ("default", "truncated_normal", "pytorch_default")
 DATASETS = ("mnist", "fashion-mnist")
+AUGMENTATIONS = ("none", "shift", "affine", "elastic")
+SCHEDULES = ("constant", "step", "cosine")
 
 MAX_HIDDEN_LAYERS = 4
 MAX_UNITS = 2048
@@ -22,6 +24,19 @@ MAX_EPOCHS = 100
 MIN_BATCH_SIZE, MAX_BATCH_SIZE = 8, 8192
 MIN_LEARNING_RATE, MAX_LEARNING_RATE = 1e-6, 10.0
 MIN_TRAIN_SIZE = 100
+MIN_AUGMENT_STRENGTH, MAX_AUGMENT_STRENGTH = 0.1, 2.0
+# What augment_strength 1 means (augment.py applies it, explain.py says it; strength scales all):
+# each image draws uniformly up to these amounts...
+MAX_SHIFT_PIXELS = 2.0
+MAX_ROTATION_DEGREES = 15.0
+MAX_SCALE_CHANGE = 0.15  # width and height each scaled by 1 +- 0.15, independently
+MAX_SHEAR = 0.2  # horizontal shear: x moves by 0.2 * y
+# ...and elastic fields as Simard, Steinkraus & Platt (2003) made them for their best MLP (0.7%
+# error): uniform [-1, 1] noise per pixel, smoothed by a Gaussian of sigma 4 px, times alpha 34 px.
+ELASTIC_ALPHA = 34.0
+ELASTIC_SIGMA = 4.0
+MAX_WEIGHT_DECAY = 0.1
+MAX_PATIENCE = 20
 MAX_PARAMETERS = 8_000_000  # beyond this an epoch takes minutes on a laptop CPU
 
 
@@ -49,6 +64,12 @@ class TrainConfig:
     seed: int = 0  # seeds the initial weights, dropout and shuffling
     train_size: int | None = None  # use only the first N training images (quick demos)
     shuffle: bool = True  # reshuffle the training set every epoch
+    augment: str = "none"  # distort each training batch: none, shift, affine or elastic (augment.py)
+    augment_strength: float = 1.0  # scales the distortions; 1 = shifts up to 2 px, Simard's elastic
+    weight_decay: float = 0.0  # decoupled weight decay on the kernels (0 = none; regularize.py)
+    schedule: str = "constant"  # learning rate over the run: constant, step (halving) or cosine
+    warmup_epochs: int = 0  # epochs of linear warm-up from ~0 to learning_rate, before the schedule
+    early_stopping_patience: int | None = None  # epochs without a better val loss, then stop; None = off
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_units", tuple(self.hidden_units))
@@ -81,8 +102,23 @@ class TrainConfig:
         return (
             f"{shape} {self.activation}/{self.output_activation}, {self.loss}, "
             f"{self.optimizer} lr={self.learning_rate:g}, batch {self.batch_size}, "
-            f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}"
+            f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}{self._lessons_summary()}"
         )
+
+    def _lessons_summary(self) -> str:
+        """The options after the tutorials, only those that are on: ', affine x0.5, cosine, ...'."""
+        parts = []
+        if self.augment != "none":
+            parts.append(f"{self.augment} augmentation x{self.augment_strength:g}")
+        if self.weight_decay:
+            parts.append(f"weight decay {self.weight_decay:g}")
+        if self.schedule != "constant":
+            parts.append(f"{self.schedule} schedule")
+        if self.warmup_epochs:
+            parts.append(f"{self.warmup_epochs} warm-up epoch{'s' if self.warmup_epochs != 1 else ''}")
+        if self.early_stopping_patience is not None:
+            parts.append(f"early stopping (patience {self.early_stopping_patience})")
+        return "".join(f", {part}" for part in parts)
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
@@ -129,8 +165,36 @@ def validate(config: TrainConfig) -> None:
         _check_number("train_size", config.train_size, MIN_TRAIN_SIZE, 60_000, integer=True)
     if not isinstance(config.shuffle, bool):
         raise ValueError(f"shuffle must be true or false; got {config.shuffle!r}")
+    _validate_lessons(config)
     if config.parameter_count > MAX_PARAMETERS:
         raise ValueError(
             f"hidden_units {list(layers)} give {config.parameter_count:,} parameters; "
             f"the limit is {MAX_PARAMETERS:,} (an epoch would take minutes on a workshop laptop)"
         )
+
+
+def _validate_lessons(config: TrainConfig) -> None:
+    """The options of the lessons after the tutorials: augmentation, decay, schedule, early stop."""
+    _check_choice("augment", config.augment, AUGMENTATIONS)
+    _check_number("augment_strength", config.augment_strength,
+                  MIN_AUGMENT_STRENGTH, MAX_AUGMENT_STRENGTH)
+    _check_number("weight_decay", config.weight_decay, 0.0, MAX_WEIGHT_DECAY)
+    _check_choice("schedule", config.schedule, SCHEDULES)
+    if not (isinstance(config.warmup_epochs, int) and not isinstance(config.warmup_epochs, bool)
+            and 0 <= config.warmup_epochs < config.epochs):
+        raise ValueError(
+            f"warmup_epochs must be an integer from 0 to {config.epochs - 1}, fewer than the "
+            f"{config.epochs} epoch(s), so the schedule keeps at least one epoch after the "
+            f"warm-up; got {config.warmup_epochs!r}"
+        )
+    if config.early_stopping_patience is not None:
+        patience = config.early_stopping_patience
+        if isinstance(patience, bool) or not isinstance(patience, int) or not 1 <= patience <= MAX_PATIENCE:
+            raise ValueError(
+                f"early_stopping_patience must be an integer from 1 to {MAX_PATIENCE} epochs "
+                f"(0 would stop at the first epoch without progress; leave it unset to train "
+                f"every epoch); got {patience!r}"
+            )
+        if config.validation_split == 0:
+            raise ValueError("early_stopping_patience needs a validation_split above 0: "
+                             "early stopping watches the validation loss")

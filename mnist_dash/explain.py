@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from mnist_dash import architecture
+from mnist_dash import config as config_lib
 from mnist_dash.config import TrainConfig
+from mnist_dash.schedules import Schedule
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,113 @@ def image_to_vector() -> Explanation:
     )
 
 
+def _distortions(config: TrainConfig) -> tuple[str, tuple[str, ...]]:
+    """What the chosen augmentation does at the chosen strength, in words and formulas."""
+    s = config.augment_strength
+    shift = f"shifted by up to ±{config_lib.MAX_SHIFT_PIXELS * s:g} pixels across and down"
+    if config.augment == "shift":
+        return shift, (r"\text{out}(x, y) = \text{in}(x + t_x,\; y + t_y)",)
+    if config.augment == "affine":
+        return (f"rotated by up to ±{config_lib.MAX_ROTATION_DEGREES * s:g}°, stretched or squeezed "
+                f"by up to {config_lib.MAX_SCALE_CHANGE * s:.0%} in width and height, slanted "
+                f"by up to ±{math.degrees(math.atan(config_lib.MAX_SHEAR * s)):.0f}°, and {shift}",
+                (r"\text{out}(p) = \text{in}\big(c + A\,(p - c) + t\big),\quad "
+                 r"A = R_\theta \cdot \text{Shear}_k \cdot \text{Scale}_{s_x, s_y}",))
+    alpha = config_lib.ELASTIC_ALPHA * s
+    return (f"bent by an elastic distortion: every pixel moves by a smooth random amount, made of "
+            f"random noise between -1 and 1 blurred with a Gaussian of σ = "
+            f"{config_lib.ELASTIC_SIGMA:g} pixels, times α = {alpha:g}",
+            (rf"\text{{out}}(p) = \text{{in}}\big(p + {alpha:g}\,(G_{{{config_lib.ELASTIC_SIGMA:g}}}"
+             r" * U)(p)\big),\quad U(p) \sim \mathcal{U}[-1, 1]^2",))
+
+
+def augmentation(config: TrainConfig) -> Explanation:
+    what, formulas = _distortions(config)
+    return Explanation(
+        "Data augmentation: new images from old ones",
+        f"Every training batch is distorted before the network sees it: each image is {what}. "
+        "Each epoch draws new distortions, so the network never sees exactly the same image twice: "
+        "it has to learn what makes a 3 a 3, not the pixels of one 3, and it reads off-centre or "
+        "slanted digits better. Validation and test images are never distorted. Simard et al. "
+        "(2003) took a 784-800-10 network from 1.6% to 1.1% test error with affine distortions, "
+        "and to 0.7% with elastic ones. Training accuracy now measures distorted images, so it "
+        "can sit below validation accuracy.",
+        formulas,
+    )
+
+
+def weight_decay(config: TrainConfig) -> Explanation:
+    rate, decay = config.learning_rate, config.weight_decay
+    return Explanation(
+        "Weight decay: a pull towards small weights",
+        f"After every update each weight is shrunk a little towards 0, by learning rate × "
+        f"λ = {rate:g} × {decay:g} of itself. Large weights then have to keep earning their size, "
+        "so the network prefers many small weights to a few large ones, which usually generalises "
+        "better. For plain gradient descent this is exactly adding the L2 term to the loss; with "
+        "Adam or RMSprop the shrinking is kept apart from their per-weight step sizes (AdamW), "
+        "which works better there. Biases are not decayed; the loss on the chart is the plain loss.",
+        (rf"L' = L + \frac{{\lambda}}{{2}} \sum_i w_i^2,\qquad \lambda = {decay:g}",
+         r"w \leftarrow w - \eta\,\frac{\partial L}{\partial w} - \eta\,\lambda\,w"),
+    )
+
+
+def learning_rate_schedule(config: TrainConfig, num_train_images: int) -> Explanation:
+    images = architecture.train_image_count(config, num_train_images)
+    steps = architecture.steps_per_epoch(config, images)
+    schedule = Schedule.from_config(config, steps)
+    warmup, decay_steps = config.warmup_epochs * steps, (config.epochs - config.warmup_epochs) * steps
+    rate = f"{config.learning_rate:g}"
+    formulas = []
+    text = []
+    if warmup:
+        text.append(f"For the first {config.warmup_epochs} epoch(s) ({warmup:,} updates) the rate "
+                    f"climbs in a straight line from {schedule.rate_at(0):.2g} to {rate}: at the "
+                    "start the weights are random and the gradients large and erratic, so big steps "
+                    "could throw the network somewhere it never recovers from.")
+        formulas.append(rf"\eta_t = {rate} \cdot \frac{{t + 1}}{{{warmup}}}\quad (t < {warmup})")
+    if config.schedule == "cosine":
+        text.append(f"Then it follows half a cosine over the remaining {decay_steps:,} updates, from "
+                    f"{rate} down to 0 when training ends: big steps early to travel, small steps "
+                    "late to settle into a minimum instead of bouncing around it.")
+        formulas.append(rf"\eta_t = {rate} \cdot \tfrac{{1}}{{2}}\Big(1 + \cos\frac{{\pi\,(t - {warmup})}}"
+                        rf"{{{decay_steps}}}\Big)")
+    elif config.schedule == "step":
+        every = max(1, (config.epochs - config.warmup_epochs) // 3)
+        text.append(f"Then it starts at {rate} and is halved every {every} epoch(s): big steps early "
+                    "to travel, smaller ones later to settle into a minimum instead of bouncing "
+                    "around it.")
+        formulas.append(rf"\eta = {rate} \cdot 0.5^{{\lfloor e / {every} \rfloor}}"
+                        r"\quad (e = \text{epochs after warm-up})")
+    else:
+        text.append(f"Then it stays at {rate}.")
+    return Explanation("The learning rate over the run: schedule and warm-up",
+                       "The chart under the loss shows the rate of every update. " + " ".join(text),
+                       tuple(formulas))
+
+
+def early_stopping(config: TrainConfig) -> Explanation:
+    patience = config.early_stopping_patience
+    return Explanation(
+        "Early stopping: keep the best epoch",
+        "After each epoch the loss on the held-out validation images is checked. When it has not "
+        f"improved for **{patience}** epoch(s) in a row, training stops and the weights of the "
+        "best epoch (the lowest validation loss, marked on the chart) are put back: the network "
+        "had started to learn its training images by heart instead of digits in general.",
+        (rf"\text{{stop after epoch }} e \text{{ when }} e - \arg\min_{{e' \le e}} "
+         rf"L_{{\text{{val}}}}(e') \ge {patience}",),
+    )
+
+
 def for_training(config: TrainConfig, num_train_images: int) -> list[Explanation]:
-    return [forward_pass(config), softmax_argmax(config), losses(config), update_rule(config),
-            epochs_and_batches(config, num_train_images)]
+    """The basics for every run, then a section for each option after the tutorials that is on."""
+    items = [forward_pass(config), softmax_argmax(config), losses(config), update_rule(config),
+             epochs_and_batches(config, num_train_images)]
+    if config.augment != "none":
+        items.append(augmentation(config))
+    if config.weight_decay:
+        items.append(weight_decay(config))
+    if config.schedule != "constant" or config.warmup_epochs:
+        items.append(learning_rate_schedule(config, num_train_images))
+    if config.early_stopping_patience is not None:
+        items.append(early_stopping(config))
+    return items

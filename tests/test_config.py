@@ -8,6 +8,9 @@ from mnist_dash import architecture
 from mnist_dash.config import MAX_PARAMETERS, TrainConfig
 from mnist_dash.presets import PRESETS, get_preset
 
+LESSON_FIELDS = ("augment", "augment_strength", "weight_decay", "schedule", "warmup_epochs",
+                 "early_stopping_patience")
+
 
 def test_defaults_are_the_keras_book_network():
     config = TrainConfig()
@@ -41,6 +44,19 @@ def test_defaults_are_the_keras_book_network():
         ({"train_size": 10}, "train_size"),
         ({"shuffle": "yes"}, "shuffle"),
         ({"dataset": "cifar10"}, "dataset"),
+        ({"augment": "rotate"}, "augment"),
+        ({"augment_strength": 0.0}, "augment_strength"),
+        ({"augment_strength": 2.5}, "augment_strength"),
+        ({"weight_decay": -0.01}, "weight_decay"),
+        ({"weight_decay": 0.5}, "weight_decay"),
+        ({"schedule": "exponential"}, "schedule"),
+        ({"warmup_epochs": -1}, "warmup_epochs"),
+        ({"warmup_epochs": 5, "epochs": 5}, "warmup_epochs"),
+        ({"warmup_epochs": 1.5}, "warmup_epochs"),
+        ({"early_stopping_patience": 0}, "early_stopping_patience"),
+        ({"early_stopping_patience": 21}, "early_stopping_patience"),
+        ({"early_stopping_patience": True}, "early_stopping_patience"),
+        ({"early_stopping_patience": 3, "validation_split": 0.0}, "early_stopping_patience"),
     ],
 )
 def test_out_of_range_values_name_the_field(changes, field):
@@ -59,6 +75,32 @@ def test_dict_round_trip_and_unknown_fields():
     assert TrainConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="unknown configuration field"):
         TrainConfig.from_dict({**config.to_dict(), "layers": 3})
+
+
+def test_a_config_saved_before_the_lessons_options_loads_with_them_off():
+    saved = {key: value for key, value in TrainConfig(optimizer="adam").to_dict().items()
+             if key not in LESSON_FIELDS}
+    loaded = TrainConfig.from_dict(saved)
+    assert loaded == TrainConfig(optimizer="adam")
+    assert (loaded.augment, loaded.weight_decay, loaded.schedule, loaded.warmup_epochs,
+            loaded.early_stopping_patience) == ("none", 0.0, "constant", 0, None)
+
+
+def test_lessons_options_round_trip_and_show_in_the_summary():
+    config = TrainConfig(augment="elastic", augment_strength=0.5, weight_decay=1e-4, schedule="cosine",
+                         warmup_epochs=1, early_stopping_patience=3)
+    assert TrainConfig.from_dict(config.to_dict()) == config
+    assert config.summary().endswith(
+        ", elastic augmentation x0.5, weight decay 0.0001, cosine schedule, 1 warm-up epoch, "
+        "early stopping (patience 3)")
+    assert TrainConfig().summary().endswith("5 epochs")
+
+
+def test_messages_say_what_to_do():
+    with pytest.raises(ValueError, match="leave it unset"):
+        TrainConfig(early_stopping_patience=0)
+    with pytest.raises(ValueError, match="from 0 to 2, fewer than the 3 epoch"):
+        TrainConfig(epochs=3, warmup_epochs=3)
 
 
 def test_layer_arithmetic_and_parameter_counts():
@@ -87,3 +129,15 @@ def test_every_preset_is_valid_and_unknown_preset_is_refused():
         assert preset.description and preset.source and preset.reported
     with pytest.raises(ValueError, match="keras-book"):
         get_preset("nope")
+
+
+def test_lecun_table_presets_carry_the_tables_figures():
+    reported = {name: PRESETS[name].reported_test_accuracy
+                for name in ("lecun-300-mse", "lecun-500-150", "simard-800", "simard-800-affine")}
+    assert reported == {"lecun-300-mse": 0.953, "lecun-500-150": 0.9705, "simard-800": 0.984,
+                        "simard-800-affine": 0.989}
+    assert "Simard et al., ICDAR 2003" in PRESETS["simard-800"].source
+    assert "LeCun et al. 1998" in PRESETS["lecun-500-150"].source
+    plain, distorted = PRESETS["simard-800"].config, PRESETS["simard-800-affine"].config
+    # The lesson: the same network and recipe, with distortions (and the epochs they need).
+    assert distorted == plain.replace(augment="affine", epochs=distorted.epochs)
