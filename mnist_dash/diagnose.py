@@ -7,19 +7,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mnist_dash.config import MAX_EPOCHS, TrainConfig
-from mnist_dash.vocabulary import EpochRecord, JobState
+from mnist_dash.vocabulary import EpochRecord, JobState, completed_epochs
 
 FLAT_DROP = 0.10  # less than a 10% fall of the training loss counts as barely learning
 SLOW_ACCURACY = 0.85  # a finished MNIST run below this training accuracy learned slowly
 IMPROVING = 0.01  # the last epoch still improved by more than 1%
 OVERFIT_RISE = 0.02  # validation loss 2% above its best while training loss falls
+FEW_UPDATES = 500  # fewer weight updates than this: train longer before touching the step size
+# A learning rate 10x under the usual one for its optimizer counts as small.
+TYPICAL_RATE = {"sgd": 0.01, "momentum": 0.01, "rmsprop": 0.001, "adam": 0.001}
 
 
 @dataclass(frozen=True)
 class Finding:
     """One thing the history shows, and what to try next."""
 
-    kind: str  # diverged, barely_learning, overfitting, still_improving, healthy
+    kind: str  # diverged, too_little_training, barely_learning, overfitting, still_improving, healthy
     title: str
     explanation: str
     suggestion: str = ""
@@ -45,8 +48,43 @@ def _diverged(config: TrainConfig, losses: list[float], state: JobState) -> Find
     )
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """'1 epoch', '3 epochs'; `words` for an irregular plural ('batches')."""
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {words or word + 's'}"
+
+
+def _updates(config: TrainConfig, epochs: list[EpochRecord], state: JobState) -> int | None:
+    """Optimizer updates in all: done, for an ended run; planned, while it trains (None before
+    any epoch ended)."""
+    if not epochs:
+        return None
+    return epochs[0].step * config.epochs if state.active else epochs[-1].step
+
+
+def _rate_is_small(config: TrainConfig) -> bool:
+    return config.learning_rate < TYPICAL_RATE[config.optimizer] / 10
+
+
+def _too_few_updates(config: TrainConfig, epochs: list[EpochRecord], what: str) -> Finding:
+    """Few updates, not the step size, is what holds the run back: train longer first."""
+    updates = epochs[-1].step if epochs else 0
+    done = max(1, completed_epochs(epochs))
+    per_epoch = max(1, updates // done)
+    more = min(MAX_EPOCHS, max(config.epochs + 1, math.ceil(FEW_UPDATES / per_epoch)))
+    return Finding(
+        "too_little_training", "Too little training",
+        f"{what} It made only {plural(updates, 'update')} of the weights "
+        f"({plural(done, 'epoch')} of {plural(per_epoch, 'batch', 'batches')}): each image was "
+        f"seen {'once' if done == 1 else plural(done, 'time')}. That is too few steps to learn, "
+        "whatever their size.",
+        f"Try {plural(more, 'epoch')} ({more * per_epoch:,} updates), or more training images.",
+        {"epochs": more},
+    )
+
+
 def _barely_learning(config: TrainConfig, losses: list[float], epochs: list[EpochRecord],
                      state: JobState) -> Finding | None:
+    """A flat or slow run: blame, in this order, too few updates, the loss, then the step size."""
     if len(losses) < 20:
         return None
     window = max(3, len(losses) // 10)
@@ -61,8 +99,12 @@ def _barely_learning(config: TrainConfig, losses: list[float], epochs: list[Epoc
         what = f"The training loss fell only from {first:.3g} to {last:.3g}."
     else:
         title, factor = "Learning slowly", 3
-        what = (f"After all {config.epochs} epochs it gets only {accuracy:.0%} of the training "
-                "images right.")
+        what = (f"After {plural(completed_epochs(epochs), 'epoch')} it gets only {accuracy:.0%} "
+                "of the training images right.")
+    updates = _updates(config, epochs, state)
+    few = updates is not None and updates < FEW_UPDATES
+    if few and not (flat and _rate_is_small(config)):
+        return _too_few_updates(config, epochs, what)
     if config.loss == "mse" and config.optimizer == "sgd":
         return Finding(
             "barely_learning", title,
@@ -94,7 +136,7 @@ def _overfitting(config: TrainConfig, epochs: list[EpochRecord]) -> Finding | No
         f"Validation loss was lowest after epoch {best + 1} ({val[best]:.3g}) and rose to "
         f"{val[-1]:.3g} while the training loss kept falling: the network memorises the "
         "training images instead of learning what generalises.",
-        f"Try {best + 1} epochs" + (" with dropout 0.2." if "dropout" in changes else "."), changes,
+        f"Try {plural(best + 1, 'epoch')}" + (" with dropout 0.2." if "dropout" in changes else "."), changes,
     )
 
 
@@ -111,7 +153,7 @@ def _still_improving(config: TrainConfig, epochs: list[EpochRecord]) -> Finding 
     return Finding(
         "still_improving", "Still improving",
         f"The {which} loss still fell by {gain:.1%} in the last epoch: more epochs would help.",
-        f"Try {more} epochs.", {"epochs": more},
+        f"Try {plural(more, 'epoch')}.", {"epochs": more},
     )
 
 

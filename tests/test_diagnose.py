@@ -12,7 +12,8 @@ CONFIG = TrainConfig(epochs=5, validation_split=0.1)
 
 
 def epochs(losses, val_losses=None, accuracies=None):
-    return [EpochRecord(epoch=i + 1, step=10 * (i + 1), seconds=1.0, loss=loss,
+    # 469 updates an epoch: all 60,000 images in batches of 128.
+    return [EpochRecord(epoch=i + 1, step=469 * (i + 1), seconds=1.0, loss=loss,
                         accuracy=accuracies[i] if accuracies else 0.9,
                         val_loss=val_losses[i] if val_losses else None)
             for i, loss in enumerate(losses)]
@@ -97,3 +98,49 @@ def test_finished_mse_sgd_run_with_low_accuracy_learned_slowly():
     found = diagnose.diagnose(config, history, falling(0.35, 0.09), JobState.COMPLETED)
     assert found[0].kind == "barely_learning" and found[0].title == "Learning slowly"
     assert found[0].changes == {"loss": "crossentropy", "output_activation": "softmax"}
+
+
+# The run a workshop tried (issue 17): the Keras-book preset on 10,000 images for 1 epoch,
+# 79 updates, 88.6% test accuracy. The diagnosis blamed the learning rate; following it changed
+# nothing (88.4%), because the network had simply not trained long enough.
+KERAS_BOOK_SHORT = TrainConfig(hidden_units=(512,), optimizer="rmsprop", learning_rate=0.001,
+                               batch_size=128, epochs=1, train_size=10_000, validation_split=0.0)
+
+
+def short_run_history() -> list[EpochRecord]:
+    return [EpochRecord(epoch=1, step=79, seconds=1.3, loss=0.62, accuracy=0.82)]
+
+
+def test_a_79_update_run_is_told_to_train_longer_not_to_change_the_rate():
+    found = diagnose.diagnose(KERAS_BOOK_SHORT, short_run_history(), falling(2.3, 0.35, 79))
+    assert kinds(found)[0] == "too_little_training"
+    assert "learning_rate" not in found[0].changes
+    suggested = found[0].suggested_config(KERAS_BOOK_SHORT)
+    assert suggested.epochs * 79 >= diagnose.FEW_UPDATES  # enough updates to learn
+    assert "79 updates" in found[0].explanation and "1 epoch of 79 batches" in found[0].explanation
+    assert "1 epochs" not in found[0].explanation + found[0].suggestion
+
+
+def test_the_same_run_with_the_suggested_rate_is_not_sent_back_to_the_rate():
+    """Following the old advice (0.003) gave the same accuracy; the diagnosis must not now
+    suggest 0.009, the loop the workshop fell into."""
+    config = KERAS_BOOK_SHORT.replace(learning_rate=0.003)
+    found = diagnose.diagnose(config, short_run_history(), falling(2.3, 0.36, 79))
+    assert kinds(found)[0] == "too_little_training"
+    assert found[0].changes == {"epochs": found[0].changes["epochs"]}
+
+
+def test_a_slow_run_with_enough_updates_still_gets_a_larger_rate():
+    config = KERAS_BOOK_SHORT.replace(epochs=10, train_size=None)
+    history = [EpochRecord(epoch=i + 1, step=469 * (i + 1), seconds=1.0, loss=0.8, accuracy=0.8)
+               for i in range(10)]
+    found = diagnose.diagnose(config, history, falling(2.3, 0.8, 200))
+    assert kinds(found)[0] == "barely_learning"
+    assert found[0].changes == {"learning_rate": 0.003}
+
+
+def test_plurals_read_right():
+    assert diagnose.plural(1, "epoch") == "1 epoch"
+    assert diagnose.plural(2, "epoch") == "2 epochs"
+    assert diagnose.plural(4690, "update") == "4,690 updates"
+    assert diagnose.plural(79, "batch", "batches") == "79 batches"
