@@ -159,6 +159,10 @@ STATE_WORDS = {
 }
 
 
+# Before the first epoch is set up: data loading, model building and compiling.
+STARTING = "Starting: loading the data and building the network"
+
+
 def format_seconds(seconds: float | None) -> str:
     """'4.2 s' under a minute, '3:05' above, '–' when unknown."""
     if seconds is None:
@@ -178,6 +182,8 @@ def epoch_and_batch(step: int, steps_per_epoch: int) -> tuple[int, int]:
 def progress_text(progress: ProgressSnapshot) -> str:
     """'Epoch 2/5 · batch 17/79 · elapsed 3.1 s · ETA 9.0 s · 20,000 images/s'."""
     p = progress
+    if not p.num_epochs or not p.steps_per_epoch:  # the job has not reached its first batch
+        return f"{STARTING} · elapsed {format_seconds(p.elapsed_seconds)}"
     speed = f"{p.samples_per_second:,.0f} images/s" if p.samples_per_second else "measuring speed"
     epoch, batch = epoch_and_batch(p.step, p.steps_per_epoch)
     return (

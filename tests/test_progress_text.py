@@ -63,3 +63,12 @@ def test_progress_text_at_the_end_of_an_epoch():
 def test_every_job_state_has_words():
     assert set(STATE_WORDS) == set(JobState)
     assert all(STATE_WORDS.values())
+
+
+def test_progress_text_before_training_is_set_up_never_shows_epoch_one_of_zero():
+    """Seen in a workshop for under a second as a job started: 'Epoch 1/0 · batch 0/0'."""
+    starting = ProgressSnapshot(epoch=0, num_epochs=0, batch=0, steps_per_epoch=0, step=0,
+                                elapsed_seconds=0.4, eta_seconds=None, samples_per_second=None)
+    text = progress_text(starting)
+    assert text == "Starting: loading the data and building the network · elapsed 0.4 s"
+    assert "/0" not in text
