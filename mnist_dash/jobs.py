@@ -8,6 +8,7 @@ while. How and where a job runs is its executor's business (mnist_dash/executors
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import threading
 import time
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mnist_dash import queue_estimate
 from mnist_dash.config import TrainConfig
 from mnist_dash.executors.base import Executor, JobHandle, JobSpec, TrainResult
 from mnist_dash.executors.threads import ThreadExecutor, default_concurrency
@@ -53,6 +55,7 @@ class JobSnapshot:
     saved: bool
     save_error: str | None
     node: str  # where it trained; "" until it has ended
+    wait_seconds: float | None = None  # while queued: the estimated wait until it starts
 
     @property
     def active(self) -> bool:
@@ -205,7 +208,16 @@ class JobManager:
             saved=record.saved if record else False,
             save_error=record.save_error if record else None,
             node=result.node if result else "",
+            wait_seconds=self._wait_estimate(job) if job.state == JobState.QUEUED else None,
         )
+
+    def _wait_estimate(self, job: _Job) -> float | None:
+        """From the measured speed of the running jobs (None until one has been measured)."""
+        running = [j.handle.progress() for j in self._jobs.values()
+                   if j.state in (JobState.RUNNING, JobState.STOPPING) and j.handle is not None]
+        ahead = [j.config for j in itertools.takewhile(lambda j: j is not job, self._queue)]
+        slots = len(running) + self.executor.capacity()
+        return queue_estimate.wait_seconds(running, ahead, slots)
 
     def _request_stop(self, job: _Job, reason: str) -> None:
         if job.state == JobState.QUEUED:

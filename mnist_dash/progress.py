@@ -191,3 +191,13 @@ def progress_text(progress: ProgressSnapshot) -> str:
         f" · elapsed {format_seconds(p.elapsed_seconds)} · ETA {format_seconds(p.eta_seconds)}"
         f" · {speed}"
     )
+
+
+def queue_text(position: int, wait_seconds: float | None) -> str:
+    """'1 job ahead, about 15 s': a queued learner's place in line and the expected wait."""
+    ahead = position - 1
+    place = "next in line" if ahead == 0 else f"{ahead} job{'s' if ahead > 1 else ''} ahead"
+    if wait_seconds is None:
+        return f"{place}, measuring how long the wait is"
+    seconds = max(1, math.ceil(wait_seconds))
+    return f"{place}, about {seconds} s" if seconds < 60 else f"{place}, about {format_seconds(seconds)}"

@@ -318,3 +318,19 @@ def test_many_learners_none_lost_or_starved_and_the_bound_holds(tmp_path, tiny_d
     assert [s.state for s in ended] == [JobState.COMPLETED] * 24
     assert peak[0] == 2
     assert executor.started == list(range(24))  # first come, first served
+
+
+def test_a_queued_learner_sees_an_estimated_wait_from_the_running_jobs_speed(make_manager):
+    manager = make_manager(workers=1, train_fn=fake_train(steps=400, seconds=0.01))
+    first = manager.submit(CONFIG, owner="a")
+    second = manager.submit(CONFIG.replace(epochs=1), owner="b")
+    assert manager.snapshot(second.job_id).queue_position == 1
+    # Before the running job's speed is measured there is no estimate to give.
+    wait_until(lambda: manager.snapshot(first.job_id).progress.samples_per_second)
+    waiting = manager.snapshot(second.job_id)
+    running_eta = manager.snapshot(first.job_id).progress.eta_seconds
+    assert waiting.wait_seconds is not None
+    assert waiting.wait_seconds == pytest.approx(running_eta, abs=1.0)  # next in line: the ETA
+    manager.stop(first.job_id, "a")
+    wait_until(lambda: manager.snapshot(second.job_id).state != JobState.QUEUED)
+    assert manager.snapshot(second.job_id).wait_seconds is None

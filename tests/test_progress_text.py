@@ -2,7 +2,14 @@
 
 import pytest
 
-from mnist_dash.progress import STATE_WORDS, ProgressSnapshot, epoch_and_batch, format_seconds, progress_text
+from mnist_dash.progress import (
+    STATE_WORDS,
+    ProgressSnapshot,
+    epoch_and_batch,
+    format_seconds,
+    progress_text,
+    queue_text,
+)
 from mnist_dash.vocabulary import JobState
 
 
@@ -72,3 +79,17 @@ def test_progress_text_before_training_is_set_up_never_shows_epoch_one_of_zero()
     text = progress_text(starting)
     assert text == "Starting: loading the data and building the network · elapsed 0.4 s"
     assert "/0" not in text
+
+
+@pytest.mark.parametrize(
+    ("position", "wait", "text"),
+    [
+        (1, 3.2, "next in line, about 4 s"),
+        (2, 14.6, "1 job ahead, about 15 s"),
+        (3, 75.0, "2 jobs ahead, about 1:15"),
+        (2, None, "1 job ahead, measuring how long the wait is"),
+        (1, 0.0, "next in line, about 1 s"),
+    ],
+)
+def test_queue_text(position, wait, text):
+    assert queue_text(position, wait) == text

@@ -7,7 +7,7 @@ import streamlit as st
 from mnist_dash import diagnose, figures
 from mnist_dash.jobs import JobSnapshot
 from mnist_dash.presets import PRESETS
-from mnist_dash.progress import STATE_WORDS, progress_text
+from mnist_dash.progress import STATE_WORDS, progress_text, queue_text
 from mnist_dash.ui import app, resources, state, teach
 from mnist_dash.vocabulary import HISTORY_COLUMNS, JobState
 
@@ -33,7 +33,7 @@ def history_charts(snap_progress, key_prefix: str) -> None:
 def _status(snap: JobSnapshot) -> None:
     words = STATE_WORDS.get(snap.state, snap.state)
     if snap.state == JobState.QUEUED:
-        st.markdown(f"**{words}**: you are number {snap.queue_position} in line. "
+        st.markdown(f"**{words}**: {queue_text(snap.queue_position or 1, snap.wait_seconds)}. "
                     "Training starts by itself; you can leave this page.")
         st.progress(0.0, text="Waiting to start")
         return
