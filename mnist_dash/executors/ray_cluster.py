@@ -27,6 +27,7 @@ LOST_MESSAGE = "The machine running this job was lost"
 # (Ray itself reports a killed worker within a second, a vanished node only after ~15 s).
 SILENCE_SECONDS = 6.0
 CONNECT_SECONDS = 3.0
+HEALTH_SECONDS = 2.0  # how often the app checks that the cluster still answers
 
 
 class ClusterUnavailable(RuntimeError):
@@ -136,6 +137,10 @@ class RayExecutor:
         self.address, self.cpus_per_job, self.gpus_per_job = address, cpus_per_job, gpus_per_job
         self.jobs_per_worker = jobs_per_worker
         connect(address)
+        self._gcs_address = ray.get_runtime_context().gcs_address
+        self._unreachable: str | None = None  # why the cluster stopped answering, for people
+        self._closed = threading.Event()
+        threading.Thread(target=self._watch_cluster, name="ray-cluster-health", daemon=True).start()
         self._board = ray_tasks.StopBoard.remote()
         # TensorFlow sizes its thread pools from these when a worker process first uses it.
         threads = str(cpus_per_job)
@@ -163,7 +168,21 @@ class RayExecutor:
             return len(self._running)
 
     def capacity(self) -> int:
+        if self._unreachable:
+            return 0  # and ask Ray nothing: its calls hang while the cluster is gone
         return max(0, self._slots() - self.busy)
+
+    def unavailable(self) -> str | None:
+        return self._unreachable
+
+    def _watch_cluster(self) -> None:
+        """Check every HEALTH_SECONDS that the cluster's head still accepts connections."""
+        while not self._closed.wait(HEALTH_SECONDS):
+            try:
+                _probe(self._gcs_address)
+                self._unreachable = None
+            except ClusterUnavailable as error:
+                self._unreachable = f"Lost contact with the Ray cluster. {error}"
 
     def wait_warm(self, timeout: float | None = None) -> bool:
         """Wait until the worker processes started with the executor have imported TensorFlow."""
@@ -202,6 +221,7 @@ class RayExecutor:
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Stop every job (each ends STOPPED through on_end), cancel what outlives `timeout`."""
+        self._closed.set()
         with self._lock:
             job_ids = list(self._running)
         for job_id in job_ids:
