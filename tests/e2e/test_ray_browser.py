@@ -1,0 +1,124 @@
+"""The app on a `ray start --head` cluster, in a real Chromium: train live, Stop, then Evaluate.
+
+The fixture starts a one-node cluster on loopback with token authentication (as Ray 2.60 requires)
+in its own process group, points the app at it with MNIST_DASH_RAY_ADDRESS, and stops both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("playwright.sync_api")
+pytest.importorskip("ray")
+
+import drive
+from playwright.sync_api import Page, expect
+from server import DEFAULT_DATA, Server, free_port, streamlit_server
+
+pytestmark = [pytest.mark.e2e, pytest.mark.ray, pytest.mark.slow]
+
+HEAD_START_SECONDS = 120  # 7 s on an idle machine; much longer on 2 busy cores
+RAY = str(Path(sys.executable).with_name("ray"))
+
+
+@pytest.fixture(scope="module")
+def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
+    """A running head node; yields its address and the environment a driver needs to join it."""
+    data = os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA)
+    port = free_port()
+    env = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # register as 127.0.0.1: loopback only
+           "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32),
+           "MNIST_DASH_DATA": data}  # the workers' own copy of the data
+    # Every port pinned to a free one: the defaults (10001, 52365) clash with other test runs.
+    command = [RAY, "start", "--head", "--block", f"--port={port}", "--num-cpus=2",
+               "--include-dashboard=false", "--disable-usage-stats",
+               f"--ray-client-server-port={free_port()}",
+               f"--dashboard-agent-listen-port={free_port()}"]
+    with tempfile.TemporaryDirectory(prefix="mnist-dash-ray-head-") as log_dir:
+        log_path = Path(log_dir) / "head.log"
+        with log_path.open("w") as log:
+            head = subprocess.Popen(command, env={**os.environ, **env}, stdout=log,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)  # setsid: its own process group
+        try:
+            _wait_started(head, log_path)
+            yield f"127.0.0.1:{port}", env
+        finally:
+            _stop_group(head)  # never `ray stop`: it would end other runs' clusters too
+
+
+def _wait_started(head: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + HEAD_START_SECONDS
+    while "Ray runtime started" not in log_path.read_text(errors="replace"):
+        if head.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"`ray start --head` did not start (exit code {head.poll()}):\n"
+                               f"{log_path.read_text(errors='replace')[-4000:]}")
+        time.sleep(0.5)
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM its process group, then SIGKILL whatever lingers (Ray's shutdown can take a while)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=15)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(ray_head: tuple[str, dict[str, str]]) -> Iterator[Server]:
+    """The app, joined to the cluster (this replaces the threads-backed app of conftest.py)."""
+    address, env = ray_head
+    env = {**env, "MNIST_DASH_RAY_ADDRESS": address, "MNIST_DASH_UNWATCHED_SECONDS": "60"}
+    with streamlit_server(extra_env=env) as running:
+        yield running
+
+
+def test_train_on_the_cluster_watch_the_chart_stop_and_evaluate(
+        page: Page, server: Server, ray_head: tuple[str, dict[str, str]]) -> None:
+    drive.open_app(page, server.url, "train")
+    # While the app connects, the page says so; once connected, the banner goes by itself.
+    expect(page.get_by_text(re.compile("Connecting to the Ray cluster|Cannot use"))).to_have_count(
+        0, timeout=90_000)
+    drive.configure_training(page, units=64, epochs=5, train_images=60_000, batch=32)  # 9,375 batches
+    clicked = time.monotonic()
+    drive.click_train(page)
+    drive.wait_until(lambda: (drive.progress_steps(drive.progress_text(page)) or 0) > 0,
+                     timeout=60, message="the first batches on the cluster")
+    print(f"first batch shown {time.monotonic() - clicked:.1f} s after the click")
+
+    chart_steps: list[float] = []
+    deadline = time.monotonic() + 60
+    while len(chart_steps) < 3 and time.monotonic() < deadline:
+        step = drive.chart_last_step(page, "st-key-live_loss")
+        if step > 0 and (not chart_steps or step != chart_steps[-1]):
+            chart_steps.append(step)
+        time.sleep(0.25)
+    assert len(chart_steps) >= 3 and chart_steps == sorted(chart_steps), chart_steps
+
+    stop_clicked = time.monotonic()
+    drive.main(page).get_by_role("button", name="Stop").click()
+    drive.expect_finished(page, timeout=30, state="Stopped")
+    print(f"'Stopped' shown {time.monotonic() - stop_clicked:.1f} s after the click")
+    assert drive.chart_last_step(page, "st-key-live_loss") < 5 * 1875  # far from the end
+
+    drive.main(page).get_by_role("link", name=re.compile("Inspect the mistakes")).click()
+    expect(drive.selectbox(page, "Run").locator("input")).to_have_value(
+        re.compile(r"· yours · 784-64-10 .*5 epochs"))
+    expect(drive.main(page).get_by_text(re.compile(r"state: stopped"))).to_be_visible()
+    assert sum(drive.confusion_cells(page).values()) == 10_000
+    assert ray_head[1]["RAY_AUTH_TOKEN"] not in page.locator("body").inner_text()
