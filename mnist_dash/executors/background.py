@@ -42,8 +42,8 @@ class BackgroundExecutor:
 
     def unavailable(self) -> str | None:
         if not self._built.is_set():
-            return (f"Connecting to {self.where}… Training can start in a few seconds, once it "
-                    "answers.")
+            return (f"Connecting to {self.where}… Training can start once it answers and its "
+                    "workers have loaded TensorFlow (about 10 seconds).")
         if self._executor is None:
             return self._error
         return self._executor.unavailable()

@@ -14,11 +14,13 @@ from mnist_dash.executors.base import Executor
 from mnist_dash.executors.threads import ThreadExecutor, default_concurrency
 
 RAY_ADDRESS = "MNIST_DASH_RAY_ADDRESS"
+WARM_SECONDS = 120  # at most this long for fresh workers to import TensorFlow (7 s when idle)
 
 
 def executor_from_env(env: Mapping[str, str], background: bool = False) -> Executor:
     """The executor the variables in `env` ask for. With `background`, a Ray executor is made in a
-    background thread (see BackgroundExecutor); without, this waits until Ray has started."""
+    background thread (see BackgroundExecutor) and is ready once its workers are warm; without,
+    this waits until Ray has started, and a first job may wait for a cold worker."""
     address = env.get(RAY_ADDRESS, "").strip()
     if not address:
         return ThreadExecutor(_whole(env, "MNIST_DASH_MAX_JOBS", default_concurrency(), minimum=1))
@@ -32,7 +34,10 @@ def executor_from_env(env: Mapping[str, str], background: bool = False) -> Execu
             raise RuntimeError(f"{RAY_ADDRESS} is set, but Ray cannot be imported here ({error}). "
                                "Install it with `pip install -r requirements.txt`, or unset "
                                f"{RAY_ADDRESS} to train in this process.") from error
-        return RayExecutor(address, cpus_per_job=cpus_per_job, gpus_per_job=gpus_per_job)
+        executor = RayExecutor(address, cpus_per_job=cpus_per_job, gpus_per_job=gpus_per_job)
+        if background:  # ready once the workers have loaded TensorFlow: a first batch within 3 s
+            executor.wait_warm(WARM_SECONDS)
+        return executor
 
     return BackgroundExecutor(build, cluster_name(address)) if background else build()
 
