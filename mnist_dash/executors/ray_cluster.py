@@ -9,6 +9,7 @@ authentication is Ray's: set RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) to the clus
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from collections.abc import Callable
@@ -41,6 +42,9 @@ def connect(address: str) -> None:
         return
     if address not in ("local", "auto"):
         _probe(address)
+    # Ray ends a driver process whose cluster head has been gone for 60 s: that would take the
+    # page server down with it. Keep serving instead, and let the pages say the cluster is lost.
+    os.environ.setdefault("RAY_gcs_rpc_server_reconnect_timeout_s", str(10 * 365 * 24 * 3600))
     try:
         if address == "local":
             ray.init(address="local", log_to_driver=False, include_dashboard=False)
@@ -168,6 +172,7 @@ class RayExecutor:
             return len(self._running)
 
     def capacity(self) -> int:
+        self._check_cluster()
         if self._unreachable:
             return 0  # and ask Ray nothing: its calls hang while the cluster is gone
         return max(0, self._slots() - self.busy)
@@ -178,11 +183,14 @@ class RayExecutor:
     def _watch_cluster(self) -> None:
         """Check every HEALTH_SECONDS that the cluster's head still accepts connections."""
         while not self._closed.wait(HEALTH_SECONDS):
-            try:
-                _probe(self._gcs_address)
-                self._unreachable = None
-            except ClusterUnavailable as error:
-                self._unreachable = f"Lost contact with the Ray cluster. {error}"
+            self._check_cluster()
+
+    def _check_cluster(self) -> None:
+        try:
+            _probe(self._gcs_address)
+            self._unreachable = None
+        except ClusterUnavailable as error:
+            self._unreachable = f"Lost contact with the Ray cluster. {error}"
 
     def wait_warm(self, timeout: float | None = None) -> bool:
         """Wait until the worker processes started with the executor have imported TensorFlow."""
@@ -212,6 +220,9 @@ class RayExecutor:
         on_end(handle.job_id, result)
 
     def describe(self) -> dict[str, Any]:
+        if self._unreachable:  # Ray's own calls would hang
+            return {"backend": "ray", "address": self.address, "unavailable": self._unreachable,
+                    "busy": self.busy}
         nodes = [{"id": node["NodeID"][:8], "address": node["NodeManagerAddress"],
                   "cpus": node["Resources"].get("CPU", 0), "gpus": node["Resources"].get("GPU", 0),
                   "alive": node["Alive"]} for node in ray.nodes()]

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,16 @@ HEAD_START_SECONDS = 120  # 7 s on an idle machine; much longer on 2 busy cores
 RAY = str(Path(sys.executable).with_name("ray"))
 
 
+@dataclass(frozen=True)
+class RayHead:
+    address: str
+    env: dict[str, str]  # what a driver needs to join it: the token, loopback only
+    process: subprocess.Popen  # `ray start --block`, leading its own process group
+
+
 @pytest.fixture(scope="module")
-def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
-    """A running head node; yields its address and the environment a driver needs to join it."""
+def ray_head() -> Iterator[RayHead]:
+    """A running head node, stopped at the end of the module."""
     data = os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA)
     port = free_port()
     env = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # register as 127.0.0.1: loopback only
@@ -54,7 +62,7 @@ def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
                                     start_new_session=True)  # setsid: its own process group
         try:
             _wait_started(head, log_path)
-            yield f"127.0.0.1:{port}", env
+            yield RayHead(f"127.0.0.1:{port}", env, head)
         finally:
             _stop_group(head)  # never `ray stop`: it would end other runs' clusters too
 
@@ -80,20 +88,19 @@ def _stop_group(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(ray_head: tuple[str, dict[str, str]]) -> Iterator[Server]:
+def server(ray_head: RayHead) -> Iterator[Server]:
     """The app, joined to the cluster (this replaces the threads-backed app of conftest.py)."""
-    address, env = ray_head
-    env = {**env, "MNIST_DASH_RAY_ADDRESS": address, "MNIST_DASH_UNWATCHED_SECONDS": "60"}
+    env = {**ray_head.env, "MNIST_DASH_RAY_ADDRESS": ray_head.address,
+           "MNIST_DASH_UNWATCHED_SECONDS": "60"}
     with streamlit_server(extra_env=env) as running:
         yield running
 
 
-def test_train_on_the_cluster_watch_the_chart_stop_and_evaluate(
-        page: Page, server: Server, ray_head: tuple[str, dict[str, str]]) -> None:
+def test_train_on_the_cluster_watch_the_chart_stop_evaluate_then_lose_it(
+        page: Page, server: Server, ray_head: RayHead) -> None:
     drive.open_app(page, server.url, "train")
     # The first visit starts the connection; the page says so, and the banner goes by itself.
-    address = ray_head[0]
-    banner = drive.main(page).get_by_text(f"Connecting to the Ray cluster at {address}…")
+    banner = drive.main(page).get_by_text(f"Connecting to the Ray cluster at {ray_head.address}…")
     expect(banner).to_be_visible(timeout=30_000)
     connecting = time.monotonic()
     expect(banner).to_have_count(0, timeout=150_000)
@@ -126,4 +133,16 @@ def test_train_on_the_cluster_watch_the_chart_stop_and_evaluate(
         re.compile(r"· yours · 784-64-10 .*5 epochs"))
     expect(drive.main(page).get_by_text(re.compile(r"state: stopped"))).to_be_visible()
     assert sum(drive.confusion_cells(page).values()) == 10_000
-    assert ray_head[1]["RAY_AUTH_TOKEN"] not in page.locator("body").inner_text()
+    assert ray_head.env["RAY_AUTH_TOKEN"] not in page.locator("body").inner_text()
+
+    # The cluster goes away: the pages say so, Train refuses, the app keeps serving.
+    _stop_group(ray_head.process)
+    lost = re.compile(r"^Lost contact with the Ray cluster\. Cannot use the Ray cluster at 127\.0\.0\.1:")
+    page.wait_for_timeout(3000)  # the app checks the cluster every 2 s
+    drive.go_to(page, "Explore the data")
+    expect(drive.main(page).get_by_text(lost)).to_be_visible()
+    drive.go_to(page, "Train live")
+    expect(drive.main(page).get_by_text(lost)).to_be_visible()
+    drive.click_train(page)
+    expect(drive.main(page).get_by_text(lost)).to_have_count(2)  # the banner, and the refusal
+    assert drive.status_text(page).startswith("Stopped · ")  # still the last job: none started
