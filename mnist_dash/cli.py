@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -12,6 +13,8 @@ from typing import TextIO
 
 from mnist_dash import config as config_lib
 from mnist_dash import data
+from mnist_dash.executors.base import Executor
+from mnist_dash.executors.configure import RAY_ADDRESS, executor_from_env
 from mnist_dash.executors.threads import ThreadExecutor
 from mnist_dash.jobs import JobManager, JobSnapshot
 from mnist_dash.presets import DEFAULT_PRESET, PRESETS, get_preset
@@ -63,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", choices=config_lib.DATASETS)
     train.add_argument("--data", help="a Keras-layout .npz or a folder of IDX files")
     train.add_argument("--runs-dir", help="where runs are saved (default runs/ or $MNIST_DASH_RUNS)")
+    train.add_argument("--backend", choices=("threads", "ray"),
+                       help="where to train: in this process (default) or on Ray")
+    train.add_argument("--ray-address", help="a Ray cluster's host:port or auto (implies --backend "
+                       "ray; without it, ray starts a private local Ray)")
     train.add_argument("--json", action="store_true", help="end with one JSON line of results")
     train.add_argument("--debug", action="store_true", help="show tracebacks")
     runs = commands.add_parser("runs", help="list saved runs, newest first")
@@ -125,7 +132,7 @@ def run_train(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     dataset = data.load_dataset(config.dataset, args.data)
     store = RunStore(args.runs_dir)
-    manager = JobManager(store, ThreadExecutor(1, load_dataset=lambda name, path: dataset))
+    manager = JobManager(store, _executor(args, dataset), data_path_for=lambda name: args.data)
     print(f"{dataset.title} from {dataset.source}\n{config.summary()}", file=sys.stderr)
     job = manager.submit(config)
     try:
@@ -133,10 +140,19 @@ def run_train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         manager.stop(job.job_id, owner=None)
         snap = manager.wait(job.job_id)
-    return _report(snap, store, args.json)
+    return _report(snap, store, args.json, manager.describe()["backend"])
 
 
-def _report(snap: JobSnapshot, store: RunStore, as_json: bool) -> int:
+def _executor(args: argparse.Namespace, dataset: data.Dataset) -> Executor:
+    """Threads in this process, or Ray (MNIST_DASH_CPUS_PER_JOB etc. apply, as in the app)."""
+    if (args.backend or ("ray" if args.ray_address else "threads")) == "threads":
+        if args.ray_address:
+            raise UsageError("--ray-address needs --backend ray")
+        return ThreadExecutor(1, load_dataset=lambda name, path: dataset)
+    return executor_from_env({**os.environ, RAY_ADDRESS: args.ray_address or "local"})
+
+
+def _report(snap: JobSnapshot, store: RunStore, as_json: bool, backend: str) -> int:
     if snap.state in (JobState.FAILED, JobState.DIVERGED):
         print(f"{snap.state}: {snap.message}", file=sys.stderr)
     elif snap.message:
@@ -151,7 +167,7 @@ def _report(snap: JobSnapshot, store: RunStore, as_json: bool) -> int:
         print(json.dumps({
             "state": snap.state, "run_id": snap.run_id,
             "run_dir": str(store.run_dir(snap.run_id)) if snap.saved else None,
-            "config": snap.config.to_dict(), **metrics,
+            "config": snap.config.to_dict(), "backend": backend, "node": snap.node, **metrics,
         }))
     return 0 if snap.state.learned else 1
 

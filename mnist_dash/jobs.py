@@ -108,6 +108,8 @@ class JobManager:
     def submit(self, config: TrainConfig, owner: str | None = None) -> JobSnapshot:
         with self._lock:
             self._evict_old()
+            if (reason := self.executor.unavailable()) is not None:
+                raise JobRefused(reason)  # e.g. the cluster is unreachable: never run elsewhere
             if owner is not None and self._has_active_job(owner):
                 raise JobRefused("You already have a training job running; stop it first.")
             if len(self._queue) >= self.max_queue:
@@ -156,6 +158,10 @@ class JobManager:
         with self._lock:
             waiting = len(self._queue)
         return {**self.executor.describe(), "waiting": waiting, "max_queue": self.max_queue}
+
+    def unavailable(self) -> str | None:
+        """Why new jobs are refused now (the executor cannot start any), for every page to show."""
+        return self.executor.unavailable()
 
     def wait(self, job_id: str, timeout: float | None = None) -> JobSnapshot | None:
         """Block until the job has ended or `timeout` passed (for the CLI and tests)."""

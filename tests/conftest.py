@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -74,6 +75,35 @@ def find_real_mnist() -> Path | None:
         return Path(env_path)
     cached = data._cache_paths(data.SPECS["mnist"])[0]
     return cached if cached.exists() else None
+
+
+WARM_SECONDS = 180  # importing TensorFlow in fresh Ray workers, on 2 busy cores
+
+
+def assert_loopback_only() -> None:
+    """RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 (set above, before Ray is imported) keeps nodes there."""
+    import ray
+
+    addresses = {node["NodeManagerAddress"] for node in ray.nodes()}
+    assert addresses == {"127.0.0.1"}, f"Ray nodes left loopback: {addresses}"
+
+
+@pytest.fixture(scope="class")
+def local_ray():
+    """A private local Ray with warm workers, for one test class; its workers retire after 2 jobs.
+    Ray is imported here, not above: a machine without Ray still runs every other test (CI
+    installs requirements.txt, so there a missing Ray fails)."""
+    ray = importlib.import_module("ray") if os.environ.get("CI") == "true" else pytest.importorskip("ray")
+    from mnist_dash.executors.ray_cluster import RayExecutor
+
+    executor = RayExecutor("local", cpus_per_job=2, jobs_per_worker=2)
+    try:
+        assert_loopback_only()
+        assert executor.wait_warm(WARM_SECONDS)
+        yield executor
+    finally:
+        executor.shutdown()
+        ray.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -254,6 +254,9 @@ def test_an_executor_ending_a_job_inside_start_is_handled(tmp_path):
         def describe(self):
             return {"backend": "instant"}
 
+        def unavailable(self):
+            return None
+
         def shutdown(self, timeout=10.0):
             pass
 

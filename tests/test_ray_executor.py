@@ -32,13 +32,13 @@ except ImportError:
 from mnist_dash import model as _registers_custom_loss  # noqa: F401
 from mnist_dash.executors import ray_cluster
 from mnist_dash.executors.ray_cluster import LOST_MESSAGE, ClusterUnavailable, RayExecutor
+from tests.conftest import WARM_SECONDS, assert_loopback_only
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
 SMALL = TrainConfig(hidden_units=(32,), epochs=1, train_size=5_000, batch_size=16)  # 282 batches
 # 1,688 batches an epoch: a Stop or a fault lands mid-epoch, long before the job could end.
 LONG = TrainConfig(hidden_units=(32,), epochs=3, batch_size=32)
-WARM_SECONDS = 180  # importing TensorFlow in fresh workers, on 2 busy cores
 
 
 class Ending:
@@ -84,12 +84,6 @@ def first_batch_seconds(seen: list[tuple[float, ProgressSnapshot]], submitted: f
     return next(when for when, snapshot in seen if snapshot.step > 0) - submitted
 
 
-def assert_loopback_only() -> None:
-    """conftest.py sets RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 before Ray is imported."""
-    addresses = {node["NodeManagerAddress"] for node in ray.nodes()}
-    assert addresses == {"127.0.0.1"}, f"Ray nodes left loopback: {addresses}"
-
-
 def load_keras_bytes(model_bytes: bytes, directory) -> keras.Model:
     path = directory / "model.keras"
     path.write_bytes(model_bytes)
@@ -116,16 +110,8 @@ def test_shares_are_checked_before_ray_starts(field, value):
 
 
 @pytest.fixture(scope="class")
-def executor():
-    """A private local Ray, warmed, for one test class; its workers retire after 2 jobs."""
-    executor = RayExecutor("local", cpus_per_job=2, jobs_per_worker=2)
-    try:
-        assert_loopback_only()
-        assert executor.wait_warm(WARM_SECONDS)
-        yield executor
-    finally:
-        executor.shutdown()
-        ray.shutdown()
+def executor(local_ray: RayExecutor) -> RayExecutor:
+    return local_ray  # conftest.py's warm private local Ray, for one test class
 
 
 @pytest.mark.usefixtures("real_mnist")  # workers read it through MNIST_DASH_DATA

@@ -74,5 +74,10 @@ class Executor(Protocol):
         """What it is, for the instructor and the CLI: backend name, workers, nodes."""
         ...
 
+    def unavailable(self) -> str | None:
+        """Why no new job can start now (e.g. its cluster cannot be reached), for people; None
+        when jobs can start. The manager refuses new jobs with this message."""
+        ...
+
     def shutdown(self, timeout: float = 10.0) -> None:
         ...

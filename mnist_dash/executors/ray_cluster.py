@@ -9,6 +9,7 @@ authentication is Ray's: set RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) to the clus
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from collections.abc import Callable
@@ -27,6 +28,7 @@ LOST_MESSAGE = "The machine running this job was lost"
 # (Ray itself reports a killed worker within a second, a vanished node only after ~15 s).
 SILENCE_SECONDS = 6.0
 CONNECT_SECONDS = 3.0
+HEALTH_SECONDS = 2.0  # how often the app checks that the cluster still answers
 
 
 class ClusterUnavailable(RuntimeError):
@@ -40,6 +42,9 @@ def connect(address: str) -> None:
         return
     if address not in ("local", "auto"):
         _probe(address)
+    # Ray ends a driver process whose cluster head has been gone for 60 s: that would take the
+    # page server down with it. Keep serving instead, and let the pages say the cluster is lost.
+    os.environ.setdefault("RAY_gcs_rpc_server_reconnect_timeout_s", str(10 * 365 * 24 * 3600))
     try:
         if address == "local":
             ray.init(address="local", log_to_driver=False, include_dashboard=False)
@@ -136,6 +141,10 @@ class RayExecutor:
         self.address, self.cpus_per_job, self.gpus_per_job = address, cpus_per_job, gpus_per_job
         self.jobs_per_worker = jobs_per_worker
         connect(address)
+        self._gcs_address = ray.get_runtime_context().gcs_address
+        self._unreachable: str | None = None  # why the cluster stopped answering, for people
+        self._closed = threading.Event()
+        threading.Thread(target=self._watch_cluster, name="ray-cluster-health", daemon=True).start()
         self._board = ray_tasks.StopBoard.remote()
         # TensorFlow sizes its thread pools from these when a worker process first uses it.
         threads = str(cpus_per_job)
@@ -163,7 +172,25 @@ class RayExecutor:
             return len(self._running)
 
     def capacity(self) -> int:
+        self._check_cluster()
+        if self._unreachable:
+            return 0  # and ask Ray nothing: its calls hang while the cluster is gone
         return max(0, self._slots() - self.busy)
+
+    def unavailable(self) -> str | None:
+        return self._unreachable
+
+    def _watch_cluster(self) -> None:
+        """Check every HEALTH_SECONDS that the cluster's head still accepts connections."""
+        while not self._closed.wait(HEALTH_SECONDS):
+            self._check_cluster()
+
+    def _check_cluster(self) -> None:
+        try:
+            _probe(self._gcs_address)
+            self._unreachable = None
+        except ClusterUnavailable as error:
+            self._unreachable = f"Lost contact with the Ray cluster. {error}"
 
     def wait_warm(self, timeout: float | None = None) -> bool:
         """Wait until the worker processes started with the executor have imported TensorFlow."""
@@ -193,6 +220,9 @@ class RayExecutor:
         on_end(handle.job_id, result)
 
     def describe(self) -> dict[str, Any]:
+        if self._unreachable:  # Ray's own calls would hang
+            return {"backend": "ray", "address": self.address, "unavailable": self._unreachable,
+                    "busy": self.busy}
         nodes = [{"id": node["NodeID"][:8], "address": node["NodeManagerAddress"],
                   "cpus": node["Resources"].get("CPU", 0), "gpus": node["Resources"].get("GPU", 0),
                   "alive": node["Alive"]} for node in ray.nodes()]
@@ -202,6 +232,7 @@ class RayExecutor:
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Stop every job (each ends STOPPED through on_end), cancel what outlives `timeout`."""
+        self._closed.set()
         with self._lock:
             job_ids = list(self._running)
         for job_id in job_ids:

@@ -88,6 +88,10 @@ class ThreadExecutor:
         return {"backend": "threads", "node": socket.gethostname(), "workers": self.max_workers,
                 "busy": busy}
 
+    def unavailable(self) -> None:
+        """Threads in this process are always there."""
+        return None
+
     def shutdown(self, timeout: float = 10.0) -> None:
         """Ask every running job to stop, and end the workers once they are done."""
         with self._lock:

@@ -20,6 +20,7 @@ PAGES = {
     "inside": "pages/inside.py",
 }
 POLL_SECONDS = 1.0  # how often a running job's views refresh
+BANNER_POLL_SECONDS = 2.0  # how often a page that cannot train checks whether it now can
 ICON = Path(__file__).resolve().parent / "icon.png"
 
 
@@ -46,10 +47,27 @@ def start_page() -> data.Dataset:
     When the dataset cannot be loaded, the page shows how to fix it and stops here.
     """
     _require_router()
+    _cluster_banner()
     dataset = data_fix.dataset_or_fixes(state.dataset_name())
     if dataset is None:
         st.stop()
     return dataset
+
+
+def _cluster_banner() -> None:
+    """Say, at the top of the page, why training cannot start now (e.g. the Ray cluster cannot be
+    reached); while it cannot, look again every few seconds, and rerun the page once it can."""
+    if resources.job_manager().unavailable() is None:
+        return
+
+    @st.fragment(run_every=BANNER_POLL_SECONDS)
+    def banner() -> None:
+        reason = resources.job_manager().unavailable()
+        if reason is None:
+            st.rerun()
+        st.warning(reason, icon=":material/cloud_off:")
+
+    banner()
 
 
 def start_run_page(title: str, then: str,

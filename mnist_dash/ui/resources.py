@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_dash.data_sources import DataSources
-from mnist_dash.executors.threads import ThreadExecutor, default_concurrency
+from mnist_dash.executors.configure import executor_from_env
 from mnist_dash.jobs import JobManager
 from mnist_dash.runs import RunRecord, RunStore
 
@@ -29,10 +29,10 @@ def run_store() -> RunStore:
 
 @st.cache_resource
 def job_manager() -> JobManager:
-    """One per server process, shared by every session."""
-    limit = os.environ.get("MNIST_DASH_MAX_JOBS")
+    """One per server process, shared by every session. With MNIST_DASH_RAY_ADDRESS, jobs run on
+    Ray, which starts or connects in the background while pages are served (configure.py)."""
     return JobManager(
-        run_store(), ThreadExecutor(int(limit) if limit else default_concurrency()),
+        run_store(), executor_from_env(os.environ, background=True),
         unwatched_seconds=float(os.environ.get("MNIST_DASH_UNWATCHED_SECONDS", 300)),
         data_path_for=data_sources().path_for,
     )
