@@ -26,7 +26,7 @@ from mnist_dash.vocabulary import JobState
 LOST_MESSAGE = "The machine running this job was lost"
 # A started job sends progress every 0.25 s; this long without a word, its node counts as lost
 # (Ray itself reports a killed worker within a second, a vanished node only after ~15 s).
-SILENCE_SECONDS = 6.0
+SILENCE_SECONDS = 8.0  # progress comes every 0.25 s; a loaded 2-core node fell silent for over 6 s
 CONNECT_SECONDS = 3.0
 HEALTH_SECONDS = 2.0  # how often the app checks that the cluster still answers
 

@@ -21,6 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from mnist_dash.progress import STATE_WORDS
+from mnist_dash.vocabulary import JobState
+
 pytest.importorskip("playwright.sync_api")
 pytest.importorskip("ray")
 
@@ -124,7 +127,7 @@ def test_train_on_the_cluster_watch_the_chart_stop_evaluate_then_lose_it(
 
     stop_clicked = time.monotonic()
     drive.main(page).get_by_role("button", name="Stop").click()
-    drive.expect_finished(page, timeout=30, state="Stopped")
+    drive.expect_finished(page, timeout=30, state=JobState.STOPPED)
     print(f"'Stopped' shown {time.monotonic() - stop_clicked:.1f} s after the click")
     assert drive.chart_last_step(page, "st-key-live_loss") < 5 * 1875  # far from the end
 
@@ -145,4 +148,4 @@ def test_train_on_the_cluster_watch_the_chart_stop_evaluate_then_lose_it(
     expect(drive.main(page).get_by_text(lost)).to_be_visible()
     drive.click_train(page)
     expect(drive.main(page).get_by_text(lost)).to_have_count(2)  # the banner, and the refusal
-    assert drive.status_text(page).startswith("Stopped · ")  # still the last job: none started
+    assert drive.status_text(page).startswith(f"{STATE_WORDS[JobState.STOPPED]} · ")  # still the last job: none started
