@@ -148,4 +148,5 @@ def test_train_on_the_cluster_watch_the_chart_stop_evaluate_then_lose_it(
     expect(drive.main(page).get_by_text(lost)).to_be_visible()
     drive.click_train(page)
     expect(drive.main(page).get_by_text(lost)).to_have_count(2)  # the banner, and the refusal
-    assert drive.status_text(page).startswith(f"{STATE_WORDS[JobState.STOPPED]} · ")  # still the last job: none started
+    # Still the last job's status: none started.
+    assert drive.status_text(page).startswith(f"{STATE_WORDS[JobState.STOPPED]} · ")
