@@ -74,5 +74,5 @@ def _result(spec: JobSpec, outcome: TrainOutcome, progress: Progress, node: str)
         },
         test_outputs=outcome.test_outputs, test_probabilities=outcome.test_probabilities,
         model_bytes=model_to_bytes(outcome.model) if outcome.model is not None else None,
-        node=node,
+        node=node, tensorboard_files=outcome.tensorboard_files,
     )
