@@ -111,6 +111,12 @@ def read_history_csv(text: str) -> list[EpochRecord]:
     return [EpochRecord.from_row(row) for row in frame.to_dict(orient="records")]
 
 
+def lowest_validation_epoch(history: Iterable[EpochRecord]) -> int | None:
+    """The first epoch with the lowest validation loss: the one early stopping keeps."""
+    checked = [record for record in history if record.val_loss is not None]
+    return min(checked, key=lambda record: record.val_loss).epoch if checked else None
+
+
 def completed_epochs(history: Iterable[EpochRecord]) -> int:
     return sum(not record.partial for record in history)
 

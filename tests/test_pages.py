@@ -194,6 +194,14 @@ def test_the_lesson_options_of_the_train_form_reach_the_config():
     for field in ("augment", "augment_strength", "weight_decay", "schedule", "warmup_epochs",
                   "early_stopping_patience"):
         assert field in changed
+    at.selectbox(key="form_augment").set_value("shift").run()
+    small_job(at, epochs=3)
+    wait_for(at, "**Finished**")
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    titles = [c["layout"]["title"]["text"] for c in charts]
+    assert "Learning rate" in titles  # the cosine schedule with its warm-up, under the loss
+    loss = next(c for c in charts if c["layout"]["yaxis"]["title"]["text"] == "Loss")
+    assert loss["layout"]["annotations"][0]["text"].startswith("kept: epoch")
     at.slider(key="form_validation").set_value(0.0).run()
     assert "validation_split" in at.error[0].value  # early stopping needs held-out images
     at.selectbox(key="form_preset").set_value("simard-800-affine").run()
