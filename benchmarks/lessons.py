@@ -27,15 +27,18 @@ def augmentation_cost(ctx: Context) -> Outcome:
         kind: lambda seed, kind=kind: engine_run(dataset, _config(ctx, seed, augment=kind))
         for kind in AUGMENTATIONS})
     plain = median([steady(run) for run in runs["none"]])
+    plain_cpu = median([steady(run, "epoch_cpu_seconds") for run in runs["none"]])
     outcome = Outcome(data={"runs": runs})
     for kind in AUGMENTATIONS[1:]:  # after "none"
         seconds = median([steady(run) for run in runs[kind]])
+        cpu = median([steady(run, "epoch_cpu_seconds") for run in runs[kind]])
         ratio = seconds / plain
         bounded = kind in ("shift", "affine")
         outcome.rows.append(Row(f"784-512-10 epoch with {kind} augmentation / none", ratio, "x",
                                 f"<= {AUGMENT_TARGET}x" if bounded else "",
                                 within(ratio, high=AUGMENT_TARGET) if bounded else None,
-                                detail=f"{seconds:.2f} s per epoch, none {plain:.2f} s"))
+                                detail=f"{seconds:.2f} s per epoch, none {plain:.2f} s; CPU time "
+                                       f"{cpu / plain_cpu:.2f}x"))
     return outcome
 
 
