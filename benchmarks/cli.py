@@ -21,6 +21,8 @@ from tests.e2e.server import DEFAULT_DATA
 # so a browser-only run does not load TensorFlow into this process.
 BENCHMARKS = {
     "engine_vs_keras": "benchmarks.engine:engine_vs_keras",
+    "augmentation_cost": "benchmarks.lessons:augmentation_cost",
+    "tensorboard_overhead": "benchmarks.lessons:tensorboard_overhead",
     "machine_limit": "benchmarks.machine:machine_limit",
     "live_view_overhead": "benchmarks.jobs_bench:live_view_overhead",
     "live_view_browser": "benchmarks.browser:live_view_browser",

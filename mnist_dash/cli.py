@@ -27,7 +27,9 @@ _FIELD_OPTIONS = {
     "optimizer": "optimizer", "learning_rate": "learning_rate", "momentum": "momentum",
     "epochs": "epochs", "batch_size": "batch_size", "dropout": "dropout",
     "validation_split": "validation_split", "preprocessing": "preprocessing", "seed": "seed",
-    "train_size": "train_size", "dataset": "dataset",
+    "train_size": "train_size", "dataset": "dataset", "initializer": "initializer",
+    "augment": "augment", "augment_strength": "augment_strength", "weight_decay": "weight_decay",
+    "schedule": "schedule", "warmup_epochs": "warmup_epochs", "early_stopping": "early_stopping_patience",
 }
 
 
@@ -64,6 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--train-size", type=int, help="use only the first N training images")
     train.add_argument("--no-shuffle", action="store_true", help="keep the data in fixed order")
     train.add_argument("--dataset", choices=config_lib.DATASETS)
+    train.add_argument("--initializer", choices=config_lib.INITIALIZERS, help="starting weights")
+    train.add_argument("--augment", choices=config_lib.AUGMENTATIONS,
+                       help="distort each training batch (default none)")
+    train.add_argument("--augment-strength", type=float, help="scale of the distortions (1 = the usual)")
+    train.add_argument("--weight-decay", type=float, help="decoupled weight decay of the kernels (0 = none)")
+    train.add_argument("--schedule", choices=config_lib.SCHEDULES, help="learning rate over the run")
+    train.add_argument("--warmup-epochs", type=int, help="epochs of linear warm-up before the schedule")
+    train.add_argument("--early-stopping", type=int, metavar="PATIENCE",
+                       help="stop after PATIENCE epochs without a lower validation loss, keep the best")
     train.add_argument("--data", help="a Keras-layout .npz or a folder of IDX files")
     train.add_argument("--runs-dir", help="where runs are saved (default runs/ or $MNIST_DASH_RUNS)")
     train.add_argument("--backend", choices=("threads", "ray"),
@@ -95,7 +106,8 @@ def config_from_args(args: argparse.Namespace) -> config_lib.TrainConfig:
 
 
 def _option_name(field: str) -> str:
-    return "--hidden" if field == "hidden_units" else "--" + field.replace("_", "-")
+    options = {value: key for key, value in _FIELD_OPTIONS.items()} | {"hidden_units": "hidden"}
+    return "--" + options.get(field, field).replace("_", "-")
 
 
 def _epoch_line(record: EpochRecord, num_epochs: int) -> str:

@@ -102,10 +102,10 @@ class TrainConfig:
         return (
             f"{shape} {self.activation}/{self.output_activation}, {self.loss}, "
             f"{self.optimizer} lr={self.learning_rate:g}, batch {self.batch_size}, "
-            f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}{self._lessons_summary()}"
+            f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}{self.lessons_summary()}"
         )
 
-    def _lessons_summary(self) -> str:
+    def lessons_summary(self) -> str:
         """The options after the tutorials, only those that are on: ', affine x0.5, cosine, ...'."""
         parts = []
         if self.augment != "none":

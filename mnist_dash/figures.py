@@ -151,8 +151,10 @@ def history_figure(
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
-def history_figures(progress: ProgressSnapshot, total_steps: int | None = None) -> dict[str, go.Figure]:
-    """The loss and the accuracy figure of a run's progress, by metric name."""
+def history_figures(progress: ProgressSnapshot, total_steps: int | None = None,
+                    kept_epoch: int | None = None) -> dict[str, go.Figure]:
+    """The loss and the accuracy figure of a run's progress, by metric name; `kept_epoch` (the
+    weights early stopping keeps) is marked on both."""
     epochs = progress.epochs
     charts = {}
     for metric, batch_values in (("loss", progress.batch_loss), ("accuracy", progress.batch_accuracy)):
@@ -161,7 +163,22 @@ def history_figures(progress: ProgressSnapshot, total_steps: int | None = None) 
         charts[metric] = history_figure(
             progress.batch_steps, batch_values, [record.step for record in epochs],
             [record.metric(metric) for record in epochs], validation, metric, total_steps)
+        kept = [record.step for record in epochs if record.epoch == kept_epoch]
+        if kept:
+            charts[metric].add_vline(x=kept[0], line={"color": NEUTRAL_COLOR, "dash": "dot"},
+                                     annotation_text=f"kept: epoch {kept_epoch}")
     return charts
+
+
+def learning_rate_figure(steps: Sequence[int], rates: Sequence[float],
+                         total_steps: int | None = None) -> go.Figure:
+    """The learning rate of every update (the schedule), drawn under the loss chart."""
+    fig = go.Figure(go.Scatter(x=list(steps), y=list(rates), mode="lines", name="Learning rate",
+                               line={"color": TRAIN_COLOR, "width": 2}))
+    _style(fig, "Learning rate", "Optimizer step", "Learning rate", height=220, showlegend=False)
+    if total_steps is not None:
+        fig.update_xaxes(range=[0, total_steps])
+    return fig
 
 
 def compare_history_figure(

@@ -10,9 +10,11 @@ import keras
 import numpy as np
 from keras import layers
 
-from mnist_dash import metrics, patches
+from mnist_dash import metrics, patches, regularize
 from mnist_dash.architecture import NUM_CLASSES, layer_infos
 from mnist_dash.config import TrainConfig
+from mnist_dash.keras_schedule import learning_rate
+from mnist_dash.schedules import Schedule
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +71,21 @@ def build_model(config: TrainConfig) -> keras.Model:
         return keras.Model(inputs, outputs, name="mlp")
 
 
-def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
-    rate = config.learning_rate
+def make_optimizer(config: TrainConfig, steps_per_epoch: int = 1) -> keras.optimizers.Optimizer:
+    """The config's optimizer with its learning-rate schedule (schedules.py; the steps per epoch
+    place the warm-up and decay) and weight decay on the kernels (regularize.py)."""
+    options = {"learning_rate": learning_rate(Schedule.from_config(config, steps_per_epoch)),
+               **regularize.optimizer_kwargs(config)}
     if config.optimizer == "sgd":
-        optimizer = keras.optimizers.SGD(learning_rate=rate)
+        optimizer = keras.optimizers.SGD(**options)
     elif config.optimizer == "momentum":
-        optimizer = keras.optimizers.SGD(learning_rate=rate, momentum=config.momentum)
+        optimizer = keras.optimizers.SGD(momentum=config.momentum, **options)
     elif config.optimizer == "rmsprop":
-        optimizer = keras.optimizers.RMSprop(learning_rate=rate)
+        optimizer = keras.optimizers.RMSprop(**options)
     else:
-        optimizer = keras.optimizers.Adam(learning_rate=rate)
+        optimizer = keras.optimizers.Adam(**options)  # with weight_decay: Keras's decoupled decay, AdamW
+    if config.weight_decay:
+        regularize.exclude_biases(optimizer)
     return patches.skip_cross_replica_sum(optimizer)
 
 
@@ -130,12 +137,12 @@ class XlaBudget:
 XLA_BUDGET = XlaBudget(int(os.environ.get("MNIST_DASH_XLA_MODELS", "100")))
 
 
-def compile_model(model: keras.Model, config: TrainConfig) -> None:
+def compile_model(model: keras.Model, config: TrainConfig, steps_per_epoch: int = 1) -> None:
     """Optimizer, loss and metric, saved with the model. Training uses its own compiled step
     (training.make_train_step, with XLA where it pays); Keras's own functions run only for
     predict, once or twice per run, where XLA would cost more (~1 s) than it saves."""
     model.compile(
-        optimizer=make_optimizer(config),
+        optimizer=make_optimizer(config, steps_per_epoch),
         loss=make_loss(config),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         jit_compile=False,

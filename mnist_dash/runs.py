@@ -30,6 +30,7 @@ DEFAULT_RUNS_DIR = Path(__file__).resolve().parent.parent / "runs"
 RUN_FILE, HISTORY_FILE, MODEL_FILE, PREDICTIONS_FILE = (
     "run.json", "history.csv", "model.keras", "predictions.npz",
 )
+TENSORBOARD_DIR = "tensorboard"  # the event files of the run, for `tensorboard --logdir runs/`
 _TEMP_PREFIX = ".tmp-"
 
 
@@ -71,6 +72,7 @@ class RunRecord:
     test_probabilities: np.ndarray | None = None
     model_bytes: bytes | None = None  # the trained model as a .keras file, until it is saved
     node: str = ""  # where it trained
+    tensorboard_files: dict[str, bytes] = field(default_factory=dict)  # event files, until saved
     saved: bool = False
     save_error: str | None = None
 
@@ -85,6 +87,7 @@ class RunRecord:
             batch_series=_batch_series(progress) if progress else {},
             test_outputs=result.test_outputs, test_probabilities=result.test_probabilities,
             model_bytes=result.model_bytes, node=result.node,
+            tensorboard_files=dict(result.tensorboard_files),
         )
 
     @property
@@ -133,6 +136,15 @@ def _read_history(path: Path) -> list[EpochRecord]:
     return read_history_csv(path.read_text()) if path.exists() else []
 
 
+def _write_tensorboard_files(directory: Path, files: dict[str, bytes]) -> None:
+    """The run's TensorBoard event files, flat in `directory` (names come from a worker: checked)."""
+    for name, content in files.items():
+        if not name.startswith("events.out.tfevents.") or Path(name).name != name:
+            raise ValueError(f"not a TensorBoard event file name: {name!r}")
+        directory.mkdir(exist_ok=True)
+        (directory / name).write_bytes(content)
+
+
 class RunStore:
     """A directory of runs, one sub-directory per run id, each written in one rename."""
 
@@ -168,6 +180,7 @@ class RunStore:
             )
         if record.model_bytes is not None:
             (directory / MODEL_FILE).write_bytes(record.model_bytes)
+        _write_tensorboard_files(directory / TENSORBOARD_DIR, record.tensorboard_files)
         # run.json last: its presence marks the run complete even without the rename.
         (directory / RUN_FILE).write_text(json.dumps(record.to_json(), indent=2))
 

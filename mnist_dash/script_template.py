@@ -21,7 +21,7 @@ def script_header(config: TrainConfig, run_id: str | None) -> str:
     return f'''"""Train the network of {origin} again, with plain Keras.
 
 {config.summary()}
-
+{_left_out(config)}
 Run it:
     python {_file_name(config)} [path/to/{config.dataset}.npz] [--epochs N] [--train-size N]
 
@@ -49,6 +49,15 @@ VALIDATION_SPLIT = {config.validation_split!r}  # fraction of training images he
 TRAIN_SIZE = {train_size}  # use only the first N training images
 SEED = {config.seed}  # seeds the starting weights, dropout and the shuffling
 '''
+
+
+def _left_out(config: TrainConfig) -> str:
+    """A warning, when the run used options this plain script does not reproduce."""
+    lessons = config.lessons_summary()
+    if not lessons:
+        return ""
+    return (f"\nNOT INCLUDED: this script trains without the run's{lessons.lstrip(',')}.\n"
+            "It trains the same network without them, so its results will differ from the run's.\n")
 
 
 def _file_name(config: TrainConfig) -> str:

@@ -110,7 +110,8 @@ class TensorBoardLog:
     def epoch_end(self, record: EpochRecord, weights: Mapping[str, Any]) -> None:
         """The epoch's train and validation metrics and a histogram of each weight, at its epoch."""
         values = {"epoch/loss": record.loss, "epoch/accuracy": record.accuracy,
-                  "epoch/val_loss": record.val_loss, "epoch/val_accuracy": record.val_accuracy}
+                  "epoch/val_loss": record.val_loss, "epoch/val_accuracy": record.val_accuracy,
+                  "epoch/learning_rate": record.learning_rate}
         self._scalars({tag: value for tag, value in values.items() if value is not None}, record.epoch)
         for name, value in weights.items():
             self._write(histogram_summary(f"weights/{name}", value), record.epoch)

@@ -10,11 +10,15 @@ How fast it is against `fit`: benchmarks/RESULTS.md (engine_vs_keras).
 from __future__ import annotations
 
 import logging
+import math
+import secrets
+import tempfile
 import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -24,9 +28,12 @@ from mnist_dash import metrics
 from mnist_dash import model as model_lib
 from mnist_dash.accumulator import EpochAccumulator, StopCheck
 from mnist_dash.architecture import train_image_count, validation_count
+from mnist_dash.augment import augment_batch
 from mnist_dash.config import TrainConfig
 from mnist_dash.data import Dataset
 from mnist_dash.progress import Progress
+from mnist_dash.schedules import Schedule
+from mnist_dash.tensorboard_log import TensorBoardLog, model_weights, step_interval
 from mnist_dash.vocabulary import EpochRecord, JobState, completed_epochs
 
 log = logging.getLogger(__name__)
@@ -52,6 +59,8 @@ class TrainOutcome:
     test_accuracy: float | None = None
     test_outputs: np.ndarray | None = None  # (n_test, 10) float32, raw network outputs
     test_probabilities: np.ndarray | None = None
+    best_epoch: int | None = None  # the epoch whose weights early stopping kept; None: the last
+    tensorboard_files: dict[str, bytes] = field(default_factory=dict)  # event file name -> bytes
 
 
 @dataclass(frozen=True)
@@ -81,18 +90,36 @@ class RunData:
 
 def train(config: TrainConfig, dataset: Dataset, progress: Progress,
           should_stop: StopCheck = lambda: None) -> TrainOutcome:
-    """Train in the calling thread (a worker thread in the app); never touches Streamlit."""
+    """Train in the calling thread (a worker thread in the app); never touches Streamlit.
+
+    TensorBoard events are written to a temporary folder and come back as bytes in the outcome:
+    the worker may run on another machine than the run store."""
     data = RunData.split(config, dataset)
-    xla = model_lib.use_xla(config, len(dataset.x_train)) and model_lib.XLA_BUDGET.claim()
+    with tempfile.TemporaryDirectory(prefix="mnist-dash-tensorboard-") as log_dir:
+        total_steps = config.epochs * len(_batch_sizes(len(data.train[0]), config.batch_size))
+        board = TensorBoardLog(log_dir, config, run_id=secrets.token_hex(4), every=step_interval(total_steps))
+        try:
+            outcome = _train_and_test(config, data, progress, should_stop, board)
+            board.run_end({"test_loss": outcome.test_loss, "test_accuracy": outcome.test_accuracy},
+                          epoch=outcome.epochs_completed)
+        finally:
+            board.close()
+        outcome.tensorboard_files = {path.name: path.read_bytes() for path in Path(log_dir).iterdir()}
+    return outcome
+
+
+def _train_and_test(config: TrainConfig, data: RunData, progress: Progress, should_stop: StopCheck,
+                    board: TensorBoardLog) -> TrainOutcome:
+    xla = model_lib.use_xla(config, len(data.dataset.x_train)) and model_lib.XLA_BUDGET.claim()
     started = time.perf_counter()
     try:
-        model, accumulator = _fit(config, data, progress, should_stop, xla)
+        model, accumulator, keeper = _fit(config, data, progress, should_stop, xla, board)
     except Exception:
         if not xla or progress.snapshot().step > 0:
             raise
         log.warning("XLA compilation failed; training without XLA", exc_info=True)
         xla = False
-        model, accumulator = _fit(config, data, progress, should_stop, xla)
+        model, accumulator, keeper = _fit(config, data, progress, should_stop, xla, board)
     progress.end()
     history = progress.epochs
     outcome = TrainOutcome(
@@ -100,11 +127,14 @@ def train(config: TrainConfig, dataset: Dataset, progress: Progress,
         history=history, epochs_completed=completed_epochs(history),
         train_seconds=time.perf_counter() - started,
         samples_per_second=progress.snapshot().samples_per_second, xla=xla,
+        best_epoch=keeper.restore(model) if keeper is not None else None,
     )
+    if keeper is not None and keeper.stopped_early:
+        outcome.message = keeper.message()
     if accumulator.diverged is not None:
         outcome.message = divergence_message(config, accumulator.diverged)
     else:
-        evaluate_test(outcome, config, dataset)
+        evaluate_test(outcome, config, data.dataset)
     return outcome
 
 
@@ -114,21 +144,60 @@ def _end_state(accumulator: EpochAccumulator) -> JobState:
     return JobState.STOPPED if accumulator.stop_reason is not None else JobState.COMPLETED
 
 
+class BestWeights:
+    """Early stopping: remembers the weights of the epoch with the lowest validation loss, says
+    when `patience` epochs in a row brought none lower, and puts the best weights back."""
+
+    def __init__(self, patience: int) -> None:
+        self.patience = patience
+        self.best_loss = math.inf
+        self.best_epoch: int | None = None
+        self.weights: list[np.ndarray] | None = None
+        self.stopped_early = False
+
+    def after_epoch(self, record: EpochRecord, model: keras.Model) -> bool:
+        """Note a checked epoch; True when training should stop now."""
+        if record.val_loss is None:
+            return False
+        if record.val_loss < self.best_loss:
+            self.best_loss, self.best_epoch = record.val_loss, record.epoch
+            self.weights = model.get_weights()
+        self.stopped_early = record.epoch - self.best_epoch >= self.patience
+        return self.stopped_early
+
+    def restore(self, model: keras.Model) -> int | None:
+        """Put the best epoch's weights back into the model; that epoch (None: none checked)."""
+        if self.weights is not None:
+            model.set_weights(self.weights)
+        return self.best_epoch
+
+    def message(self) -> str:
+        return (f"Early stopping: the validation loss was not lower than epoch {self.best_epoch}'s "
+                f"({self.best_loss:.4f}) for {self.patience} epoch(s); "
+                f"kept epoch {self.best_epoch}'s weights.")
+
+
 def _fit(config: TrainConfig, data: RunData, progress: Progress, should_stop: StopCheck,
-         jit_compile: bool) -> tuple[keras.Model, EpochAccumulator]:
-    """A new model trained epoch by epoch until the end, Stop, or divergence."""
+         jit_compile: bool, board: TensorBoardLog
+         ) -> tuple[keras.Model, EpochAccumulator, BestWeights | None]:
+    """A new model trained epoch by epoch until the end, Stop, divergence or early stopping."""
+    sizes = _batch_sizes(len(data.train[0]), config.batch_size)
     model = model_lib.build_model(config)
-    model_lib.compile_model(model, config)
+    model_lib.compile_model(model, config, steps_per_epoch=len(sizes))
     accumulator = EpochAccumulator(progress, should_stop)
-    _train_epochs(model, config, data, accumulator, jit_compile)
-    return model, accumulator
+    keeper = None if config.early_stopping_patience is None else BestWeights(config.early_stopping_patience)
+    _train_epochs(model, config, data, accumulator, jit_compile, board, keeper)
+    return model, accumulator, keeper
 
 
 def _train_epochs(model: keras.Model, config: TrainConfig, data: RunData,
-                  accumulator: EpochAccumulator, jit_compile: bool) -> None:
+                  accumulator: EpochAccumulator, jit_compile: bool, board: TensorBoardLog,
+                  keeper: BestWeights | None = None) -> None:
     images, labels = training_tensors(data.dataset)
     step = make_train_step(model, config, images, labels, jit_compile)
     sizes = _batch_sizes(len(data.train[0]), config.batch_size)
+    schedule = Schedule.from_config(config, len(sizes))
+    rates = schedule.rates(np.arange(config.epochs * len(sizes)))  # of each update, for TensorBoard
     count = len(data.train[0])  # the training images are the first `count` of the set
     rng = np.random.default_rng(config.seed)
     accumulator.progress.begin(config.epochs, len(sizes))
@@ -138,17 +207,23 @@ def _train_epochs(model: keras.Model, config: TrainConfig, data: RunData,
         batches = tf.split(tf.constant(order.astype(np.int32)), sizes)
         accumulator.start_epoch()
         for indices, size in zip(batches, sizes, strict=True):
-            loss, accuracy = step(indices).numpy()
-            if accumulator.add_batch(float(loss), float(accuracy), size):
+            loss, accuracy = (float(value) for value in step(indices).numpy())
+            halt = accumulator.add_batch(loss, accuracy, size)
+            board.batch_end(accumulator.step, loss, accuracy, float(rates[accumulator.step - 1]))
+            if halt:
                 break
         if accumulator.diverged is not None:
             return
-        record = accumulator.end_epoch()
+        record = accumulator.end_epoch().with_checks(
+            learning_rate=float(rates[accumulator.step - 1]))
         # Validation after a full epoch only: a Stop must not wait for it.
         if accumulator.stop_reason is None:
             record = with_epoch_checks(record, model, config, data)
         accumulator.progress.epoch_end(record)
+        board.epoch_end(record, model_weights(model))
         if accumulator.stop_reason is not None:
+            return
+        if keeper is not None and keeper.after_epoch(record, model):
             return
 
 
@@ -202,13 +277,19 @@ def training_tensors(dataset: Dataset) -> tuple[tf.Tensor, tf.Tensor]:
 
 def make_train_step(model: keras.Model, config: TrainConfig, images: tf.Tensor, labels: tf.Tensor,
                     jit_compile: bool) -> Callable:
-    """One optimizer update on the images at `indices`; returns [loss, accuracy] of that batch."""
+    """One optimizer update on the images at `indices`; returns [loss, accuracy] of that batch.
+
+    With augmentation, the batch is distorted first, seeded by the run's seed and the optimizer's
+    update count: the same seed gives the same distortions, another batch other ones."""
     loss_fn = model_lib.make_loss(config)
     optimizer, variables = model.optimizer, model.trainable_variables
 
     @tf.function(jit_compile=jit_compile, reduce_retracing=True)
     def train_step(indices):
         x, y = tf.gather(images, indices), tf.gather(labels, indices)
+        if config.augment != "none":
+            seed = tf.stack([tf.constant(config.seed, tf.int64), tf.cast(optimizer.iterations, tf.int64)])
+            x = augment_batch(x, config.augment, config.augment_strength, seed)
         with tf.GradientTape() as tape:
             outputs = model(x, training=True)
             loss = tf.reduce_mean(loss_fn(y, outputs))  # the mean over the batch, as fit's

@@ -47,6 +47,7 @@ class EpochRecord:
     val_loss: float | None = None  # None when nothing is held out (or the epoch was partial)
     val_accuracy: float | None = None
     class_accuracy: tuple[float, ...] = ()  # per true class, on validation (or a training probe)
+    learning_rate: float | None = None  # the rate of the epoch's last update; None in older runs
 
     def metric(self, name: str, validation: bool = False) -> float | None:
         """`loss` or `accuracy`, of training or of validation."""
@@ -79,7 +80,8 @@ class EpochRecord:
 
 
 CLASS_ACCURACY_PREFIX = "class_accuracy_"
-HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "step", "partial")
+HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "step", "partial",
+                   "learning_rate")
 
 
 def _cell(value: Any) -> Any:
@@ -107,6 +109,12 @@ def read_history_csv(text: str) -> list[EpochRecord]:
         return []
     frame = pd.read_csv(io.StringIO(text))
     return [EpochRecord.from_row(row) for row in frame.to_dict(orient="records")]
+
+
+def lowest_validation_epoch(history: Iterable[EpochRecord]) -> int | None:
+    """The first epoch with the lowest validation loss: the one early stopping keeps."""
+    checked = [record for record in history if record.val_loss is not None]
+    return min(checked, key=lambda record: record.val_loss).epoch if checked else None
 
 
 def completed_epochs(history: Iterable[EpochRecord]) -> int:

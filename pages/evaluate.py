@@ -10,7 +10,7 @@ dataset, record = app.start_run_page("Evaluate a trained network", then="come ba
                                      needs_its_dataset_to="inspect it")
 if not record.has_predictions:
     st.error(f"This run {record.state} and has no test predictions. {record.message}")
-    live.history_charts(record.progress(), f"history_{record.run_id}")
+    live.history_charts(record.progress(), f"history_{record.run_id}", record.config)
     st.stop()
 
 view.headline(record)
@@ -31,7 +31,7 @@ st.subheader("Per-class precision, recall and F1")
 view.class_metrics_section(matrix, dataset, record.run_id)
 
 st.subheader("How it learned")
-live.history_charts(record.progress(), f"history_{record.run_id}")
+live.history_charts(record.progress(), f"history_{record.run_id}", record.config)
 
 st.subheader("Take it home")
 with st.expander("Download the model, its history, a script that retrains it, and a report",

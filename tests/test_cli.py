@@ -68,3 +68,36 @@ def test_missing_or_broken_data_exits_1_with_a_clear_message(tmp_path):
     result = run_cli("train", "--data", str(broken))
     assert result.returncode == 1 and "broken.npz" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [(["--augment-strength", "5"], "--augment-strength"), (["--augment", "blur"], "--augment"),
+     (["--weight-decay", "-0.1"], "--weight-decay"), (["--schedule", "linear"], "--schedule"),
+     (["--warmup-epochs", "3", "--epochs", "3"], "--warmup-epochs"),
+     (["--early-stopping", "0"], "--early-stopping"),
+     (["--early-stopping", "2", "--validation-split", "0"], "--early-stopping"),
+     (["--initializer", "zeros"], "--initializer")],
+)
+def test_bad_lesson_options_exit_2_naming_the_option(args, option, capsys):
+    from mnist_dash.cli import main
+
+    try:
+        status = main(["train", *args])
+    except SystemExit as exit_:  # argparse refuses a choice itself
+        status = exit_.code
+    assert status == 2
+    assert option in capsys.readouterr().err
+
+
+def test_lesson_options_reach_the_config():
+    from mnist_dash.cli import build_parser, config_from_args
+
+    args = build_parser().parse_args([
+        "train", "--augment", "affine", "--augment-strength", "0.5", "--weight-decay", "0.001",
+        "--schedule", "cosine", "--warmup-epochs", "1", "--early-stopping", "3",
+        "--initializer", "pytorch_default", "--epochs", "4", "--validation-split", "0.1"])
+    config = config_from_args(args)
+    assert (config.augment, config.augment_strength, config.weight_decay, config.schedule,
+            config.warmup_epochs, config.early_stopping_patience, config.initializer) == (
+        "affine", 0.5, 0.001, "cosine", 1, 3, "pytorch_default")

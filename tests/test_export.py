@@ -143,15 +143,30 @@ def test_mistake_images_are_pngs_with_captions(tiny_dataset):
 
 def test_history_csv_orders_columns_and_keeps_every_epoch():
     history = [EpochRecord(epoch=1, step=10, seconds=1.5, loss=0.5, accuracy=0.8, val_loss=0.6,
-                           val_accuracy=0.7, class_accuracy=(1.0, 0.5)),
+                           val_accuracy=0.7, class_accuracy=(1.0, 0.5), learning_rate=0.01),
                EpochRecord(epoch=2, step=15, seconds=1.0, loss=0.3, accuracy=0.9, partial=True)]
     text = history_csv(history)
     lines = text.splitlines()
-    assert lines[0] == ("epoch,loss,accuracy,val_loss,val_accuracy,seconds,step,partial,"
+    assert lines[0] == ("epoch,loss,accuracy,val_loss,val_accuracy,seconds,step,partial,learning_rate,"
                         "class_accuracy_0,class_accuracy_1")
-    assert lines[1] == "1,0.5,0.8,0.6,0.7,1.5,10,False,1.0,0.5"
-    assert lines[2] == "2,0.3,0.9,,,1.0,15,True,,"
+    assert lines[1] == "1,0.5,0.8,0.6,0.7,1.5,10,False,0.01,1.0,0.5"
+    assert lines[2] == "2,0.3,0.9,,,1.0,15,True,,,"
     assert read_history_csv(text) == history
+
+
+def test_the_script_says_which_options_of_the_run_it_leaves_out():
+    lessons = TrainConfig(augment="elastic", weight_decay=1e-4, early_stopping_patience=3)
+    assert "NOT INCLUDED" not in export.standalone_script(TrainConfig())
+    header = export.standalone_script(lessons).split("import argparse")[0]
+    assert "NOT INCLUDED" in header
+    assert all(word in header for word in ("elastic augmentation", "weight decay", "early stopping"))
+
+
+def test_a_history_written_before_the_learning_rate_column_still_reads():
+    old = ("epoch,loss,accuracy,val_loss,val_accuracy,seconds,step,partial,class_accuracy_0\n"
+           "1,0.5,0.8,0.6,0.7,1.5,10,False,1.0\n")
+    assert read_history_csv(old) == [EpochRecord(epoch=1, step=10, seconds=1.5, loss=0.5, accuracy=0.8,
+                                                 val_loss=0.6, val_accuracy=0.7, class_accuracy=(1.0,))]
 
 
 def test_model_bytes_from_memory_and_from_the_run_file(tmp_path):

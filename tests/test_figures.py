@@ -126,3 +126,23 @@ def test_live_history_figure_built_without_validation_is_a_valid_figure():
     assert checked.to_plotly_json() == fig.to_plotly_json()
     assert checked.layout.template.layout.paper_bgcolor == "white"  # plotly_white, expanded
     assert list(checked.layout.yaxis.range) == [0, 1] and list(checked.layout.xaxis.range) == [0, 40]
+
+
+def test_the_epoch_early_stopping_keeps_is_marked_and_the_rate_drawn():
+    from mnist_dash.progress import ProgressSnapshot
+    from mnist_dash.vocabulary import EpochRecord, lowest_validation_epoch
+
+    epochs = tuple(EpochRecord(epoch=k, step=10 * k, seconds=1.0, loss=1.0 / k, accuracy=0.5,
+                               val_loss=val) for k, val in ((1, 0.9), (2, 0.5), (3, 0.5), (4, 0.7)))
+    assert lowest_validation_epoch(epochs) == 2  # the first of equal losses, as early stopping keeps
+    assert lowest_validation_epoch(()) is None
+    progress = ProgressSnapshot(epoch=4, num_epochs=4, batch=0, steps_per_epoch=10, step=40,
+                                elapsed_seconds=1.0, eta_seconds=None, samples_per_second=None,
+                                epochs=epochs)
+    for fig in figures.history_figures(progress, kept_epoch=2).values():
+        (line,) = go.Figure(fig.to_dict()).layout.shapes
+        assert line.x0 == line.x1 == 20
+        assert fig.layout.annotations[0].text == "kept: epoch 2"
+    assert not figures.history_figures(progress)["loss"].layout.shapes
+    rate = figures.learning_rate_figure([1, 2, 3], [0.1, 0.05, 0.0], total_steps=3)
+    assert list(rate.data[0].y) == [0.1, 0.05, 0.0]

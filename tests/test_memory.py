@@ -55,8 +55,8 @@ def test_eagerly_built_slots_leave_nothing_even_with_keras_gradient_sum(tiny_dat
     step), optimizer slots built lazily inside that step would keep its functions alive."""
     make_optimizer = model_lib.make_optimizer
 
-    def with_keras_gradient_sum(config):
-        optimizer = make_optimizer(config)
+    def with_keras_gradient_sum(config, steps_per_epoch=1):
+        optimizer = make_optimizer(config, steps_per_epoch)
         vars(optimizer).pop("_all_reduce_sum_gradients", None)  # Keras's own method again
         return optimizer
 

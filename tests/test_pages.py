@@ -178,3 +178,32 @@ def test_app_starts_without_importing_tensorflow():
                             timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_the_lesson_options_of_the_train_form_reach_the_config():
+    at = start("pages/train.py")
+    at.slider(key="form_validation").set_value(0.1).run()  # the Keras book holds nothing out
+    at.selectbox(key="form_augment").set_value("elastic").run()
+    at.slider(key="form_augment_strength").set_value(0.5).run()
+    at.select_slider(key="form_weight_decay").set_value(1e-4).run()
+    at.radio(key="form_schedule").set_value("cosine").run()
+    at.number_input(key="form_warmup").set_value(1).run()
+    at.slider(key="form_patience").set_value(2).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    changed = next(c.value for c in at.caption if c.value.startswith("Changed from the preset"))
+    for field in ("augment", "augment_strength", "weight_decay", "schedule", "warmup_epochs",
+                  "early_stopping_patience"):
+        assert field in changed
+    at.selectbox(key="form_augment").set_value("shift").run()
+    small_job(at, epochs=3)
+    wait_for(at, "**Finished**")
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    titles = [c["layout"]["title"]["text"] for c in charts]
+    assert "Learning rate" in titles  # the cosine schedule with its warm-up, under the loss
+    loss = next(c for c in charts if c["layout"]["yaxis"]["title"]["text"] == "Loss")
+    assert loss["layout"]["annotations"][0]["text"].startswith("kept: epoch")
+    at.slider(key="form_validation").set_value(0.0).run()
+    assert "validation_split" in at.error[0].value  # early stopping needs held-out images
+    at.selectbox(key="form_preset").set_value("simard-800-affine").run()
+    assert at.selectbox(key="form_augment").value == "affine"
+    assert at.slider(key="form_patience").value == 0  # the preset has no early stopping

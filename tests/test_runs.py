@@ -237,3 +237,16 @@ def test_listing_sees_a_run_another_process_saved_within_one_clock_tick(tmp_path
     RunStore(tmp_path).save(make_record())  # e.g. the CLI, writing into the same directory
     os.utime(tmp_path, ns=(before.st_atime_ns, before.st_mtime_ns))  # a coarse clock's view
     assert len(store.list_runs()[0]) == 2
+
+
+def test_tensorboard_files_are_written_flat_in_the_run_and_odd_names_refused(tmp_path):
+    store = RunStore(tmp_path)
+    name = "events.out.tfevents.1.host.ab"
+    record = make_record(tensorboard_files={name: b"events"})
+    assert (store.save(record) / "tensorboard" / name).read_bytes() == b"events"
+    for bad in ("../events.out.tfevents.1", "events.out.tfevents.1/../../x", "run.json"):
+        refused = make_record(tensorboard_files={bad: b"x"})
+        with pytest.raises(ValueError, match="TensorBoard"):
+            store.save(refused)
+        assert not store.run_dir(refused.run_id).exists()
+    assert sorted(os.listdir(tmp_path)) == [record.run_id]  # no temporary folder left behind

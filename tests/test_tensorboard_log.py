@@ -99,3 +99,30 @@ def test_two_runs_written_from_two_threads_keep_their_own_values(tmp_path):
         reader = read(tmp_path / name)
         assert curve(reader, "batch/loss") == pytest.approx({s: loss + offset for s, loss, _, _ in BATCHES})
         assert curve(reader, "test/accuracy") == pytest.approx({2: 0.83 + offset})
+
+
+def test_a_real_job_saves_events_equal_to_its_history(tmp_path, tiny_dataset):
+    """Trained by a worker, carried home as bytes, written by the run store: TensorBoard reads
+    back the run's epochs, every step's loss and the learning rate."""
+    from mnist_dash.executors.threads import ThreadExecutor
+    from mnist_dash.jobs import JobManager
+    from mnist_dash.runs import TENSORBOARD_DIR, RunStore
+
+    config = TrainConfig(hidden_units=(16,), epochs=2, batch_size=32, validation_split=0.2,
+                         optimizer="sgd", learning_rate=0.05, schedule="step")
+    store = RunStore(tmp_path / "runs")
+    manager = JobManager(store, ThreadExecutor(1, lambda name, path: tiny_dataset))
+    try:
+        run_id = manager.wait(manager.submit(config, owner="a").job_id, 120).run_id
+    finally:
+        manager.shutdown()
+    record = store.load(run_id)
+    reader = read(store.run_dir(run_id) / TENSORBOARD_DIR)
+    for name in ("loss", "accuracy", "val_loss", "learning_rate"):
+        expected = {epoch.epoch: getattr(epoch, name) for epoch in record.history}
+        assert curve(reader, f"epoch/{name}") == pytest.approx(expected)
+    series = record.batch_series
+    expected = dict(zip(series["step"], series["loss"], strict=True))
+    assert curve(reader, "batch/loss") == pytest.approx(expected)
+    assert curve(reader, "test/accuracy") == pytest.approx({2: record.test_accuracy})
+    assert [event.step for event in reader.Tensors("weights/hidden_1/kernel")] == [1, 2]

@@ -40,6 +40,7 @@ class TrainResult:
     test_probabilities: np.ndarray | None = None
     model_bytes: bytes | None = None  # the trained model as a .keras file
     node: str = ""  # where it trained: "local" or a cluster node's address
+    tensorboard_files: dict[str, bytes] = field(default_factory=dict)  # event file name -> bytes
 
 
 class JobHandle(Protocol):

@@ -70,8 +70,9 @@ def _result(spec: JobSpec, outcome: TrainOutcome, progress: Progress, node: str)
             "epochs_completed": outcome.epochs_completed, "train_seconds": outcome.train_seconds,
             "samples_per_second": outcome.samples_per_second, "xla": outcome.xla,
             "parameters": spec.config.parameter_count,
+            **({"best_epoch": outcome.best_epoch} if outcome.best_epoch is not None else {}),
         },
         test_outputs=outcome.test_outputs, test_probabilities=outcome.test_probabilities,
         model_bytes=model_to_bytes(outcome.model) if outcome.model is not None else None,
-        node=node,
+        node=node, tensorboard_files=outcome.tensorboard_files,
     )

@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from mnist_dash import diagnose, figures
+from mnist_dash.config import TrainConfig
 from mnist_dash.jobs import JobSnapshot
 from mnist_dash.presets import PRESETS
 from mnist_dash.progress import STATE_WORDS, progress_text, queue_text
+from mnist_dash.schedules import Schedule
 from mnist_dash.ui import app, resources, state, teach
-from mnist_dash.vocabulary import HISTORY_COLUMNS, JobState
+from mnist_dash.vocabulary import HISTORY_COLUMNS, JobState, lowest_validation_epoch
 
 
 def _stop(job_id: str) -> None:
     resources.job_manager().stop(job_id, state.owner_id())
 
 
-def history_charts(snap_progress, key_prefix: str) -> None:
-    """Loss and accuracy: per-batch values as a thin line, per-epoch train/validation as dots."""
+def history_charts(snap_progress, key_prefix: str, config: TrainConfig | None = None) -> None:
+    """Loss and accuracy: per-batch values as a thin line, per-epoch train/validation as dots;
+    with the run's config, the epoch early stopping keeps is marked and a schedule drawn."""
     p = snap_progress
-    charts = figures.history_figures(p, total_steps=p.total_steps or None)
-    for column, (metric, fig) in zip(st.columns(2), charts.items(), strict=True):
+    early = config is not None and config.early_stopping_patience is not None
+    charts = figures.history_figures(p, total_steps=p.total_steps or None,
+                                     kept_epoch=lowest_validation_epoch(p.epochs) if early else None)
+    columns = st.columns(2)
+    for column, (metric, fig) in zip(columns, charts.items(), strict=True):
         column.plotly_chart(fig, key=f"{key_prefix}_{metric}")
+    if config is not None and (config.schedule != "constant" or config.warmup_epochs) and p.steps_per_epoch:
+        steps = np.arange(p.total_steps)
+        rates = Schedule.from_config(config, p.steps_per_epoch).rates(steps)
+        columns[0].plotly_chart(figures.learning_rate_figure(steps + 1, rates, p.total_steps),
+                                key=f"{key_prefix}_learning_rate")
     with st.expander("Loss and accuracy per epoch as a table"):
         if p.epochs:
             st.dataframe([{k: v for k, v in e.to_row().items() if k in HISTORY_COLUMNS and v is not None}
@@ -63,7 +75,7 @@ def live_panel() -> None:
                              key="stop_button", on_click=_stop, args=(current.job_id,),
                              disabled=current.state == JobState.STOPPING,
                              help="Halts within one batch and keeps what the network has learned.")
-        history_charts(current.progress, "live")
+        history_charts(current.progress, "live", current.config)
         with st.container():
             if current.active:
                 _early_warnings(current)

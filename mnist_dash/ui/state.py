@@ -45,6 +45,9 @@ FORM_KEYS = {  # TrainConfig field -> the key of the widget that holds it
     "validation_split": "form_validation", "preprocessing": "form_preprocessing",
     "initializer": "form_initializer", "init_stddev": "form_stddev", "seed": "form_seed",
     "shuffle": "form_shuffle", "train_size": "form_train_size",
+    "augment": "form_augment", "augment_strength": "form_augment_strength",
+    "weight_decay": "form_weight_decay", "schedule": "form_schedule", "warmup_epochs": "form_warmup",
+    "early_stopping_patience": "form_patience",  # 0 in the widget: off (None in the config)
 }
 
 # Explore, Inside, Try it.

@@ -13,6 +13,8 @@ UNIT_CHOICES = (8, 16, 32, 64, 100, 128, 200, 256, 300, 512, 800, 1024, 2048)
 RATE_CHOICES = (1e-5, 3e-5, 1e-4, 3e-4, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_CHOICES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 SIZE_CHOICES = (1000, 2000, 5000, 10_000, 20_000, 30_000, 60_000)
+DECAY_CHOICES = (0.0, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1)
+LESSONS_TITLE = "After the tutorials: augmentation, weight decay, schedules, early stopping"
 CUSTOM = "custom"
 
 LABELS = {
@@ -21,6 +23,9 @@ LABELS = {
     "scale": "Scale to 0…1", "standardize": "Standardize (mean/std)",
     "default": "Keras default (Glorot uniform)", "truncated_normal": "Truncated normal",
     "pytorch_default": "PyTorch default (uniform ±1/√fan-in)",
+    "none": "None", "shift": "Shift (±2 px)", "affine": "Affine (rotate, scale, shear, shift)",
+    "elastic": "Elastic (Simard 2003)", "constant": "Constant", "step": "Step (halving)",
+    "cosine": "Cosine",
 }
 
 def _key(field: str) -> str:
@@ -42,6 +47,8 @@ def fill_form(config: TrainConfig) -> None:
     fields["learning_rate"] = _nearest(RATE_CHOICES, config.learning_rate)
     fields["batch_size"] = _nearest(BATCH_CHOICES, config.batch_size)
     fields["train_size"] = config.train_size or 60_000
+    fields["weight_decay"] = _nearest(DECAY_CHOICES, config.weight_decay)
+    fields["early_stopping_patience"] = config.early_stopping_patience or 0
     state.set_form(fields, [_nearest(UNIT_CHOICES, units) for units in config.hidden_units])
 
 
@@ -126,6 +133,33 @@ def draw_form(disabled: bool) -> dict:
                                         persist_state="session")
         values["seed"] = st.number_input("Seed", 0, 2**31 - 1, step=1, key=_key("seed"),
                                          persist_state="session")
+    with st.expander(LESSONS_TITLE):
+        values.update(_lesson_widgets())
+    return values
+
+
+def _lesson_widgets() -> dict:
+    """Augmentation, weight decay, schedule with warm-up, early stopping (bounds: TrainConfig)."""
+    values = {"augment": _choice("Augmentation of each training batch", "augment",
+                                 config_lib.AUGMENTATIONS)}
+    if values["augment"] != "none":
+        values["augment_strength"] = st.slider(
+            "Strength of the distortions", config_lib.MIN_AUGMENT_STRENGTH,
+            config_lib.MAX_AUGMENT_STRENGTH, step=0.1, key=_key("augment_strength"),
+            persist_state="session", help="1 = shifts up to 2 px, Simard's elastic fields.")
+    values["weight_decay"] = st.select_slider(
+        "Weight decay (of the kernels)", DECAY_CHOICES, key=_key("weight_decay"), format_func=_label,
+        persist_state="session", help="Decoupled decay: AdamW for Adam; for SGD exactly an L2 term.")
+    values["schedule"] = _choice("Learning-rate schedule", "schedule", config_lib.SCHEDULES,
+                                 horizontal=True)
+    values["warmup_epochs"] = st.number_input(
+        "Warm-up epochs", 0, config_lib.MAX_EPOCHS - 1, step=1, key=_key("warmup_epochs"),
+        persist_state="session", help="The rate rises linearly from about 0; fewer than the epochs.")
+    values["early_stopping_patience"] = st.slider(
+        "Early stopping: patience in epochs (0 = off)", 0, config_lib.MAX_PATIENCE,
+        key=_key("early_stopping_patience"), persist_state="session",
+        help="Stops after this many epochs without a lower validation loss and keeps the best "
+             "epoch's weights. Needs images held out for validation.")
     return values
 
 
@@ -134,4 +168,6 @@ def read_config(values: dict, dataset: str, base: TrainConfig) -> TrainConfig:
     changes = {k: v for k, v in values.items() if v is not None}
     changes["dataset"] = dataset
     changes["train_size"] = None if changes.get("train_size") == 60_000 else changes.get("train_size")
+    if changes.get("early_stopping_patience") == 0:
+        changes["early_stopping_patience"] = None
     return base.replace(**changes)
