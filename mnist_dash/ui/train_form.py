@@ -9,7 +9,7 @@ from mnist_dash.config import TrainConfig
 from mnist_dash.presets import DEFAULT_PRESET, PRESETS
 from mnist_dash.ui import state
 
-UNIT_CHOICES = (8, 16, 32, 64, 100, 128, 200, 256, 300, 512, 800, 1024, 2048)
+UNIT_CHOICES = (8, 16, 32, 64, 100, 128, 150, 200, 256, 300, 500, 512, 800, 1024, 2048)
 RATE_CHOICES = (1e-5, 3e-5, 1e-4, 3e-4, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_CHOICES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 SIZE_CHOICES = (1000, 2000, 5000, 10_000, 20_000, 30_000, 60_000)
