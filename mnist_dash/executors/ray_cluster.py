@@ -145,7 +145,10 @@ class RayExecutor:
         self._unreachable: str | None = None  # why the cluster stopped answering, for people
         self._closed = threading.Event()
         threading.Thread(target=self._watch_cluster, name="ray-cluster-health", daemon=True).start()
-        self._board = ray_tasks.StopBoard.remote()
+        # The Stop board lives on the app's own node: on another node, losing that node would
+        # cut every job's Stop channel (seen in the two-node test: both jobs ended FAILED).
+        on_this_node = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+        self._board = ray_tasks.StopBoard.options(scheduling_strategy=on_this_node).remote()
         # TensorFlow sizes its thread pools from these when a worker process first uses it.
         threads = str(cpus_per_job)
         options = {"num_cpus": cpus_per_job, "num_gpus": gpus_per_job, "max_retries": 0,
