@@ -212,13 +212,14 @@ def run_arm(arm: str, learners: int, images: int, epochs: int, port_file: Path) 
         finished = time.perf_counter()
         cpu = _tree_cpu_seconds() - cpu_before
         failed = sum(manager.snapshot(job_id).state.value == "failed" for job_id in submitted)
+        capacity = manager.describe()
         manager.shutdown()
     server.shutdown()
     return {"minutes": (finished - started) / 60, "submit_started_wall": started_wall,
             "finished_wall": started_wall + finished - started,
             "first_batch_waits": [first_batch[j] - submitted[j] for j in first_batch],
             "cpu_seconds_per_job": cpu / learners, "failed": failed,
-            "capacity": executor.describe()}
+            "capacity": capacity}
 
 
 def main(argv: list[str] | None = None) -> None:
