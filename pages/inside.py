@@ -36,11 +36,11 @@ if len(record.config.hidden_units) == 1:
 else:
     layer = _("Each test image gives {units} numbers in the last hidden layer, the numbers the "
               "output layer reads.", units=units)
-st.markdown(layer + " " + _(
-    "PCA flattens them to the two directions in which they vary most. Left: those numbers; right: "
-    "the same images' raw 784 pixels. Where the classes form separate clusters, a single layer of "
-    "weights can tell them apart. Crosses are images the network got wrong; hover a point to see "
-    "its label, the prediction and its test-image number."
+st.markdown(_(
+    "{layer} PCA flattens them to the two directions in which they vary most. Left: those "
+    "numbers; right: the same images' raw 784 pixels. Where the classes form separate clusters, a "
+    "single layer of weights can tell them apart. Crosses are images the network got wrong; hover "
+    "a point to see its label, the prediction and its test-image number.", layer=layer
 ))
 inside_view.maps(insides, record, dataset)
 
