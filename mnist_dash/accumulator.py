@@ -58,7 +58,7 @@ class EpochAccumulator:
             self.diverged = Msg("the loss became {loss} at step {step}", loss=loss, step=self.step)
         elif loss > max(10.0, EXPLODE_FACTOR * self.first_loss):
             self.diverged = Msg("the loss exploded from {first} to {loss}",
-                                first=f"{self.first_loss:.3g}", loss=f"{loss:.3g}")
+                                first=format(self.first_loss, ".3g"), loss=format(loss, ".3g"))
         else:
             self.stop_reason = self.should_stop()
 

@@ -105,7 +105,7 @@ class TrainConfig:
         epochs = ngettext("{n} epoch", "{n} epochs", self.epochs)
         return _("{shape} {activation}/{output}, {loss}, {optimizer} lr={rate}, batch {batch_size}, "
                  "{epochs}", shape=shape, activation=self.activation, output=self.output_activation,
-                 loss=self.loss, optimizer=self.optimizer, rate=f"{self.learning_rate:g}",
+                 loss=self.loss, optimizer=self.optimizer, rate=format(self.learning_rate, "g"),
                  batch_size=self.batch_size, epochs=epochs) + self.lessons_summary()
 
     def lessons_summary(self) -> str:
@@ -113,9 +113,9 @@ class TrainConfig:
         parts = []
         if self.augment != "none":
             parts.append(_("{kind} augmentation x{strength}", kind=self.augment,
-                           strength=f"{self.augment_strength:g}"))
+                           strength=format(self.augment_strength, "g")))
         if self.weight_decay:
-            parts.append(_("weight decay {decay}", decay=f"{self.weight_decay:g}"))
+            parts.append(_("weight decay {decay}", decay=format(self.weight_decay, "g")))
         if self.schedule != "constant":
             parts.append(_("{kind} schedule", kind=self.schedule))
         if self.warmup_epochs:
@@ -177,7 +177,7 @@ def validate(config: TrainConfig) -> None:
         raise ValueError(Msg(
             "hidden_units {layers} give {count} parameters; the limit is {limit} (an epoch would "
             "take minutes on a workshop laptop)", layers=str(list(layers)),
-            count=f"{config.parameter_count:,}", limit=f"{MAX_PARAMETERS:,}"))
+            count=format(config.parameter_count, ","), limit=format(MAX_PARAMETERS, ",")))
 
 
 def _validate_lessons(config: TrainConfig) -> None:

@@ -147,7 +147,7 @@ def _read_members(archive: zipfile.ZipFile, source: str) -> dict[str, np.ndarray
     total = sum(_declared_bytes(archive, members[key], key, source) for key in KEYS)
     if total > MAX_ARRAY_BYTES:
         raise DataError(Msg("{source}: its arrays declare {size} MiB, more than the {limit} MiB "
-                            "limit", source=source, size=f"{total / 2**20:.0f}",
+                            "limit", source=source, size=format(total / 2**20, ".0f"),
                             limit=MAX_ARRAY_BYTES >> 20))
     arrays = {}
     for key in KEYS:
@@ -189,8 +189,8 @@ def load_npz_bytes(data: bytes, source: str = "upload",
     """Read an uploaded .npz from memory, refusing anything over max_bytes before parsing."""
     if len(data) > max_bytes:
         raise DataError(Msg("{source}: {size} bytes, more than the {limit}-byte limit; upload a "
-                            "smaller file", source=source, size=f"{len(data):,}",
-                            limit=f"{max_bytes:,}"))
+                            "smaller file", source=source, size=format(len(data), ","),
+                            limit=format(max_bytes, ",")))
     return _read_npz(io.BytesIO(data), source)
 
 
@@ -201,7 +201,7 @@ def _read_idx(stream: IO[bytes], source: str) -> np.ndarray:
                             source=source, magic=repr(header.hex())))
     if header[2] != 0x08:
         raise DataError(Msg("{source}: IDX data type {kind}, expected 0x08 (uint8)",
-                            source=source, kind=f"0x{header[2]:02x}"))
+                            source=source, kind=format(header[2], "#04x")))
     if not 1 <= header[3] <= 3:
         raise DataError(Msg("{source}: IDX file has {count} dimensions, expected 1 to 3",
                             source=source, count=header[3]))

@@ -45,7 +45,7 @@ def _diverged(config: TrainConfig, losses: list[float], state: JobState) -> Find
         "diverged", _("Diverged"),
         _("The loss became NaN or exploded: each step overshot, so the weights grew without bound. "
           "The learning rate is too high for this network and loss."),
-        _("Try a learning rate of {rate} (10x smaller).", rate=f"{rate:g}"), {"learning_rate": rate},
+        _("Try a learning rate of {rate} (10x smaller).", rate=format(rate, "g")), {"learning_rate": rate},
     )
 
 
@@ -100,8 +100,8 @@ def _barely_learning(config: TrainConfig, losses: list[float], epochs: list[Epoc
         return None
     if flat:
         title, factor = _("Barely learning"), 10
-        what = _("The training loss fell only from {first} to {last}.", first=f"{first:.3g}",
-                 last=f"{last:.3g}")
+        what = _("The training loss fell only from {first} to {last}.", first=format(first, ".3g"),
+                 last=format(last, ".3g"))
     else:
         title, factor = _("Learning slowly"), 3
         what = _("After {epochs} it gets only {accuracy} of the training images right.",
@@ -121,7 +121,7 @@ def _barely_learning(config: TrainConfig, losses: list[float], epochs: list[Epoc
     rate = min(config.learning_rate * factor, 10.0)
     return Finding(
         "barely_learning", title, _("{what} The steps are too small.", what=what),
-        _("Try a learning rate of {rate} ({factor}x larger).", rate=f"{rate:g}", factor=factor),
+        _("Try a learning rate of {rate} ({factor}x larger).", rate=format(rate, "g"), factor=factor),
         {"learning_rate": rate},
     )
 
@@ -143,8 +143,8 @@ def _overfitting(config: TrainConfig, epochs: list[EpochRecord]) -> Finding | No
         "overfitting", _("Overfitting after epoch {epoch}", epoch=best + 1),
         _("Validation loss was lowest after epoch {epoch} ({best}) and rose to {last} while the "
           "training loss kept falling: the network memorises the training images instead of "
-          "learning what generalises.", epoch=best + 1, best=f"{val[best]:.3g}",
-          last=f"{val[-1]:.3g}"),
+          "learning what generalises.", epoch=best + 1, best=format(val[best], ".3g"),
+          last=format(val[-1], ".3g")),
         suggestion, changes,
     )
 

@@ -29,6 +29,11 @@ _ACTIVATION_TEX = {"relu": r"\mathrm{relu}", "tanh": r"\tanh", "sigmoid": r"\sig
                    "softmax": r"\mathrm{softmax}", "linear": ""}
 
 
+def _words(text: str) -> str:
+    """Words inside a formula (already translated): LaTeX's text mode, where CJK glyphs render."""
+    return r"\text{" + text + "}"
+
+
 def _apply(activation: str, argument: str) -> str:
     name = _ACTIVATION_TEX[activation]
     return f"{name}({argument})" if name else argument
@@ -68,7 +73,7 @@ def softmax_argmax(config: TrainConfig) -> Explanation:
         _("Softmax turns 10 scores into probabilities that are positive and sum to 1; the answer "
           "is the class with the largest one (argmax). {note}", note=note),
         (r"p_k = \frac{e^{z_k}}{\sum_{j=0}^{9} e^{z_j}}",
-         rf"\text{{{_('prediction')}}} = \arg\max_k p_k"),
+         _words(_("prediction")) + r" = \arg\max_k p_k"),
     )
 
 
@@ -83,7 +88,7 @@ def losses(config: TrainConfig) -> Explanation:
           "output) shrinks, so cross-entropy learns classification faster. "
           "This run uses **{chosen}**.", chosen=chosen),
         (r"\mathrm{MSE} = \frac{1}{10}\sum_{k=0}^{9} (\hat{y}_k - y_k)^2",
-         rf"\mathrm{{CE}} = -\log p_{{\text{{{_('true class')}}}}}"),
+         r"\mathrm{CE} = -\log p_{" + _words(_("true class")) + "}"),
     )
 
 
@@ -99,7 +104,7 @@ def update_rule(config: TrainConfig) -> Explanation:
         _("How the weights change: the update rule"),
         _("After each batch, every weight moves a small step against its gradient, the direction "
           "that increases the loss. Here the optimizer is **{optimizer}** with learning rate "
-          "**{rate}**. {extra}", optimizer=optimizer, rate=f"{config.learning_rate:g}", extra=extra),
+          "**{rate}**. {extra}", optimizer=optimizer, rate=format(config.learning_rate, "g"), extra=extra),
         (rf"w \leftarrow w - {config.learning_rate:g} \cdot \frac{{\partial L}}{{\partial w}}",),
     )
 
@@ -133,23 +138,23 @@ def image_to_vector() -> Explanation:
 def _distortions(config: TrainConfig) -> tuple[str, tuple[str, ...]]:
     """What the chosen augmentation does at the chosen strength, in words and formulas."""
     s = config.augment_strength
-    out, into = rf"\text{{{_('out')}}}", rf"\text{{{_('in')}}}"
+    out, into = _words(_("out")), _words(_("in"))  # the distorted image and the original
     shift = _("shifted by up to ±{pixels} pixels across and down",
-              pixels=f"{config_lib.MAX_SHIFT_PIXELS * s:g}")
+              pixels=format(config_lib.MAX_SHIFT_PIXELS * s, "g"))
     if config.augment == "shift":
         return shift, (rf"{out}(x, y) = {into}(x + t_x,\; y + t_y)",)
     if config.augment == "affine":
         return (_("rotated by up to ±{degrees}°, stretched or squeezed by up to {scale} in width "
                   "and height, slanted by up to ±{slant}°, and {shift}",
-                  degrees=f"{config_lib.MAX_ROTATION_DEGREES * s:g}",
+                  degrees=format(config_lib.MAX_ROTATION_DEGREES * s, "g"),
                   scale=percent(config_lib.MAX_SCALE_CHANGE * s, 0),
-                  slant=f"{math.degrees(math.atan(config_lib.MAX_SHEAR * s)):.0f}", shift=shift),
+                  slant=format(math.degrees(math.atan(config_lib.MAX_SHEAR * s)), ".0f"), shift=shift),
                 (rf"{out}(p) = {into}\big(c + A\,(p - c) + t\big),\quad "
                  r"A = R_\theta \cdot \text{Shear}_k \cdot \text{Scale}_{s_x, s_y}",))
     alpha = config_lib.ELASTIC_ALPHA * s
     return (_("bent by an elastic distortion: every pixel moves by a smooth random amount, made of "
               "random noise between -1 and 1 blurred with a Gaussian of σ = {sigma} pixels, "
-              "times α = {alpha}", sigma=f"{config_lib.ELASTIC_SIGMA:g}", alpha=f"{alpha:g}"),
+              "times α = {alpha}", sigma=format(config_lib.ELASTIC_SIGMA, "g"), alpha=format(alpha, "g")),
             (rf"{out}(p) = {into}\big(p + {alpha:g}\,(G_{{{config_lib.ELASTIC_SIGMA:g}}}"
              r" * U)(p)\big),\quad U(p) \sim \mathcal{U}[-1, 1]^2",))
 
@@ -179,7 +184,7 @@ def weight_decay(config: TrainConfig) -> Explanation:
           "generalises better. For plain gradient descent this is exactly adding the L2 term to "
           "the loss; with Adam or RMSprop the shrinking is kept apart from their per-weight step "
           "sizes (AdamW), which works better there. Biases are not decayed; the loss on the chart "
-          "is the plain loss.", rate=f"{rate:g}", decay=f"{decay:g}"),
+          "is the plain loss.", rate=format(rate, "g"), decay=format(decay, "g")),
         (rf"L' = L + \frac{{\lambda}}{{2}} \sum_i w_i^2,\qquad \lambda = {decay:g}",
          r"w \leftarrow w - \eta\,\frac{\partial L}{\partial w} - \eta\,\lambda\,w"),
     )
@@ -198,7 +203,7 @@ def learning_rate_schedule(config: TrainConfig, num_train_images: int) -> Explan
                       "straight line from {start} to {rate}: at the start the weights are random "
                       "and the gradients large and erratic, so big steps could throw the network "
                       "somewhere it never recovers from.", epochs=config.warmup_epochs,
-                      updates=number(warmup), start=f"{schedule.rate_at(0):.2g}", rate=rate))
+                      updates=number(warmup), start=format(schedule.rate_at(0), ".2g"), rate=rate))
         formulas.append(rf"\eta_t = {rate} \cdot \frac{{t + 1}}{{{warmup}}}\quad (t < {warmup})")
     if config.schedule == "cosine":
         text.append(_("Then it follows half a cosine over the remaining {updates} updates, from "
@@ -213,7 +218,7 @@ def learning_rate_schedule(config: TrainConfig, num_train_images: int) -> Explan
                       "early to travel, smaller ones later to settle into a minimum instead of "
                       "bouncing around it.", rate=rate, every=every))
         formulas.append(rf"\eta = {rate} \cdot 0.5^{{\lfloor e / {every} \rfloor}}"
-                        rf"\quad (e = \text{{{_('epochs after warm-up')}}})")
+                        r"\quad (e = " + _words(_("epochs after warm-up")) + ")")
     else:
         text.append(_("Then it stays at {rate}.", rate=rate))
     return Explanation(_("The learning rate over the run: schedule and warm-up"),
@@ -231,7 +236,8 @@ def early_stopping(config: TrainConfig) -> Explanation:
           "the best epoch (the lowest validation loss, marked on the chart) are put back: the "
           "network had started to learn its training images by heart instead of digits in "
           "general.", patience=patience),
-        (rf"e_{{\text{{{_('stop')}}}}} = \min\,\{{\, e : e - \arg\min_{{e' \le e}} "
+        (r"e_{" + _words(_("stop")) + "}"
+         rf" = \min\,\{{\, e : e - \arg\min_{{e' \le e}} "
          rf"L_{{\text{{val}}}}(e') \ge {patience} \,\}}",),
     )
 

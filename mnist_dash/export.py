@@ -66,7 +66,7 @@ def _metrics_line(record: RunRecord) -> str:
     m = record.metrics
     parts = [_("test accuracy <b>{accuracy}</b>", accuracy=i18n.percent(m["test_accuracy"], 2))
              if "test_accuracy" in m else None,
-             _("test loss {loss}", loss=f"{m['test_loss']:.4f}") if "test_loss" in m else None,
+             _("test loss {loss}", loss=format(m['test_loss'], ".4f")) if "test_loss" in m else None,
              ngettext("{n} epoch", "{n} epochs", m["epochs_completed"])
              if "epochs_completed" in m else None,
              _("trained in {seconds} s", seconds=i18n.number(m["train_seconds"], 1))
@@ -100,6 +100,10 @@ def html_report(record: RunRecord, class_names: Sequence[str], confusion: np.nda
         return _report(record, class_names, confusion, mistakes, lang)
 
 
+def _heading(level: int, text: str) -> str:
+    return f"<h{level}>{html.escape(text)}</h{level}>"
+
+
 def _report(record: RunRecord, class_names: Sequence[str], confusion: np.ndarray | None,
             mistakes: Sequence[tuple[bytes, str]], lang: str) -> str:
     title = _("mnist-dash run {run_id}", run_id=record.run_id)
@@ -108,14 +112,13 @@ def _report(record: RunRecord, class_names: Sequence[str], confusion: np.ndarray
         plots.append(figures.confusion_figure(confusion, [_(name) for name in class_names]))
     state = _("state: {state} · created {created}", state=_(STATE_WORDS[record.state]),
               created=record.created)
-    parts = [f"<h1>{html.escape(title)}</h1>",
+    parts = [_heading(1, title),
              f"<p>{html.escape(record.config.summary())}<br>{html.escape(state)}</p>",
-             f"<p>{_metrics_line(record)}</p>", f"<h2>{html.escape(_('Settings'))}</h2>",
-             _config_table(record.config),
-             f"<h2>{html.escape(_('Curves and confusion matrix'))}</h2>",
+             f"<p>{_metrics_line(record)}</p>", _heading(2, _("Settings")),
+             _config_table(record.config), _heading(2, _("Curves and confusion matrix")),
              *(_figure_html(fig, first=index == 0) for index, fig in enumerate(plots))]
     if mistakes:
-        parts += [f"<h2>{html.escape(_('Most confident mistakes'))}</h2>", _mistakes_html(mistakes)]
+        parts += [_heading(2, _("Most confident mistakes")), _mistakes_html(mistakes)]
     versions = ", ".join(f"{name} {version}" for name, version in record.versions.items())
     made = _("Made with mnist-dash · {versions}", versions=versions)
     parts.append(f"<p><small>{html.escape(made)}</small></p>")

@@ -294,11 +294,11 @@ class JobManager:
         """When the job must stop, and why: its time limit, and nobody watching it."""
         limits = [(job.started + self.max_seconds,
                    Msg("Stopped at the time limit of {minutes} minutes per run.",
-                       minutes=f"{self.max_seconds / 60:g}"))]
+                       minutes=format(self.max_seconds / 60, "g")))]
         if self.unwatched_seconds:
             limits.append((job.last_seen + self.unwatched_seconds,
                            Msg("Stopped: nobody looked at it for {seconds} s (tab closed?).",
-                               seconds=f"{self.unwatched_seconds:g}")))
+                               seconds=format(self.unwatched_seconds, "g"))))
         return limits
 
     def _evict_old(self) -> None:

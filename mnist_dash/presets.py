@@ -41,7 +41,7 @@ def _lecun_mse(name: str, hidden_units: tuple[int, ...], row: str, error: float)
             "10 epochs keep the run to about a minute and come close to its figure.", shape=shape),
         source=Msg("LeCun et al. 1998 (Proc. IEEE), as cited in {table}", table=LECUN_TABLE),
         reported=Msg("{error}% test error ({accuracy}% accuracy), row '{row}'", error=error,
-                     accuracy=f"{100 - error:.2f}", row=row),
+                     accuracy=format(100 - error, ".2f"), row=row),
         reported_test_accuracy=round(1 - error / 100, 4),
         config=TrainConfig(
             hidden_units=hidden_units, activation="tanh", output_activation="linear", loss="mse",
@@ -71,7 +71,7 @@ def _simard_800(name: str, augment: str, epochs: int, error: float) -> Preset:
         source=Msg("Simard et al., ICDAR 2003 ('Best practices for convolutional neural networks "
                    "applied to visual document analysis'), as cited in {table}", table=LECUN_TABLE),
         reported=Msg("{error}% test error ({accuracy}% accuracy), row '{row}'", error=error,
-                     accuracy=f"{100 - error:.1f}", row=row),
+                     accuracy=format(100 - error, ".1f"), row=row),
         reported_test_accuracy=round(1 - error / 100, 4),
         config=TrainConfig(
             hidden_units=(800,), activation="relu", output_activation="softmax", loss="crossentropy",

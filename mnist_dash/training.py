@@ -175,7 +175,7 @@ class BestWeights:
     def message(self) -> Msg:
         return Msg("Early stopping: the validation loss was not lower than epoch {best}'s "
                    "({loss}) for {patience} epoch(s); kept epoch {best}'s weights.",
-                   best=self.best_epoch, loss=f"{self.best_loss:.4f}", patience=self.patience)
+                   best=self.best_epoch, loss=format(self.best_loss, ".4f"), patience=self.patience)
 
 
 def _fit(config: TrainConfig, data: RunData, progress: Progress, should_stop: StopCheck,
@@ -231,7 +231,7 @@ def _train_epochs(model: keras.Model, config: TrainConfig, data: RunData,
 def divergence_message(config: TrainConfig, what: str) -> Msg:
     return Msg("Training diverged: {what}. The steps were too large for this network: try a "
                "learning rate about 10x smaller than {rate}.", what=what,
-               rate=f"{config.learning_rate:g}")
+               rate=format(config.learning_rate, "g"))
 
 
 def with_epoch_checks(record: EpochRecord, model: keras.Model, config: TrainConfig,

@@ -77,7 +77,7 @@ def _probe(address: str) -> None:
     except OSError as error:
         raise ClusterUnavailable(_unreachable(
             address, Msg("a TCP connection for {seconds} s failed: {error}",
-                         seconds=f"{CONNECT_SECONDS:g}", error=str(error)))) from error
+                         seconds=format(CONNECT_SECONDS, "g"), error=str(error)))) from error
 
 
 def _unreachable(address: str, tried: Msg) -> Msg:
@@ -110,7 +110,7 @@ class RayJobHandle:
                 if not ray.wait([generator], timeout=timeout)[0]:
                     ray.cancel(generator, force=True)
                     return self._lost(Msg("no word from it for {seconds} s",
-                                          seconds=f"{SILENCE_SECONDS:g}"))
+                                          seconds=format(SILENCE_SECONDS, "g")))
                 kind, payload = ray.get(next(generator))
                 if kind == "started":
                     self.worker = payload
