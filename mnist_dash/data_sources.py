@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_dash import data
+from mnist_dash.i18n import Msg
 
 MAX_UPLOAD_BYTES = 200 * 2**20  # the server's maxUploadSize in .streamlit/config.toml (tested)
 
@@ -42,7 +43,8 @@ class DataSources:
 
     def set_upload(self, name: str, content: bytes) -> data.Dataset:
         """Validate an uploaded .npz, keep its arrays in a plain .npz file, and use that from now on."""
-        arrays = data.load_npz_bytes(content, "the uploaded file", max_bytes=self.max_upload_bytes)
+        arrays = data.load_npz_bytes(content, Msg("the uploaded file"),
+                                     max_bytes=self.max_upload_bytes)
         digest = hashlib.sha256(content).hexdigest()[:16]
         path = self._upload_dir / f"{name}-{digest}.npz"
         np.savez(path, **arrays)

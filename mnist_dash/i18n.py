@@ -116,11 +116,23 @@ def _make_msg(msgid: str, params: dict[str, object]) -> Msg:
 
 
 def _(message: str, **params: object) -> str:
-    """`message` in the current language, with its named placeholders filled in."""
+    """`message` in the current language, with its named placeholders filled in.
+
+    A placeholder's value that is itself a Msg (an error's message inside a job's) is translated too.
+    """
     if isinstance(message, Msg):
         message, params = message.msgid, {**message.params, **params}
     text = translations(current()).gettext(message) if message else message
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    return text.format(**{name: _(value) if isinstance(value, Msg) else value
+                          for name, value in params.items()})
+
+
+def message_of(error: BaseException) -> str:
+    """An exception's message as it was made: its Msg (args[0]) to translate with `_()`, else its text."""
+    first = error.args[0] if error.args else None
+    return first if isinstance(first, Msg) else str(error)
 
 
 def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
