@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from mnist_dash import i18n
 from mnist_dash.classroom.challenges import Submission
 from mnist_dash.config import TrainConfig
 from mnist_dash.i18n import _
@@ -46,10 +47,24 @@ def standings(submissions: Sequence[Submission], names: Mapping[str, str],
         best["rank"] = best["public_rank"]
     unnamed = _("Unnamed learner")
     best["name"] = [names.get(owner, unnamed) for owner in best["owner"]]
-    configs = [TrainConfig.from_dict(config) for config in best["config_dict"]]
-    best["config"] = [config.summary() for config in configs]
-    best["optimizer"] = [config.optimizer for config in configs]
+    best["config"] = [_summary(run_id, config) for run_id, config in zip(best["run_id"],
+                                                                         best["config_dict"],
+                                                                         strict=True)]
+    best["optimizer"] = [config["optimizer"] for config in best["config_dict"]]
     return best[columns]
+
+
+_summaries: dict[tuple[str, str], str] = {}  # (run id, language) -> summary; a run's config never changes
+
+
+def _summary(run_id: str, config: dict) -> str:
+    """The config's one-line summary, read once per run: validating 300 configs per redraw is slow."""
+    key = (run_id, i18n.current())
+    if key not in _summaries:
+        if len(_summaries) > 50_000:
+            _summaries.clear()
+        _summaries[key] = TrainConfig.from_dict(config).summary()
+    return _summaries[key]
 
 
 def shown(frame: pd.DataFrame) -> pd.DataFrame:
