@@ -1,6 +1,5 @@
 """The public/private split and the leaderboard built on it."""
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -86,17 +85,16 @@ def test_an_empty_board_has_its_columns():
     assert board.empty and list(leaderboard.shown(board).columns) == list(leaderboard.RUNNING_COLUMNS)
 
 
-def test_a_board_of_300_learners_is_fast():
+def test_a_board_of_300_learners_with_900_runs():
+    """Correctness at class size (its speed, ~0.04 s a redraw here, belongs in the benchmarks)."""
     rng = np.random.default_rng(0)
     owners = [f"{i:032x}" for i in range(300)]
     subs = [submission(owner, *rng.uniform(0.8, 1.0, 2), minutes=k, run=1000 * k + i,
                        hidden_units=(int(rng.integers(16, 256)),))
             for k in range(3) for i, owner in enumerate(owners)]
     names = {owner: f"Learner {i}" for i, owner in enumerate(owners)}
-    started = time.perf_counter()
     board = leaderboard.standings(subs, names, revealed=True)
-    seconds = time.perf_counter() - started
     assert len(board) == 300 and sorted(board["rank_change"]) != [0] * 300
     assert all(f"784-{c['hidden_units'][0]}-10" in summary  # each row its own config's summary
                for c, summary in zip(board["config_dict"], board["config"], strict=True))
-    assert seconds < 0.25, f"{seconds:.3f} s for 300 learners"  # about 0.03 s here; slack for CI
+    assert list(board["rank"]) == list(range(1, 301)) and board["private"].is_monotonic_decreasing
