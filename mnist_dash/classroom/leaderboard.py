@@ -47,19 +47,17 @@ def standings(submissions: Sequence[Submission], names: Mapping[str, str],
         best["rank"] = best["public_rank"]
     unnamed = _("Unnamed learner")
     best["name"] = [names.get(owner, unnamed) for owner in best["owner"]]
-    best["config"] = [_summary(run_id, config) for run_id, config in zip(best["run_id"],
-                                                                         best["config_dict"],
-                                                                         strict=True)]
+    best["config"] = [_summary(config) for config in best["config_dict"]]
     best["optimizer"] = [config["optimizer"] for config in best["config_dict"]]
     return best[columns]
 
 
-_summaries: dict[tuple[str, str], str] = {}  # (run id, language) -> summary; a run's config never changes
+_summaries: dict[tuple, str] = {}  # (language, config items) -> summary
 
 
-def _summary(run_id: str, config: dict) -> str:
-    """The config's one-line summary, read once per run: validating 300 configs per redraw is slow."""
-    key = (run_id, i18n.current())
+def _summary(config: dict) -> str:
+    """The config's one-line summary, made once per config: validating 300 configs per redraw is slow."""
+    key = (i18n.current(), *((k, tuple(v) if isinstance(v, list) else v) for k, v in config.items()))
     if key not in _summaries:
         if len(_summaries) > 50_000:
             _summaries.clear()
