@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mnist_dash import queue_estimate
+from mnist_dash.classroom.auth import Instructor, require_instructor
 from mnist_dash.config import TrainConfig
 from mnist_dash.executors.base import Executor, JobHandle, JobSpec, TrainResult
 from mnist_dash.executors.threads import ThreadExecutor, default_concurrency
@@ -89,7 +90,12 @@ class JobManager:
     def __init__(self, store: RunStore, executor: Executor | None = None, max_queue: int = 16,
                  max_seconds: float = 30 * 60, unwatched_seconds: float | None = None,
                  keep_seconds: float = 2 * 3600,
-                 data_path_for: Callable[[str], str | None] | None = None) -> None:
+                 data_path_for: Callable[[str], str | None] | None = None,
+                 admission: Callable[[TrainConfig, str | None], None] | None = None,
+                 on_run_end: Callable[[str | None, RunRecord], None] | None = None) -> None:
+        """`admission(config, owner)` may refuse a job by raising JobRefused (classroom rules, a
+        pause); `on_run_end(owner, record)` hears of every saved run before its job is marked
+        ended, so that owner's next job cannot overtake it."""
         self.store = store
         self.executor = executor or ThreadExecutor(default_concurrency())
         self.max_queue = max_queue
@@ -97,6 +103,8 @@ class JobManager:
         self.unwatched_seconds = unwatched_seconds
         self.keep_seconds = keep_seconds
         self.data_path_for = data_path_for or (lambda name: None)
+        self.admission = admission
+        self.on_run_end = on_run_end
         self._jobs: dict[str, _Job] = {}
         self._queue: collections.deque[_Job] = collections.deque()
         # Re-entrant: an executor may call on_end from inside start().
@@ -118,6 +126,8 @@ class JobManager:
                     "The server is busy: {waiting} jobs are already waiting. Try again in a "
                     "minute, or make your run smaller (fewer epochs or images).",
                     waiting=len(self._queue)))
+            if self.admission is not None:
+                self.admission(config, owner)  # raises JobRefused, whatever the page allowed
             spec = JobSpec(uuid.uuid4().hex[:12], config, self.data_path_for(config.dataset))
             job = _Job(spec, owner)
             self._jobs[spec.job_id] = job
@@ -131,6 +141,21 @@ class JobManager:
             job = self._owned_job(job_id, owner)
             if job is not None:
                 self._request_stop(job, Msg("Stopped on request."))
+
+    def stop_any(self, job_id: str, instructor: Instructor) -> None:
+        """The instructor stops any learner's job (NotInstructor without the capability)."""
+        require_instructor(instructor)
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None:
+                self._request_stop(job, Msg("Stopped by the instructor."))
+
+    def all_jobs(self, instructor: Instructor) -> list[JobSnapshot]:
+        """Every job still in memory, oldest first, for the instructor's view of the class."""
+        require_instructor(instructor)
+        with self._lock:
+            jobs = sorted(self._jobs.values(), key=lambda job: job.created)
+            return [self._snapshot(job) for job in jobs]
 
     def mark_watched(self, job_id: str, owner: str | None) -> None:
         """Someone is looking at the job: it is not stopped as unwatched for a while."""
@@ -260,11 +285,20 @@ class JobManager:
             job = self._jobs[job_id]
         record = RunRecord.from_result(new_run_id(), job.config, result)
         self._save(record)
+        self._report_run_end(job.owner, record)
         with self._lock:
             job.result, job.record = result, record
             job.state, job.message = record.state, record.message
             job.ended = time.monotonic()
             self._dispatch()
+
+    def _report_run_end(self, owner: str | None, record: RunRecord) -> None:
+        if self.on_run_end is None:
+            return
+        try:
+            self.on_run_end(owner, record)
+        except Exception:  # e.g. scoring failed: the run is saved, the manager goes on
+            log.exception("on_run_end failed for run %s", record.run_id)
 
     def _save(self, record: RunRecord) -> None:
         try:

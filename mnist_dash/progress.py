@@ -56,6 +56,7 @@ class ProgressSnapshot:
     batch_loss: tuple[float, ...] = ()
     batch_accuracy: tuple[float, ...] = ()
     epochs: tuple[EpochRecord, ...] = field(default_factory=tuple)
+    loss: float | None = None  # the latest batch's loss (Keras: the running mean of its epoch)
 
     @property
     def total_steps(self) -> int:
@@ -79,6 +80,7 @@ class Progress:
         self._step = 0
         self._batch = 0
         self._samples = 0
+        self._last_loss: float | None = None
         self._started: float | None = None
         self._first_step_time: float | None = None
         self._first_step_samples = 0
@@ -98,6 +100,7 @@ class Progress:
                 self._first_step_time = time.perf_counter()
                 self._first_step_samples = self._samples
             self._loss.append(self._step, loss)
+            self._last_loss = loss
             self._accuracy.append(self._step, accuracy)
 
     def epoch_end(self, record: EpochRecord) -> None:
@@ -145,6 +148,7 @@ class Progress:
                 batch_loss=losses,
                 batch_accuracy=accuracies,
                 epochs=tuple(self._epochs),
+                loss=self._last_loss,
             )
 
 
