@@ -123,6 +123,13 @@ def _(message: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def error_text(error: BaseException) -> str:
+    """An exception's message in the current language: its one argument (a Msg or plain text)
+    translated, since `str(error)` would lose a Msg's placeholders."""
+    message = error.args[0] if len(error.args) == 1 else None
+    return _(message) if isinstance(message, str) else str(error)
+
+
 def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
     """The form for `n` in the current language ({n} is filled in, with Babel's number format)."""
     text = translations(current()).ngettext(singular, plural, n)
