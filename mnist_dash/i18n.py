@@ -148,7 +148,7 @@ def number(value: float, digits: int | None = None) -> str:
 
 
 def percent(fraction: float, digits: int = 1) -> str:
-    """0.9785 -> "97.9%" in the current language's format."""
+    """0.9786 -> "97.9%" in the current language's format (Babel rounds half to even: 0.9785 -> "97.8%")."""
     pattern = f"#,##0.{'0' * digits}%" if digits else "#,##0%"
     return numbers.format_percent(fraction, format=pattern, locale=_babel_locale(current()))
 

@@ -11,6 +11,7 @@ docs/TRANSLATING.md says when to run which. Only the standard library, Babel and
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import re
 import sys
@@ -142,15 +143,20 @@ def read_overrides(path: Path = OVERRIDES) -> list[tuple[str, str]]:
 
 def to_traditional(text: str, overrides: Sequence[tuple[str, str]]) -> str:
     """zh-CN text in zh-TW: the override terms exactly as reviewed, the rest by OpenCC's s2twp."""
-    import opencc  # only this command needs it
-
-    converter = opencc.OpenCC("s2twp")
+    converter = _s2twp()
     if not overrides:
         return converter.convert(text)
     terms = dict(overrides)
     pieces = re.split("(" + "|".join(re.escape(term) for term, _tw in overrides) + ")", text)
     return "".join(terms[piece] if index % 2 else converter.convert(piece)
                    for index, piece in enumerate(pieces))
+
+
+@functools.cache
+def _s2twp():  # loading OpenCC's dictionaries takes about 0.4 s
+    import opencc  # only zh-tw and check need it
+
+    return opencc.OpenCC("s2twp")
 
 
 def derive_zh_tw(simplified: Catalog, overrides: Sequence[tuple[str, str]]) -> Catalog:
