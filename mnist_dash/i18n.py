@@ -8,7 +8,8 @@ Catalogs are compiled in memory the first time a language is used, so there is n
 Placeholders are named and Python-formatted: `_("Epoch {epoch} of {epochs}", epoch=3, epochs=5)`,
 so a translation may put them in any order. `N_()` only marks a constant for extraction; translate
 it with `_()` where it is drawn. `Msg` carries a sentence from where it was made (a worker thread,
-the job manager) to where it is drawn, and is translated there.
+the job manager) to where it is drawn, and is translated there; `error_text(error)` draws an
+exception whose message is one.
 
 Which language: `language("zh-CN")` sets it for a block of code (tests, the HTML report); the UI
 registers a lookup (`set_language_lookup`) that reads the browser session's choice. Everything else
