@@ -103,7 +103,7 @@ class Msg(str):
     msgid: str
     params: dict[str, object]
 
-    def __new__(cls, msgid: str, **params: object) -> Msg:
+    def __new__(cls, msgid: str, /, **params: object) -> Msg:
         text = super().__new__(cls, msgid.format(**params) if params else msgid)
         text.msgid, text.params = msgid, params
         return text
@@ -116,7 +116,7 @@ def _make_msg(msgid: str, params: dict[str, object]) -> Msg:
     return Msg(msgid, **params)
 
 
-def _(message: str, **params: object) -> str:
+def _(message: str, /, **params: object) -> str:  # "/": a placeholder may be called {message}
     """`message` in the current language, with its named placeholders filled in."""
     if isinstance(message, Msg):
         message, params = message.msgid, {**message.params, **params}
@@ -131,7 +131,7 @@ def error_text(error: BaseException) -> str:
     return _(message) if isinstance(message, str) else str(error)
 
 
-def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
     """The form for `n` in the current language ({n} is filled in, with Babel's number format)."""
     text = translations(current()).ngettext(singular, plural, n)
     return text.format(n=number(n), **params)

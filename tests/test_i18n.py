@@ -93,6 +93,12 @@ def test_msg_reads_as_english_pickles_and_translates_where_drawn(tiny_catalog):
         assert _("A sentence no catalog knows") == "A sentence no catalog knows"
 
 
+def test_a_placeholder_may_share_a_parameter_name():
+    assert _("{message} and {msgid}", message="a", msgid="b") == "a and b"
+    assert Msg("{msgid}!", msgid="c") == "c!"
+    assert ngettext("{singular} {n}", "{plural} {n}", 2, singular="x", plural="y") == "y 2"
+
+
 def test_error_text_translates_a_msg_argument(tiny_catalog):
     with i18n.language("zh-CN"):
         assert i18n.error_text(ValueError(Msg("Stopped after {minutes} minutes.", minutes=4))) == (
