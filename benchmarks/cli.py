@@ -30,6 +30,7 @@ BENCHMARKS = {
     "stop_latency": "benchmarks.jobs_bench:stop_latency",
     "evaluate_render": "benchmarks.app_bench:evaluate_render",
     "many_learners": "benchmarks.learners:many_learners",
+    "class_throughput": "benchmarks.class_throughput:class_throughput",
 }
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
 QUICK_OUT = Path(tempfile.gettempdir()) / "mnist-dash-bench-quick" / "results.json"

@@ -6,6 +6,7 @@ import math
 import time
 from collections.abc import Callable
 
+from mnist_dash.i18n import Msg
 from mnist_dash.progress import Progress
 from mnist_dash.vocabulary import EpochRecord
 
@@ -54,9 +55,10 @@ class EpochAccumulator:
         if self.first_loss is None:
             self.first_loss = loss
         if not math.isfinite(loss):
-            self.diverged = f"the loss became {loss} at step {self.step}"
+            self.diverged = Msg("the loss became {loss} at step {step}", loss=loss, step=self.step)
         elif loss > max(10.0, EXPLODE_FACTOR * self.first_loss):
-            self.diverged = f"the loss exploded from {self.first_loss:.3g} to {loss:.3g}"
+            self.diverged = Msg("the loss exploded from {first} to {loss}",
+                                first=format(self.first_loss, ".3g"), loss=format(loss, ".3g"))
         else:
             self.stop_reason = self.should_stop()
 

@@ -8,6 +8,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from mnist_dash.i18n import Msg, _, ngettext
+
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 OUTPUT_ACTIVATIONS = ("softmax", "linear", "relu")
 LOSSES = ("crossentropy", "mse")
@@ -88,7 +90,7 @@ class TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"unknown configuration field(s): {', '.join(unknown)}")
+            raise ValueError(Msg("unknown configuration field(s): {fields}", fields=", ".join(unknown)))
         return cls(**data)
 
     @property
@@ -97,42 +99,48 @@ class TrainConfig:
         return sum(a * b + b for a, b in itertools.pairwise(sizes))
 
     def summary(self) -> str:
-        """One line a learner can read, e.g. '784-512-10 relu/softmax, rmsprop lr=0.001, ...'."""
+        """One line a learner can read, e.g. '784-512-10 relu/softmax, rmsprop lr=0.001, ...'
+        (in the current language)."""
         shape = "-".join(str(n) for n in (784, *self.hidden_units, 10))
-        return (
-            f"{shape} {self.activation}/{self.output_activation}, {self.loss}, "
-            f"{self.optimizer} lr={self.learning_rate:g}, batch {self.batch_size}, "
-            f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}{self.lessons_summary()}"
-        )
+        epochs = ngettext("{n} epoch", "{n} epochs", self.epochs)
+        return _("{shape} {activation}/{output}, {loss}, {optimizer} lr={rate}, batch {batch_size}, "
+                 "{epochs}", shape=shape, activation=self.activation, output=self.output_activation,
+                 loss=self.loss, optimizer=self.optimizer, rate=format(self.learning_rate, "g"),
+                 batch_size=self.batch_size, epochs=epochs) + self.lessons_summary()
 
     def lessons_summary(self) -> str:
         """The options after the tutorials, only those that are on: ', affine x0.5, cosine, ...'."""
         parts = []
         if self.augment != "none":
-            parts.append(f"{self.augment} augmentation x{self.augment_strength:g}")
+            parts.append(_("{kind} augmentation x{strength}", kind=self.augment,
+                           strength=format(self.augment_strength, "g")))
         if self.weight_decay:
-            parts.append(f"weight decay {self.weight_decay:g}")
+            parts.append(_("weight decay {decay}", decay=format(self.weight_decay, "g")))
         if self.schedule != "constant":
-            parts.append(f"{self.schedule} schedule")
+            parts.append(_("{kind} schedule", kind=self.schedule))
         if self.warmup_epochs:
-            parts.append(f"{self.warmup_epochs} warm-up epoch{'s' if self.warmup_epochs != 1 else ''}")
+            parts.append(ngettext("{n} warm-up epoch", "{n} warm-up epochs", self.warmup_epochs))
         if self.early_stopping_patience is not None:
-            parts.append(f"early stopping (patience {self.early_stopping_patience})")
+            parts.append(_("early stopping (patience {patience})",
+                           patience=self.early_stopping_patience))
         return "".join(f", {part}" for part in parts)
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+        raise ValueError(Msg("{name} must be one of {choices}; got {value}", name=name,
+                             choices=", ".join(choices), value=repr(value)))
 
 
 def _check_number(name: str, value: Any, low: float, high: float, integer: bool = False) -> None:
-    kind = "an integer" if integer else "a number"
     ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
+    bounds = {"name": name, "low": f"{low:g}", "high": f"{high:g}", "value": repr(value)}
     if isinstance(value, bool) or not ok_type:
-        raise ValueError(f"{name} must be {kind} from {low:g} to {high:g}; got {value!r}")
+        raise ValueError(Msg("{name} must be an integer from {low} to {high}; got {value}", **bounds)
+                         if integer else
+                         Msg("{name} must be a number from {low} to {high}; got {value}", **bounds))
     if not (math.isfinite(value) and low <= value <= high):
-        raise ValueError(f"{name} must be from {low:g} to {high:g}; got {value!r}")
+        raise ValueError(Msg("{name} must be from {low} to {high}; got {value}", **bounds))
 
 
 def validate(config: TrainConfig) -> None:
@@ -140,9 +148,8 @@ def validate(config: TrainConfig) -> None:
     _check_choice("dataset", config.dataset, DATASETS)
     layers = config.hidden_units
     if not 1 <= len(layers) <= MAX_HIDDEN_LAYERS:
-        raise ValueError(
-            f"hidden_units must have 1 to {MAX_HIDDEN_LAYERS} layers; got {len(layers)}"
-        )
+        raise ValueError(Msg("hidden_units must have 1 to {most} layers; got {count}",
+                             most=MAX_HIDDEN_LAYERS, count=len(layers)))
     for units in layers:
         _check_number("hidden_units", units, 1, MAX_UNITS, integer=True)
     _check_choice("activation", config.activation, ACTIVATIONS)
@@ -164,13 +171,13 @@ def validate(config: TrainConfig) -> None:
     if config.train_size is not None:
         _check_number("train_size", config.train_size, MIN_TRAIN_SIZE, 60_000, integer=True)
     if not isinstance(config.shuffle, bool):
-        raise ValueError(f"shuffle must be true or false; got {config.shuffle!r}")
+        raise ValueError(Msg("shuffle must be true or false; got {value}", value=repr(config.shuffle)))
     _validate_lessons(config)
     if config.parameter_count > MAX_PARAMETERS:
-        raise ValueError(
-            f"hidden_units {list(layers)} give {config.parameter_count:,} parameters; "
-            f"the limit is {MAX_PARAMETERS:,} (an epoch would take minutes on a workshop laptop)"
-        )
+        raise ValueError(Msg(
+            "hidden_units {layers} give {count} parameters; the limit is {limit} (an epoch would "
+            "take minutes on a workshop laptop)", layers=str(list(layers)),
+            count=format(config.parameter_count, ","), limit=format(MAX_PARAMETERS, ",")))
 
 
 def _validate_lessons(config: TrainConfig) -> None:
@@ -182,19 +189,17 @@ def _validate_lessons(config: TrainConfig) -> None:
     _check_choice("schedule", config.schedule, SCHEDULES)
     if not (isinstance(config.warmup_epochs, int) and not isinstance(config.warmup_epochs, bool)
             and 0 <= config.warmup_epochs < config.epochs):
-        raise ValueError(
-            f"warmup_epochs must be an integer from 0 to {config.epochs - 1}, fewer than the "
-            f"{config.epochs} epoch(s), so the schedule keeps at least one epoch after the "
-            f"warm-up; got {config.warmup_epochs!r}"
-        )
+        raise ValueError(Msg(
+            "warmup_epochs must be an integer from 0 to {most}, fewer than the {epochs} epoch(s), "
+            "so the schedule keeps at least one epoch after the warm-up; got {value}",
+            most=config.epochs - 1, epochs=config.epochs, value=repr(config.warmup_epochs)))
     if config.early_stopping_patience is not None:
         patience = config.early_stopping_patience
         if isinstance(patience, bool) or not isinstance(patience, int) or not 1 <= patience <= MAX_PATIENCE:
-            raise ValueError(
-                f"early_stopping_patience must be an integer from 1 to {MAX_PATIENCE} epochs "
-                f"(0 would stop at the first epoch without progress; leave it unset to train "
-                f"every epoch); got {patience!r}"
-            )
+            raise ValueError(Msg(
+                "early_stopping_patience must be an integer from 1 to {most} epochs (0 would stop "
+                "at the first epoch without progress; leave it unset to train every epoch); "
+                "got {value}", most=MAX_PATIENCE, value=repr(patience)))
         if config.validation_split == 0:
-            raise ValueError("early_stopping_patience needs a validation_split above 0: "
-                             "early stopping watches the validation loss")
+            raise ValueError(Msg("early_stopping_patience needs a validation_split above 0: "
+                                 "early stopping watches the validation loss"))

@@ -12,6 +12,8 @@ from typing import IO
 
 import numpy as np
 
+from mnist_dash.i18n import N_, Msg, message_of
+
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 IMAGE_SHAPE = (28, 28)
 NUM_LABELS = 10
@@ -26,14 +28,15 @@ _READ_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error,
 
 
 class DataError(Exception):
-    """The data is missing or broken; the message says which file, what is wrong and what to do."""
+    """The data is missing or broken; the message (a Msg, args[0]) says which file, what is wrong
+    and what to do."""
 
 
 @dataclass(frozen=True)
 class DatasetSpec:
     name: str  # key used in SPECS, URLs and the cache
     title: str  # shown to people
-    class_names: tuple[str, ...]  # label i is class_names[i]
+    class_names: tuple[str, ...]  # label i is class_names[i]; drawn with _(name)
     env_var: str  # environment variable that points at a local copy
 
 
@@ -41,8 +44,9 @@ DATASET_NAMES = ("mnist", "fashion-mnist")
 SPECS: dict[str, DatasetSpec] = {
     "mnist": DatasetSpec("mnist", "MNIST", tuple(str(i) for i in range(10)), "MNIST_DASH_DATA"),
     "fashion-mnist": DatasetSpec("fashion-mnist", "Fashion-MNIST", (
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"), "MNIST_DASH_FASHION_DATA"),
+        N_("T-shirt/top"), N_("Trouser"), N_("Pullover"), N_("Dress"), N_("Coat"),
+        N_("Sandal"), N_("Shirt"), N_("Sneaker"), N_("Bag"), N_("Ankle boot")),
+        "MNIST_DASH_FASHION_DATA"),
 }
 
 
@@ -75,17 +79,21 @@ class Dataset:
 def _check_array(key: str, array: np.ndarray, source: str) -> np.ndarray:
     is_image = key.startswith("x")
     if is_image and array.dtype != np.uint8:
-        raise DataError(f"{source}: key '{key}' has dtype {array.dtype}, expected uint8")
+        raise DataError(Msg("{source}: key '{key}' has dtype {dtype}, expected uint8",
+                            source=source, key=key, dtype=str(array.dtype)))
     if not is_image and array.dtype.kind not in "iu":
-        raise DataError(f"{source}: key '{key}' has dtype {array.dtype}, expected integers")
+        raise DataError(Msg("{source}: key '{key}' has dtype {dtype}, expected integers",
+                            source=source, key=key, dtype=str(array.dtype)))
     if is_image and (array.ndim != 3 or array.shape[1:] != IMAGE_SHAPE or len(array) == 0):
-        raise DataError(f"{source}: key '{key}' has shape {array.shape}, "
-                        "expected (n, 28, 28) with n >= 1")
+        raise DataError(Msg("{source}: key '{key}' has shape {shape}, expected (n, 28, 28) with "
+                            "n >= 1", source=source, key=key, shape=str(array.shape)))
     if not is_image and array.ndim != 1:
-        raise DataError(f"{source}: key '{key}' has shape {array.shape}, expected (n,)")
+        raise DataError(Msg("{source}: key '{key}' has shape {shape}, expected (n,)",
+                            source=source, key=key, shape=str(array.shape)))
     if not is_image and len(array) and (array.min() < 0 or array.max() >= NUM_LABELS):
-        raise DataError(f"{source}: key '{key}' has labels from {array.min()} to {array.max()}, "
-                        f"expected 0..{NUM_LABELS - 1}")
+        raise DataError(Msg("{source}: key '{key}' has labels from {low} to {high}, expected "
+                            "0..{last}", source=source, key=key, low=int(array.min()),
+                            high=int(array.max()), last=NUM_LABELS - 1))
     # A read-only view keeps the cached dataset safe from callers without touching their arrays.
     checked = np.ascontiguousarray(array.astype(np.uint8, copy=False)).view()
     checked.flags.writeable = False
@@ -95,8 +103,10 @@ def _check_array(key: str, array: np.ndarray, source: str) -> np.ndarray:
 def _require_keys(found: dict, source: str) -> None:
     missing = [key for key in KEYS if key not in found]
     if missing:
-        raise DataError(f"{source}: missing key(s) {', '.join(missing)}; found "
-                        f"{sorted(found) or 'none'}, expected {', '.join(KEYS)}")
+        raise DataError(Msg("{source}: missing key(s) {missing}; found {found}, expected {keys}",
+                            source=source, missing=", ".join(missing),
+                            found=str(sorted(found)) if found else Msg("none"),
+                            keys=", ".join(KEYS)))
 
 
 def validate_arrays(arrays: dict[str, np.ndarray], source: str) -> dict[str, np.ndarray]:
@@ -106,8 +116,9 @@ def validate_arrays(arrays: dict[str, np.ndarray], source: str) -> dict[str, np.
     for split in ("train", "test"):
         num_images, num_labels = len(checked[f"x_{split}"]), len(checked[f"y_{split}"])
         if num_images != num_labels:
-            raise DataError(f"{source}: x_{split} has {num_images} images but y_{split} has "
-                            f"{num_labels} labels; they must match")
+            raise DataError(Msg("{source}: x_{split} has {images} images but y_{split} has "
+                                "{labels} labels; they must match", source=source, split=split,
+                                images=num_images, labels=num_labels))
     return checked
 
 
@@ -119,11 +130,13 @@ def _declared_bytes(archive: zipfile.ZipFile, member: str, key: str, source: str
     with archive.open(member) as stream:
         version = np.lib.format.read_magic(stream)
         if version not in _HEADER_READERS:
-            raise DataError(f"{source}: key '{key}' uses .npy format {version}, expected 1.0/2.0")
+            raise DataError(Msg("{source}: key '{key}' uses .npy format {version}, expected "
+                                "1.0/2.0", source=source, key=key, version=str(version)))
         shape, _, dtype = _HEADER_READERS[version](stream)
     if dtype.hasobject:
-        raise DataError(f"{source}: key '{key}' holds pickled Python objects; "
-                        "refusing to load it. Save plain numeric arrays with numpy.savez")
+        raise DataError(Msg("{source}: key '{key}' holds pickled Python objects; refusing to "
+                            "load it. Save plain numeric arrays with numpy.savez",
+                            source=source, key=key))
     return int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
 
 
@@ -133,8 +146,9 @@ def _read_members(archive: zipfile.ZipFile, source: str) -> dict[str, np.ndarray
     # Headers first, so a compressed archive cannot make us allocate gigabytes.
     total = sum(_declared_bytes(archive, members[key], key, source) for key in KEYS)
     if total > MAX_ARRAY_BYTES:
-        raise DataError(f"{source}: its arrays declare {total / 2**20:.0f} MiB, more than the "
-                        f"{MAX_ARRAY_BYTES >> 20} MiB limit")
+        raise DataError(Msg("{source}: its arrays declare {size} MiB, more than the {limit} MiB "
+                            "limit", source=source, size=format(total / 2**20, ".0f"),
+                            limit=MAX_ARRAY_BYTES >> 20))
     arrays = {}
     for key in KEYS:
         with archive.open(members[key]) as stream:
@@ -146,16 +160,17 @@ def _read_npz(stream: IO[bytes], source: str) -> dict[str, np.ndarray]:
     head = stream.read(2)
     stream.seek(0)
     if not head:
-        raise DataError(f"{source}: the file is empty (0 bytes); download or copy it again")
+        raise DataError(Msg("{source}: the file is empty (0 bytes); download or copy it again",
+                            source=source))
     if not head.startswith(b"PK"):
-        raise DataError(f"{source}: is not a .npz (zip) archive; expected a file saved with "
-                        "numpy.savez, or a folder of the four IDX files")
+        raise DataError(Msg("{source}: is not a .npz (zip) archive; expected a file saved with "
+                            "numpy.savez, or a folder of the four IDX files", source=source))
     try:
         with zipfile.ZipFile(stream) as archive:
             arrays = _read_members(archive, source)
     except _READ_ERRORS as error:
-        raise DataError(f"{source}: the .npz archive is truncated or corrupt ({error}); "
-                        "download or copy it again") from error
+        raise DataError(Msg("{source}: the .npz archive is truncated or corrupt ({error}); "
+                            "download or copy it again", source=source, error=str(error))) from error
     return validate_arrays(arrays, source)
 
 
@@ -165,39 +180,47 @@ def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
         with open(path, "rb") as stream:
             return _read_npz(stream, str(path))
     except OSError as error:
-        raise DataError(f"{path}: cannot read it ({error.strerror or error})") from error
+        raise DataError(Msg("{path}: cannot read it ({error})", path=str(path),
+                            error=str(error.strerror or error))) from error
 
 
 def load_npz_bytes(data: bytes, source: str = "upload",
                    max_bytes: int = 200 * 2**20) -> dict[str, np.ndarray]:
     """Read an uploaded .npz from memory, refusing anything over max_bytes before parsing."""
     if len(data) > max_bytes:
-        raise DataError(f"{source}: {len(data):,} bytes, more than the {max_bytes:,}-byte limit; "
-                        "upload a smaller file")
+        raise DataError(Msg("{source}: {size} bytes, more than the {limit}-byte limit; upload a "
+                            "smaller file", source=source, size=format(len(data), ","),
+                            limit=format(max_bytes, ",")))
     return _read_npz(io.BytesIO(data), source)
 
 
 def _read_idx(stream: IO[bytes], source: str) -> np.ndarray:
     header = stream.read(4)
     if len(header) < 4 or header[:2] != b"\0\0":
-        raise DataError(f"{source}: not an IDX file (bad magic number {header.hex()!r})")
+        raise DataError(Msg("{source}: not an IDX file (bad magic number {magic})",
+                            source=source, magic=repr(header.hex())))
     if header[2] != 0x08:
-        raise DataError(f"{source}: IDX data type 0x{header[2]:02x}, expected 0x08 (uint8)")
+        raise DataError(Msg("{source}: IDX data type {kind}, expected 0x08 (uint8)",
+                            source=source, kind=format(header[2], "#04x")))
     if not 1 <= header[3] <= 3:
-        raise DataError(f"{source}: IDX file has {header[3]} dimensions, expected 1 to 3")
+        raise DataError(Msg("{source}: IDX file has {count} dimensions, expected 1 to 3",
+                            source=source, count=header[3]))
     dims_bytes = stream.read(4 * header[3])
     if len(dims_bytes) < 4 * header[3]:
-        raise DataError(f"{source}: IDX header is truncated; download the file again")
+        raise DataError(Msg("{source}: IDX header is truncated; download the file again",
+                            source=source))
     shape = tuple(int(d) for d in np.frombuffer(dims_bytes, dtype=">u4"))
     size = int(np.prod(shape, dtype=np.float64))
     if size > MAX_ARRAY_BYTES:
-        raise DataError(f"{source}: IDX header declares shape {shape}, over the size limit")
+        raise DataError(Msg("{source}: IDX header declares shape {shape}, over the size limit",
+                            source=source, shape=str(shape)))
     # Reading one byte more than declared detects trailing garbage without reading it all.
     body = stream.read(size + 1)
     if len(body) != size:
-        raise DataError(f"{source}: IDX header declares shape {shape} ({size} bytes) but the "
-                        f"file holds {'more' if len(body) > size else len(body)} bytes; "
-                        "it is truncated or corrupt, download it again")
+        holds = Msg("more") if len(body) > size else len(body)
+        raise DataError(Msg("{source}: IDX header declares shape {shape} ({size} bytes) but the "
+                            "file holds {holds} bytes; it is truncated or corrupt, download it "
+                            "again", source=source, shape=str(shape), size=size, holds=holds))
     return np.frombuffer(body, dtype=np.uint8).reshape(shape)
 
 
@@ -210,7 +233,8 @@ def load_idx_file(path: str | os.PathLike) -> np.ndarray:
             stream = gzip.GzipFile(fileobj=raw) if is_gzip else raw
             return _read_idx(stream, str(path))
     except (OSError, EOFError, zlib.error) as error:
-        raise DataError(f"{path}: cannot read it ({error}); download it again") from error
+        raise DataError(Msg("{path}: cannot read it ({error}); download it again",
+                            path=str(path), error=str(error))) from error
 
 
 def _find_idx(directory: Path, key: str) -> Path:
@@ -219,7 +243,8 @@ def _find_idx(directory: Path, key: str) -> Path:
     for name in names:
         if (directory / name).is_file():
             return directory / name
-    raise DataError(f"{directory}: no {stem} IDX file; looked for {', '.join(names)}")
+    raise DataError(Msg("{directory}: no {stem} IDX file; looked for {names}",
+                        directory=str(directory), stem=stem, names=", ".join(names)))
 
 
 def load_idx_dir(directory: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -235,7 +260,8 @@ def load_path(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if path.is_dir():
         return load_idx_dir(path)
     if not path.exists():
-        raise DataError(f"{path}: does not exist; expected a .npz file or a folder of IDX files")
+        raise DataError(Msg("{path}: does not exist; expected a .npz file or a folder of IDX files",
+                            path=str(path)))
     return load_npz(path)
 
 
@@ -260,7 +286,8 @@ def _download(name: str) -> dict[str, np.ndarray]:
 
 def _spec(name: str) -> DatasetSpec:
     if name not in SPECS:
-        raise DataError(f"unknown dataset {name!r}; choose one of {', '.join(DATASET_NAMES)}")
+        raise DataError(Msg("unknown dataset {name}; choose one of {names}", name=repr(name),
+                            names=", ".join(DATASET_NAMES)))
     return SPECS[name]
 
 
@@ -274,7 +301,8 @@ def load_dataset(name: str = "mnist", path: str | os.PathLike | None = None) -> 
         try:
             return Dataset(spec, source=env_path, **load_path(env_path))
         except DataError as error:
-            raise DataError(f"{error} (from {spec.env_var}; fix or unset it)") from error
+            raise DataError(Msg("{error} (from {variable}; fix or unset it)",
+                                error=message_of(error), variable=spec.env_var)) from error
     tried = [f"{spec.env_var}: not set"]
     for candidate in _cache_paths(spec):
         if not candidate.exists():
@@ -293,13 +321,15 @@ def load_dataset(name: str = "mnist", path: str | os.PathLike | None = None) -> 
     raise DataError(_not_found_message(spec, tried))
 
 
-def _not_found_message(spec: DatasetSpec, tried: list[str]) -> str:
+def _not_found_message(spec: DatasetSpec, tried: list[str]) -> Msg:
+    """What was tried (as the loaders said it, in English) and what to do (translated)."""
     lines = "\n".join(f"  - {attempt}" for attempt in tried)
     example = "mnist.npz" if spec.name == "mnist" else "fashion-mnist/"
-    return (f"Could not load {spec.title}. Tried:\n{lines}\nTo fix it, do one of: "
-            f"set {spec.env_var}=/path/to/{example} (a Keras-layout .npz or a folder of the "
-            f"four IDX files); put the data at {_cache_paths(spec)[-1]}; or connect to the "
-            "internet so Keras can download it.")
+    return Msg("Could not load {title}. Tried:\n{attempts}\nTo fix it, do one of: set "
+               "{variable}=/path/to/{example} (a Keras-layout .npz or a folder of the four IDX "
+               "files); put the data at {cache}; or connect to the internet so Keras can download "
+               "it.", title=spec.title, attempts=lines, variable=spec.env_var, example=example,
+               cache=str(_cache_paths(spec)[-1]))
 
 
 _cache: dict[tuple[str, str | None, str | None], Dataset] = {}

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mnist_dash.config import MAX_EPOCHS, TrainConfig
+from mnist_dash.i18n import _, ngettext, number, percent
 from mnist_dash.vocabulary import EpochRecord, JobState, completed_epochs
 
 FLAT_DROP = 0.10  # less than a 10% fall of the training loss counts as barely learning
@@ -20,7 +21,7 @@ TYPICAL_RATE = {"sgd": 0.01, "momentum": 0.01, "rmsprop": 0.001, "adam": 0.001}
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing the history shows, and what to try next."""
+    """One thing the history shows, and what to try next (in the language current when made)."""
 
     kind: str  # diverged, too_little_training, barely_learning, overfitting, still_improving, healthy
     title: str
@@ -41,16 +42,16 @@ def _diverged(config: TrainConfig, losses: list[float], state: JobState) -> Find
         return None
     rate = max(config.learning_rate / 10, 1e-6)
     return Finding(
-        "diverged", "Diverged",
-        "The loss became NaN or exploded: each step overshot, so the weights grew without bound. "
-        "The learning rate is too high for this network and loss.",
-        f"Try a learning rate of {rate:g} (10x smaller).", {"learning_rate": rate},
+        "diverged", _("Diverged"),
+        _("The loss became NaN or exploded: each step overshot, so the weights grew without bound. "
+          "The learning rate is too high for this network and loss."),
+        _("Try a learning rate of {rate} (10x smaller).", rate=format(rate, "g")), {"learning_rate": rate},
     )
 
 
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """'1 epoch', '3 epochs'; `words` for an irregular plural ('batches')."""
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {words or word + 's'}"
+def epochs_text(count: int) -> str:
+    """'1 epoch', '3 epochs' in the current language."""
+    return ngettext("{n} epoch", "{n} epochs", count)
 
 
 def _updates(config: TrainConfig, epochs: list[EpochRecord], state: JobState) -> int | None:
@@ -71,13 +72,16 @@ def _too_few_updates(config: TrainConfig, epochs: list[EpochRecord], what: str) 
     done = max(1, completed_epochs(epochs))
     per_epoch = max(1, updates // done)
     more = min(MAX_EPOCHS, max(config.epochs + 1, math.ceil(FEW_UPDATES / per_epoch)))
+    seen = _("each image was seen once") if done == 1 else ngettext(
+        "each image was seen {n} time", "each image was seen {n} times", done)
     return Finding(
-        "too_little_training", "Too little training",
-        f"{what} It made only {plural(updates, 'update')} of the weights "
-        f"({plural(done, 'epoch')} of {plural(per_epoch, 'batch', 'batches')}): each image was "
-        f"seen {'once' if done == 1 else plural(done, 'time')}. That is too few steps to learn, "
-        "whatever their size.",
-        f"Try {plural(more, 'epoch')} ({more * per_epoch:,} updates), or more training images.",
+        "too_little_training", _("Too little training"),
+        _("{what} It made only {updates} of the weights ({epochs} of {batches}): {seen}. That is "
+          "too few steps to learn, whatever their size.", what=what,
+          updates=ngettext("{n} update", "{n} updates", updates), epochs=epochs_text(done),
+          batches=ngettext("{n} batch", "{n} batches", per_epoch), seen=seen),
+        _("Try {epochs} ({updates} updates), or more training images.", epochs=epochs_text(more),
+          updates=number(more * per_epoch)),
         {"epochs": more},
     )
 
@@ -95,12 +99,13 @@ def _barely_learning(config: TrainConfig, losses: list[float], epochs: list[Epoc
     if not (flat or slow):
         return None
     if flat:
-        title, factor = "Barely learning", 10
-        what = f"The training loss fell only from {first:.3g} to {last:.3g}."
+        title, factor = _("Barely learning"), 10
+        what = _("The training loss fell only from {first} to {last}.", first=format(first, ".3g"),
+                 last=format(last, ".3g"))
     else:
-        title, factor = "Learning slowly", 3
-        what = (f"After {plural(completed_epochs(epochs), 'epoch')} it gets only {accuracy:.0%} "
-                "of the training images right.")
+        title, factor = _("Learning slowly"), 3
+        what = _("After {epochs} it gets only {accuracy} of the training images right.",
+                 epochs=epochs_text(completed_epochs(epochs)), accuracy=percent(accuracy, 0))
     updates = _updates(config, epochs, state)
     few = updates is not None and updates < FEW_UPDATES
     if few and not (flat and _rate_is_small(config)):
@@ -108,15 +113,16 @@ def _barely_learning(config: TrainConfig, losses: list[float], epochs: list[Epoc
     if config.loss == "mse" and config.optimizer == "sgd":
         return Finding(
             "barely_learning", title,
-            f"{what} MSE on one-hot labels gives small gradients, and plain SGD takes small "
-            "steps with them.",
-            "Try cross-entropy with a softmax output, which learns much faster here.",
+            _("{what} MSE on one-hot labels gives small gradients, and plain SGD takes small "
+              "steps with them.", what=what),
+            _("Try cross-entropy with a softmax output, which learns much faster here."),
             {"loss": "crossentropy", "output_activation": "softmax"},
         )
     rate = min(config.learning_rate * factor, 10.0)
     return Finding(
-        "barely_learning", title, f"{what} The steps are too small.",
-        f"Try a learning rate of {rate:g} ({factor}x larger).", {"learning_rate": rate},
+        "barely_learning", title, _("{what} The steps are too small.", what=what),
+        _("Try a learning rate of {rate} ({factor}x larger).", rate=format(rate, "g"), factor=factor),
+        {"learning_rate": rate},
     )
 
 
@@ -131,12 +137,15 @@ def _overfitting(config: TrainConfig, epochs: list[EpochRecord]) -> Finding | No
     changes: dict[str, Any] = {"epochs": best + 1}
     if config.dropout == 0:
         changes["dropout"] = 0.2
+    suggestion = (_("Try {epochs} with dropout 0.2.", epochs=epochs_text(best + 1))
+                  if "dropout" in changes else _("Try {epochs}.", epochs=epochs_text(best + 1)))
     return Finding(
-        "overfitting", f"Overfitting after epoch {best + 1}",
-        f"Validation loss was lowest after epoch {best + 1} ({val[best]:.3g}) and rose to "
-        f"{val[-1]:.3g} while the training loss kept falling: the network memorises the "
-        "training images instead of learning what generalises.",
-        f"Try {plural(best + 1, 'epoch')}" + (" with dropout 0.2." if "dropout" in changes else "."), changes,
+        "overfitting", _("Overfitting after epoch {epoch}", epoch=best + 1),
+        _("Validation loss was lowest after epoch {epoch} ({best}) and rose to {last} while the "
+          "training loss kept falling: the network memorises the training images instead of "
+          "learning what generalises.", epoch=best + 1, best=format(val[best], ".3g"),
+          last=format(val[-1], ".3g")),
+        suggestion, changes,
     )
 
 
@@ -149,12 +158,13 @@ def _still_improving(config: TrainConfig, epochs: list[EpochRecord]) -> Finding 
     if gain <= IMPROVING or config.epochs >= MAX_EPOCHS:
         return None
     more = min(config.epochs * 2, MAX_EPOCHS)
-    which = "validation" if validation else "training"
-    return Finding(
-        "still_improving", "Still improving",
-        f"The {which} loss still fell by {gain:.1%} in the last epoch: more epochs would help.",
-        f"Try {plural(more, 'epoch')}.", {"epochs": more},
-    )
+    explanation = (
+        _("The validation loss still fell by {gain} in the last epoch: more epochs would help.",
+          gain=percent(gain, 1)) if validation else
+        _("The training loss still fell by {gain} in the last epoch: more epochs would help.",
+          gain=percent(gain, 1)))
+    return Finding("still_improving", _("Still improving"), explanation,
+                   _("Try {epochs}.", epochs=epochs_text(more)), {"epochs": more})
 
 
 def diagnose(config: TrainConfig, epochs: list[EpochRecord], batch_losses: list[float],
@@ -172,5 +182,5 @@ def diagnose(config: TrainConfig, epochs: list[EpochRecord], batch_losses: list[
     ]
     if findings:
         return findings
-    return [Finding("healthy", "Healthy",
-                    "The loss fell steadily and levelled off; validation follows training.")]
+    return [Finding("healthy", _("Healthy"),
+                    _("The loss fell steadily and levelled off; validation follows training."))]

@@ -1,4 +1,9 @@
-"""Plotly figures for the dashboard: pure functions that build a go.Figure and draw nothing."""
+"""Plotly figures for the dashboard: pure functions that build a go.Figure and draw nothing.
+
+Their words (titles, axes, legends, hover text) are in the current language (mnist_dash.i18n).
+Hover templates are plotly's own (`%{y}`): they go through `_()` without parameters, so no
+Python formatting touches their braces.
+"""
 
 import functools
 from collections.abc import Sequence
@@ -9,6 +14,8 @@ import plotly.graph_objects as go
 import plotly.io
 from plotly.subplots import make_subplots
 
+from mnist_dash import i18n
+from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.metrics import normalize_rows
 from mnist_dash.progress import ProgressSnapshot
 
@@ -20,7 +27,15 @@ TRUE_CLASS_COLOR = PALETTE[0]  # the right answer, when the model picked another
 INK_SCALE = [[0.0, "black"], [1.0, "white"]]  # MNIST look: 0 = black paper, 255 = white ink
 CHANGE_SCALE = [[0.0, "#B35806"], [0.5, "#FFFFFF"], [1.0, "#542788"]]  # orange down, purple up
 FONT_SIZE = 14
-METRIC_TITLES = {"loss": "Loss", "accuracy": "Accuracy"}
+METRIC_TITLES = {"loss": N_("Loss"), "accuracy": N_("Accuracy")}
+# compare_history_figure's title and axis, by (which curves, metric): whole phrases, not pieces.
+COMPARE_TITLES = {
+    ("Validation", "loss"): (N_("Validation loss per epoch"), N_("Validation loss")),
+    ("Validation", "accuracy"): (N_("Validation accuracy per epoch"), N_("Validation accuracy")),
+    ("Training", "loss"): (N_("Training loss per epoch"), N_("Training loss")),
+    ("Training", "accuracy"): (N_("Training accuracy per epoch"), N_("Training accuracy")),
+}
+NO_EXTRA = "<extra></extra>"  # plotly: no trace name beside the hover text
 
 
 LAYOUT_DEFAULTS = {"font": {"size": FONT_SIZE}, "margin": {"l": 60, "r": 20, "t": 60, "b": 50}}
@@ -42,7 +57,12 @@ def _style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout: Any
 def _metric_title(metric: str) -> str:
     if metric not in METRIC_TITLES:
         raise ValueError(f"metric must be one of {sorted(METRIC_TITLES)}; got {metric!r}")
-    return METRIC_TITLES[metric]
+    return _(METRIC_TITLES[metric])
+
+
+def class_labels(class_names: Sequence[str]) -> list[str]:
+    """Class names as people read them: digits stay digits, Fashion-MNIST's words are translated."""
+    return [_(str(name)) for name in class_names]
 
 
 def _fix_metric_axis(fig: go.Figure, metric: str) -> go.Figure:
@@ -55,31 +75,33 @@ def class_balance_figure(
     train_counts: Sequence[int], test_counts: Sequence[int], class_names: Sequence[str]
 ) -> go.Figure:
     """Grouped bars: images per class in the training and test sets, counts written on bars."""
-    names = list(class_names)
+    names = class_labels(class_names)
     fig = go.Figure()
-    for label, counts, color in (("Train", train_counts, TRAIN_COLOR),
-                                 ("Test", test_counts, TEST_COLOR)):
+    for label, counts, color, hover in (
+        (_("Train"), train_counts, TRAIN_COLOR, _("Train: %{y} images of %{x}")),
+        (_("Test"), test_counts, TEST_COLOR, _("Test: %{y} images of %{x}")),
+    ):
         fig.add_trace(go.Bar(x=names, y=list(counts), name=label, marker_color=color,
-                             hovertemplate=f"{label}: %{{y}} images of %{{x}}<extra></extra>"))
-    return _style(fig, "Images per class", "Class", "Images", barmode="group",
+                             hovertemplate=hover + NO_EXTRA))
+    return _style(fig, _("Images per class"), _("Class"), _("Images"), barmode="group",
                   xaxis_type="category")
 
 
 def _square_matrix_axes(fig: go.Figure, class_names: Sequence[str], height: int) -> go.Figure:
     size = len(class_names)
-    ticks = {"tickvals": list(range(size)), "ticktext": list(class_names), "showgrid": False,
+    ticks = {"tickvals": list(range(size)), "ticktext": class_labels(class_names), "showgrid": False,
              "zeroline": False, "constrain": "domain"}
     # Fixed ranges: big invisible markers would otherwise widen the autorange.
-    fig.update_xaxes(title_text="Predicted", range=[-0.5, size - 0.5], **ticks)
-    fig.update_yaxes(title_text="True", range=[size - 0.5, -0.5], scaleanchor="x", **ticks)
+    fig.update_xaxes(title_text=_("Predicted"), range=[-0.5, size - 0.5], **ticks)
+    fig.update_yaxes(title_text=_("True"), range=[size - 0.5, -0.5], scaleanchor="x", **ticks)
     fig.update_layout(height=height, plot_bgcolor="rgba(0,0,0,0)")
     return fig
 
 
 def _cell_text(matrix: np.ndarray, normalized: bool) -> list[list[str]]:
     if normalized:
-        return [[f"{100 * value:.1f}%" if value else "0" for value in row] for row in matrix]
-    return [[str(int(value)) for value in row] for row in matrix]
+        return [[i18n.percent(value, 1) if value else "0" for value in row] for row in matrix]
+    return [[i18n.number(int(value)) for value in row] for row in matrix]
 
 
 def _click_overlay(counts: np.ndarray, marker_size: float) -> go.Scatter:
@@ -90,8 +112,8 @@ def _click_overlay(counts: np.ndarray, marker_size: float) -> go.Scatter:
     return go.Scatter(
         x=predicted.ravel(), y=true.ravel(), mode="markers", customdata=customdata,
         marker={"symbol": "square", "size": marker_size, "opacity": 0, "color": NEUTRAL_COLOR},
-        hovertemplate="True %{customdata[0]}, predicted %{customdata[1]}: "
-        "%{customdata[2]} images<extra></extra>",
+        hovertemplate=_("True %{customdata[0]}, predicted %{customdata[1]}: "
+                        "%{customdata[2]} images") + NO_EXTRA,
         showlegend=False, name="cells",
     )
 
@@ -110,8 +132,8 @@ def confusion_figure(
         colorscale="Blues", showscale=False, zmin=0, zmax=1 if normalized else None,
     )
     fig = go.Figure([heatmap, _click_overlay(counts, 0.9 * cell_pixels)])
-    title = "Confusion matrix (% of each true class)" if normalized else "Confusion matrix"
-    _style(fig, title, "Predicted", "True", hovermode="closest")
+    title = _("Confusion matrix (% of each true class)") if normalized else _("Confusion matrix")
+    _style(fig, title, _("Predicted"), _("True"), hovermode="closest")
     return _square_matrix_axes(fig, class_names, height)
 
 
@@ -128,18 +150,18 @@ def history_figure(
     """
     y_title = _metric_title(metric)
     traces = [{"type": "scatter", "x": list(batch_steps), "y": list(batch_values), "mode": "lines",
-               "name": "Training (each batch)", "opacity": 0.5,
+               "name": _("Training (each batch)"), "opacity": 0.5,
                "line": {"color": TRAIN_COLOR, "width": 1}}]
     epoch_series = (
-        ("Training (epoch)", list(train_epoch_values), TRAIN_COLOR, "solid"),
-        ("Validation (epoch)", list(val_epoch_values), TEST_COLOR, "dash"),
+        (_("Training (epoch)"), list(train_epoch_values), TRAIN_COLOR, "solid"),
+        (_("Validation (epoch)"), list(val_epoch_values), TEST_COLOR, "dash"),
     )
     for label, values, color, dash in epoch_series:
         # A live run may have its train value for an epoch before its validation value.
         traces.append({"type": "scatter", "x": list(epoch_steps)[: len(values)], "y": values,
                        "mode": "lines+markers", "name": label,
                        "line": {"color": color, "width": 2, "dash": dash}, "marker": {"size": 9}})
-    x_axis: dict[str, Any] = {"title": {"text": "Optimizer step"}}
+    x_axis: dict[str, Any] = {"title": {"text": _("Optimizer step")}}
     if total_steps is not None:
         x_axis["range"] = [0, total_steps]
     y_axis: dict[str, Any] = {"title": {"text": y_title}}
@@ -166,16 +188,17 @@ def history_figures(progress: ProgressSnapshot, total_steps: int | None = None,
         kept = [record.step for record in epochs if record.epoch == kept_epoch]
         if kept:
             charts[metric].add_vline(x=kept[0], line={"color": NEUTRAL_COLOR, "dash": "dot"},
-                                     annotation_text=f"kept: epoch {kept_epoch}")
+                                     annotation_text=_("kept: epoch {epoch}", epoch=kept_epoch))
     return charts
 
 
 def learning_rate_figure(steps: Sequence[int], rates: Sequence[float],
                          total_steps: int | None = None) -> go.Figure:
     """The learning rate of every update (the schedule), drawn under the loss chart."""
-    fig = go.Figure(go.Scatter(x=list(steps), y=list(rates), mode="lines", name="Learning rate",
+    rate = _("Learning rate")
+    fig = go.Figure(go.Scatter(x=list(steps), y=list(rates), mode="lines", name=rate,
                                line={"color": TRAIN_COLOR, "width": 2}))
-    _style(fig, "Learning rate", "Optimizer step", "Learning rate", height=220, showlegend=False)
+    _style(fig, rate, _("Optimizer step"), rate, height=220, showlegend=False)
     if total_steps is not None:
         fig.update_xaxes(range=[0, total_steps])
     return fig
@@ -185,14 +208,16 @@ def compare_history_figure(
     runs: Sequence[tuple[str, Sequence[int], Sequence[float]]], metric: str,
     which: str = "Validation",
 ) -> go.Figure:
-    """Per-epoch curves of several runs (validation or training), one line per run."""
-    y_title = _metric_title(metric)
+    """Per-epoch curves of several runs (`which`: "Validation" or "Training"), one line per run."""
+    if (which, metric) not in COMPARE_TITLES:
+        raise ValueError("which must be 'Validation' or 'Training' and metric one of "
+                         f"{sorted(METRIC_TITLES)}; got {which!r} and {metric!r}")
+    title, y_title = (_(text) for text in COMPARE_TITLES[which, metric])
     fig = go.Figure()
     for position, (name, epochs, values) in enumerate(runs):
         fig.add_trace(go.Scatter(x=list(epochs), y=list(values), mode="lines+markers", name=name,
                                  line={"color": PALETTE[position % len(PALETTE)]}))
-    _style(fig, f"{which} {y_title.lower()} per epoch", "Epoch", f"{which} {y_title.lower()}",
-           height=380)
+    _style(fig, title, _("Epoch"), y_title, height=380)
     return _fix_metric_axis(fig, metric)
 
 
@@ -201,14 +226,23 @@ def _probability_labels(
 ) -> tuple[list[str], list[str]]:
     """Bar colours and texts; the words make the marks readable without colour."""
     colors = [NEUTRAL_COLOR] * len(probabilities)
-    texts = [f"{probability:.0%}" for probability in probabilities]
     if true_class is not None:
         colors[true_class] = TRUE_CLASS_COLOR
     colors[predicted] = RIGHT_COLOR if true_class in (None, predicted) else WRONG_COLOR
-    for role, index in (("predicted", predicted), ("true", true_class)):
-        if index is not None:
-            texts[index] += f" · {role}"
+    texts = [_bar_text(probability, index == predicted, index == true_class)
+             for index, probability in enumerate(probabilities)]
     return colors, texts
+
+
+def _bar_text(probability: float, is_predicted: bool, is_true: bool) -> str:
+    percent = i18n.percent(probability, 0)
+    if is_predicted and is_true:
+        return _("{percent} · predicted · true", percent=percent)
+    if is_predicted:
+        return _("{percent} · predicted", percent=percent)
+    if is_true:
+        return _("{percent} · true", percent=percent)
+    return percent
 
 
 def probability_figure(
@@ -224,10 +258,10 @@ def probability_figure(
         constraintext="none", textfont={"size": 12},
         hovertemplate="%{x:.1%}<extra></extra>",
     ))
-    _style(fig, "Model's probabilities", "Probability", "", height=240, showlegend=False,
+    _style(fig, _("Model's probabilities"), _("Probability"), "", height=240, showlegend=False,
            margin={"l": 40, "r": 130, "t": 40, "b": 40}, font={"size": 12})
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
-    fig.update_yaxes(tickvals=list(range(len(class_names))), ticktext=list(class_names),
+    fig.update_yaxes(tickvals=list(range(len(class_names))), ticktext=class_labels(class_names),
                      autorange="reversed")
     return fig
 
@@ -238,9 +272,9 @@ def pixel_figure(image: np.ndarray, show_values: bool = True) -> go.Figure:
     fig = go.Figure(go.Heatmap(
         z=image, colorscale=INK_SCALE, zmin=0, zmax=255, showscale=False,
         texttemplate="%{z}" if show_values else None, textfont={"size": 8},
-        hovertemplate="row %{y}, col %{x} = %{z}<extra></extra>",
+        hovertemplate=_("row %{y}, col %{x} = %{z}") + NO_EXTRA,
     ))
-    _style(fig, "Pixel values", "Column", "Row", height=640)
+    _style(fig, _("Pixel values"), _("Column"), _("Row"), height=640)
     rows, columns = image.shape
     fig.update_xaxes(range=[-0.5, columns - 0.5], constrain="domain", showgrid=False)
     fig.update_yaxes(range=[rows - 0.5, -0.5], scaleanchor="x", constrain="domain",
@@ -253,13 +287,16 @@ def vector_figure(image: np.ndarray) -> go.Figure:
     image = np.asarray(image)
     width = image.shape[1]
     vector = image.reshape(1, -1)
-    hover = [[f"pixel {i} (row {i // width}, col {i % width})" for i in range(vector.shape[1])]]
+    size = vector.shape[1]
+    pixel = _("pixel {index} (row {row}, col {column})")  # one lookup for the 784 texts
+    hover = [[pixel.format(index=i, row=i // width, column=i % width) for i in range(size)]]
     fig = go.Figure(go.Heatmap(
-        z=vector, x=list(range(vector.shape[1])), text=hover, colorscale=INK_SCALE,
-        zmin=0, zmax=255, showscale=False, hovertemplate="%{text} = %{z}<extra></extra>",
+        z=vector, x=list(range(size)), text=hover, colorscale=INK_SCALE,
+        zmin=0, zmax=255, showscale=False, hovertemplate="%{text} = %{z}" + NO_EXTRA,
     ))
-    _style(fig, f"Flattened: {vector.shape[1]} numbers in a row",
-           f"Index in the vector ({width} pixels per image row)", "", height=170)
+    _style(fig, ngettext("Flattened: {n} number in a row", "Flattened: {n} numbers in a row", size),
+           ngettext("Index in the vector ({n} pixel per image row)",
+                    "Index in the vector ({n} pixels per image row)", width), "", height=170)
     fig.update_xaxes(dtick=4 * width, showgrid=False)
     fig.update_yaxes(visible=False)
     return fig
@@ -267,16 +304,16 @@ def vector_figure(image: np.ndarray) -> go.Figure:
 
 def class_means_figure(means: np.ndarray, class_names: Sequence[str]) -> go.Figure:
     """The average image of each class side by side."""
-    names = [str(name) for name in class_names]
+    names = class_labels(class_names)
     fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, horizontal_spacing=0.01)
     for column, mean in enumerate(np.asarray(means), start=1):
         fig.add_trace(go.Heatmap(z=mean, colorscale=INK_SCALE, zmin=0, zmax=255, showscale=False,
-                                 hovertemplate="row %{y}, col %{x} = %{z:.0f}<extra></extra>"),
+                                 hovertemplate=_("row %{y}, col %{x} = %{z:.0f}") + NO_EXTRA),
                       row=1, col=column)
         fig.update_yaxes(scaleanchor=f"x{column if column > 1 else ''}", row=1, col=column)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")
-    _style(fig, "Average image of each class", "", "", height=200,
+    _style(fig, _("Average image of each class"), "", "", height=200,
            margin={"l": 10, "r": 10, "t": 70, "b": 10})
     return fig
 
@@ -291,7 +328,7 @@ def confusion_difference_figure(
         z=difference, x=list(range(len(class_names))), y=list(range(len(class_names))),
         text=[[f"{value:+d}" if value else "" for value in row] for row in difference],
         texttemplate="%{text}", colorscale=CHANGE_SCALE, zmin=-limit, zmax=limit,
-        hovertemplate="True %{y}, predicted %{x}: %{z:+d} images<extra></extra>",
+        hovertemplate=_("True %{y}, predicted %{x}: %{z:+d} images") + NO_EXTRA,
     ))
-    _style(fig, "Change in the confusion matrix (B − A)", "Predicted", "True")
+    _style(fig, _("Change in the confusion matrix (B − A)"), _("Predicted"), _("True"))
     return _square_matrix_axes(fig, class_names, 600)

@@ -8,7 +8,7 @@ Catalogs are compiled in memory the first time a language is used, so there is n
 Placeholders are named and Python-formatted: `_("Epoch {epoch} of {epochs}", epoch=3, epochs=5)`,
 so a translation may put them in any order. `N_()` only marks a constant for extraction; translate
 it with `_()` where it is drawn. `Msg` carries a sentence from where it was made (a worker thread,
-the job manager) to where it is drawn, and is translated there; `error_text(error)` draws an
+the job manager) to where it is drawn, and is translated there; `_(message_of(error))` draws an
 exception whose message is one.
 
 Which language: `language("zh-CN")` sets it for a block of code (tests, the HTML report); the UI
@@ -117,18 +117,23 @@ def _make_msg(msgid: str, params: dict[str, object]) -> Msg:
 
 
 def _(message: str, /, **params: object) -> str:  # "/": a placeholder may be called {message}
-    """`message` in the current language, with its named placeholders filled in."""
+    """`message` in the current language, with its named placeholders filled in.
+
+    A placeholder's value that is itself a Msg (an error's message inside a job's) is translated too.
+    """
     if isinstance(message, Msg):
         message, params = message.msgid, {**message.params, **params}
     text = translations(current()).gettext(message) if message else message
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    return text.format(**{name: _(value) if isinstance(value, Msg) else value
+                          for name, value in params.items()})
 
 
-def error_text(error: BaseException) -> str:
-    """An exception's message in the current language: its one argument (a Msg or plain text)
-    translated, since `str(error)` would lose a Msg's placeholders."""
-    message = error.args[0] if len(error.args) == 1 else None
-    return _(message) if isinstance(message, str) else str(error)
+def message_of(error: BaseException) -> str:
+    """An exception's message as it was made: its Msg (args[0]) to translate with `_()`, else its text."""
+    first = error.args[0] if error.args else None
+    return first if isinstance(first, Msg) else str(error)
 
 
 def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:

@@ -1,4 +1,7 @@
-"""Plotly figures for the Inside page: weight images and 2-D maps; pure functions, no Streamlit."""
+"""Plotly figures for the Inside page: weight images and 2-D maps; pure functions, no Streamlit.
+
+Their words are in the current language; hover templates go through `_()` without parameters.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from mnist_dash.figures import CHANGE_SCALE, FONT_SIZE, PALETTE
+from mnist_dash.figures import CHANGE_SCALE, FONT_SIZE, NO_EXTRA, PALETTE, class_labels
+from mnist_dash.i18n import _
 from mnist_dash.vocabulary import EpochRecord
 
 # Okabe-Ito's eight, with Paul Tol's wine and olive for classes 8 and 9 (both stay
@@ -46,7 +50,7 @@ def weight_grid_figure(weights: np.ndarray, num_columns: int = 8, first_unit: in
     height, width = weights.shape[1:]
     fig = go.Figure(go.Heatmap(
         z=grid, colorscale=CHANGE_SCALE, zmin=-1, zmax=1, zmid=0, hoverinfo="skip",
-        colorbar={"title": {"text": "weight ÷ unit's<br>largest |weight|"}, "len": 0.6},
+        colorbar={"title": {"text": _("weight ÷ unit's<br>largest |weight|")}, "len": 0.6},
     ))
     for unit in range(len(weights)):
         row, column = divmod(unit, num_columns)
@@ -56,8 +60,9 @@ def weight_grid_figure(weights: np.ndarray, num_columns: int = 8, first_unit: in
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
     rows = -(-len(weights) // num_columns)
-    return _layout(fig, f"Incoming weights of units {first_unit}–{first_unit + len(weights) - 1}",
-                   height=120 + rows * 90)
+    title = _("Incoming weights of units {first}–{last}", first=first_unit,
+              last=first_unit + len(weights) - 1)
+    return _layout(fig, title, height=120 + rows * 90)
 
 
 def unit_weights_figure(weights: np.ndarray, unit: int) -> go.Figure:
@@ -66,18 +71,21 @@ def unit_weights_figure(weights: np.ndarray, unit: int) -> go.Figure:
     limit = max(float(np.abs(weights).max()), 1e-12)
     fig = go.Figure(go.Heatmap(
         z=weights, colorscale=CHANGE_SCALE, zmin=-limit, zmax=limit, zmid=0,
-        colorbar={"title": {"text": "weight"}},
-        hovertemplate="row %{y}, col %{x}: weight %{z:.4f}<extra></extra>",
+        colorbar={"title": {"text": _("weight")}},
+        hovertemplate=_("row %{y}, col %{x}: weight %{z:.4f}") + NO_EXTRA,
     ))
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
-    return _layout(fig, f"Unit {unit}: weight on each pixel", height=420)
+    return _layout(fig, _("Unit {unit}: weight on each pixel", unit=unit), height=420)
 
 
 def _hover(indices: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
            class_names: Sequence[str]) -> list[str]:
-    return [f"test image #{i}<br>label {class_names[t]}, predicted {class_names[p]}"
-            + ("" if t == p else " ✗") for i, t, p in zip(indices, labels, predicted, strict=True)]
+    """One text per point; the two sentences are looked up once, not once per point."""
+    right = _("test image #{index}<br>label {label}, predicted {predicted}")
+    wrong = _("test image #{index}<br>label {label}, predicted {predicted} ✗")
+    return [(right if t == p else wrong).format(index=i, label=class_names[t], predicted=class_names[p])
+            for i, t, p in zip(indices, labels, predicted, strict=True)]
 
 
 def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
@@ -85,24 +93,25 @@ def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarr
     """A 2-D map, one colour per true class; misclassified images drawn as crosses."""
     points, labels, predicted = np.asarray(points), np.asarray(labels), np.asarray(predicted)
     indices = np.asarray(indices)
+    names = class_labels(class_names)
     fig = go.Figure()
-    for label, name in enumerate(class_names):
+    for label, name in enumerate(names):
         members = labels == label
         wrong = members & (predicted != labels)
         fig.add_trace(go.Scatter(
-            x=points[members, 0], y=points[members, 1], mode="markers", name=str(name),
+            x=points[members, 0], y=points[members, 1], mode="markers", name=name,
             marker={"color": CLASS_COLORS[label % len(CLASS_COLORS)], "opacity": 0.7,
                     "size": np.where(wrong[members], 9, 5).tolist(),
                     "symbol": np.where(wrong[members], WRONG_SYMBOL, RIGHT_SYMBOL).tolist()},
-            text=_hover(indices[members], labels[members], predicted[members], class_names),
-            hovertemplate="%{text}<extra></extra>",
+            text=_hover(indices[members], labels[members], predicted[members], names),
+            hovertemplate="%{text}" + NO_EXTRA,
         ))
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="✗ misclassified",
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=_("✗ misclassified"),
                              marker={"symbol": WRONG_SYMBOL, "color": "#555555", "size": 9}))
-    fig.update_xaxes(title_text="component 1", zeroline=False)
-    fig.update_yaxes(title_text="component 2", zeroline=False)
+    fig.update_xaxes(title_text=_("component 1"), zeroline=False)
+    fig.update_yaxes(title_text=_("component 2"), zeroline=False)
     return _layout(fig, title, height=560, margin={"l": 50, "r": 20, "t": 60, "b": 50},
-                   legend={"title": {"text": "true class"}, "orientation": "h", "y": -0.15})
+                   legend={"title": {"text": _("true class")}, "orientation": "h", "y": -0.15})
 
 
 def class_accuracy_figure(history: Sequence[EpochRecord], class_names: Sequence[str]) -> go.Figure:
@@ -111,13 +120,13 @@ def class_accuracy_figure(history: Sequence[EpochRecord], class_names: Sequence[
     values = np.array([[e.class_accuracy[k] if k < len(e.class_accuracy) else np.nan for e in epochs]
                        for k in range(len(class_names))], dtype=float)
     fig = go.Figure(go.Heatmap(
-        z=values, x=[e.epoch for e in epochs], y=list(class_names), zmax=1,
+        z=values, x=[e.epoch for e in epochs], y=class_labels(class_names), zmax=1,
         # Start the scale near the lowest value, so differences between 90% and 99% show.
         zmin=np.floor(np.nanmin(values, initial=1.0) * 10) / 10 if values.size else 0,
-        colorscale="Blues", texttemplate="%{z:.0%}", colorbar={"title": "accuracy"},
-        hovertemplate="class %{y}, epoch %{x}: %{z:.1%}<extra></extra>",
+        colorscale="Blues", texttemplate="%{z:.0%}", colorbar={"title": _("accuracy")},
+        hovertemplate=_("class %{y}, epoch %{x}: %{z:.1%}") + NO_EXTRA,
     ))
-    _layout(fig, "Accuracy of each class after each epoch", height=420)
-    fig.update_xaxes(title_text="Epoch", dtick=1)
-    fig.update_yaxes(title_text="Class", autorange="reversed", type="category")
+    _layout(fig, _("Accuracy of each class after each epoch"), height=420)
+    fig.update_xaxes(title_text=_("Epoch"), dtick=1)
+    fig.update_yaxes(title_text=_("Class"), autorange="reversed", type="category")
     return fig

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from mnist_dash import queue_estimate
+from mnist_dash.classroom.auth import Instructor, require_instructor
 from mnist_dash.config import TrainConfig
 from mnist_dash.executors.base import Executor, JobHandle, JobSpec, TrainResult
 from mnist_dash.executors.threads import ThreadExecutor, default_concurrency
+from mnist_dash.i18n import Msg, message_of
 from mnist_dash.progress import Progress, ProgressSnapshot
 from mnist_dash.runs import RunRecord, RunStore, new_run_id
 from mnist_dash.vocabulary import JobState
@@ -31,11 +33,11 @@ NOT_STARTED = Progress().snapshot()
 
 
 class JobRefused(Exception):
-    """A job could not be accepted; the message says why and what to do."""
+    """A job could not be accepted; the message (a Msg, args[0]) says why and what to do."""
 
 
 class NotYourJob(Exception):
-    """A learner asked to act on another learner's job."""
+    """A learner asked to act on another learner's job (the message is a Msg, args[0])."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class JobSnapshot:
     owner: str | None
     config: TrainConfig
     state: JobState
-    message: str
+    message: str  # a Msg while in memory: draw it with _(message)
     queue_position: int | None  # 1 = next to start; None unless queued
     progress: ProgressSnapshot
     run_id: str | None
@@ -88,7 +90,12 @@ class JobManager:
     def __init__(self, store: RunStore, executor: Executor | None = None, max_queue: int = 16,
                  max_seconds: float = 30 * 60, unwatched_seconds: float | None = None,
                  keep_seconds: float = 2 * 3600,
-                 data_path_for: Callable[[str], str | None] | None = None) -> None:
+                 data_path_for: Callable[[str], str | None] | None = None,
+                 admission: Callable[[TrainConfig, str | None], None] | None = None,
+                 on_run_end: Callable[[str | None, RunRecord], None] | None = None) -> None:
+        """`admission(config, owner)` may refuse a job by raising JobRefused (classroom rules, a
+        pause); `on_run_end(owner, record)` hears of every saved run before its job is marked
+        ended, so that owner's next job cannot overtake it."""
         self.store = store
         self.executor = executor or ThreadExecutor(default_concurrency())
         self.max_queue = max_queue
@@ -96,6 +103,8 @@ class JobManager:
         self.unwatched_seconds = unwatched_seconds
         self.keep_seconds = keep_seconds
         self.data_path_for = data_path_for or (lambda name: None)
+        self.admission = admission
+        self.on_run_end = on_run_end
         self._jobs: dict[str, _Job] = {}
         self._queue: collections.deque[_Job] = collections.deque()
         # Re-entrant: an executor may call on_end from inside start().
@@ -111,12 +120,14 @@ class JobManager:
             if (reason := self.executor.unavailable()) is not None:
                 raise JobRefused(reason)  # e.g. the cluster is unreachable: never run elsewhere
             if owner is not None and self._has_active_job(owner):
-                raise JobRefused("You already have a training job running; stop it first.")
+                raise JobRefused(Msg("You already have a training job running; stop it first."))
             if len(self._queue) >= self.max_queue:
-                raise JobRefused(
-                    f"The server is busy: {len(self._queue)} jobs are already waiting. "
-                    "Try again in a minute, or make your run smaller (fewer epochs or images)."
-                )
+                raise JobRefused(Msg(
+                    "The server is busy: {waiting} jobs are already waiting. Try again in a "
+                    "minute, or make your run smaller (fewer epochs or images).",
+                    waiting=len(self._queue)))
+            if self.admission is not None:
+                self.admission(config, owner)  # raises JobRefused, whatever the page allowed
             spec = JobSpec(uuid.uuid4().hex[:12], config, self.data_path_for(config.dataset))
             job = _Job(spec, owner)
             self._jobs[spec.job_id] = job
@@ -129,7 +140,22 @@ class JobManager:
         with self._lock:
             job = self._owned_job(job_id, owner)
             if job is not None:
-                self._request_stop(job, "Stopped on request.")
+                self._request_stop(job, Msg("Stopped on request."))
+
+    def stop_any(self, job_id: str, instructor: Instructor) -> None:
+        """The instructor stops any learner's job (NotInstructor without the capability)."""
+        require_instructor(instructor)
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None:
+                self._request_stop(job, Msg("Stopped by the instructor."))
+
+    def all_jobs(self, instructor: Instructor) -> list[JobSnapshot]:
+        """Every job still in memory, oldest first, for the instructor's view of the class."""
+        require_instructor(instructor)
+        with self._lock:
+            jobs = sorted(self._jobs.values(), key=lambda job: job.created)
+            return [self._snapshot(job) for job in jobs]
 
     def mark_watched(self, job_id: str, owner: str | None) -> None:
         """Someone is looking at the job: it is not stopped as unwatched for a while."""
@@ -179,7 +205,7 @@ class JobManager:
         with self._lock:
             self._closed = True
             for job in list(self._jobs.values()):
-                self._request_stop(job, "Stopped: the server is shutting down.")
+                self._request_stop(job, Msg("Stopped: the server is shutting down."))
             self._lock.notify_all()
         self.executor.shutdown(timeout)
         self._monitor.join(timeout)
@@ -194,8 +220,8 @@ class JobManager:
     def _owned_job(self, job_id: str, owner: str | None) -> _Job | None:
         job = self._jobs.get(job_id)
         if job is not None and job.owner != owner:
-            raise NotYourJob(f"Job {job_id} belongs to another learner: you can only stop or "
-                             "watch your own jobs.")
+            raise NotYourJob(Msg("Job {job_id} belongs to another learner: you can only stop or "
+                                 "watch your own jobs.", job_id=job_id))
         return job
 
     def _snapshot(self, job: _Job) -> JobSnapshot:
@@ -228,7 +254,7 @@ class JobManager:
     def _request_stop(self, job: _Job, reason: str) -> None:
         if job.state == JobState.QUEUED:
             self._queue.remove(job)
-            job.state, job.message = JobState.STOPPED, "Cancelled before it started."
+            job.state, job.message = JobState.STOPPED, Msg("Cancelled before it started.")
             job.ended = time.monotonic()
             self._lock.notify_all()
         elif job.state == JobState.RUNNING and job.handle is not None:
@@ -245,7 +271,8 @@ class JobManager:
             except Exception as error:  # e.g. a cluster gone: this job fails, the manager goes on
                 log.exception("could not start job %s", job.spec.job_id)
                 job.state = JobState.FAILED
-                job.message = f"The run could not be started ({error}). Try again in a minute."
+                job.message = Msg("The run could not be started ({error}). Try again in a minute.",
+                                  error=message_of(error))
                 job.ended = time.monotonic()
                 continue
             if job.state.active:  # the executor may have ended it already, inside start()
@@ -258,11 +285,20 @@ class JobManager:
             job = self._jobs[job_id]
         record = RunRecord.from_result(new_run_id(), job.config, result)
         self._save(record)
+        self._report_run_end(job.owner, record)
         with self._lock:
             job.result, job.record = result, record
             job.state, job.message = record.state, record.message
             job.ended = time.monotonic()
             self._dispatch()
+
+    def _report_run_end(self, owner: str | None, record: RunRecord) -> None:
+        if self.on_run_end is None:
+            return
+        try:
+            self.on_run_end(owner, record)
+        except Exception:  # e.g. scoring failed: the run is saved, the manager goes on
+            log.exception("on_run_end failed for run %s", record.run_id)
 
     def _save(self, record: RunRecord) -> None:
         try:
@@ -270,10 +306,9 @@ class JobManager:
         except Exception as error:  # full disk, no permission: keep it in memory
             log.warning("could not save run %s: %s", record.run_id, error)
             record.saved = False
-            record.save_error = (
-                f"This run could not be saved to {self.store.root} ({error}). "
-                "It stays available in this session until the server restarts."
-            )
+            record.save_error = Msg(
+                "This run could not be saved to {folder} ({error}). It stays available in this "
+                "session until the server restarts.", folder=str(self.store.root), error=message_of(error))
 
     def _enforce_limits(self) -> None:
         """The limits thread: stop running jobs past the time limit or that nobody watches."""
@@ -292,10 +327,12 @@ class JobManager:
     def _limits(self, job: _Job) -> list[tuple[float, str]]:
         """When the job must stop, and why: its time limit, and nobody watching it."""
         limits = [(job.started + self.max_seconds,
-                   f"Stopped at the time limit of {self.max_seconds / 60:g} minutes per run.")]
+                   Msg("Stopped at the time limit of {minutes} minutes per run.",
+                       minutes=format(self.max_seconds / 60, "g")))]
         if self.unwatched_seconds:
             limits.append((job.last_seen + self.unwatched_seconds,
-                           f"Stopped: nobody looked at it for {self.unwatched_seconds:g} s (tab closed?)."))
+                           Msg("Stopped: nobody looked at it for {seconds} s (tab closed?).",
+                               seconds=format(self.unwatched_seconds, "g"))))
         return limits
 
     def _evict_old(self) -> None:

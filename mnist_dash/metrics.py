@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from mnist_dash.i18n import N_, _
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,6 +75,18 @@ def per_class_metrics(matrix: np.ndarray, class_names: list[str]) -> pd.DataFram
             "f1": f1,
         }
     )
+
+
+# The per-class table's column headers for people; the data keeps the English column names.
+_COLUMN_TITLES = {"class": N_("class"), "support": N_("support"), "precision": N_("precision"),
+                  "recall": N_("recall"), "f1": N_("F1")}
+
+
+def display_columns(columns: Sequence[str] | None = None) -> dict[str, str]:
+    """Data column name -> its header in the current language, for the per-class table shown:
+    `table.rename(columns=metrics.display_columns())`."""
+    names = _COLUMN_TITLES if columns is None else columns
+    return {name: _(_COLUMN_TITLES.get(name, name)) for name in names}
 
 
 def predictions_from_probabilities(probabilities: np.ndarray) -> np.ndarray:

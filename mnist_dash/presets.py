@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mnist_dash.config import TrainConfig
+from mnist_dash.i18n import N_, Msg
 
 
 @dataclass(frozen=True)
 class Preset:
-    """A named configuration, where it comes from, and what its source reports."""
+    """A named configuration, where it comes from, and what its source reports.
+
+    title, description, source and reported are English (marked N_ or a Msg): draw them with _().
+    """
 
     name: str
     title: str
@@ -20,7 +24,7 @@ class Preset:
     config: TrainConfig
 
 
-LECUN_TABLE = "the MNIST database page's table of results (Y. LeCun, C. Cortes, C. Burges)"
+LECUN_TABLE = Msg("the MNIST database page's table of results (Y. LeCun, C. Cortes, C. Burges)")
 
 
 def _lecun_mse(name: str, hidden_units: tuple[int, ...], row: str, error: float) -> Preset:
@@ -28,16 +32,16 @@ def _lecun_mse(name: str, hidden_units: tuple[int, ...], row: str, error: float)
     shape = "-".join(str(n) for n in (784, *hidden_units, 10))
     return Preset(
         name=name,
-        title=f"LeCun's table: {row}",
-        description=(
-            f"A row of LeCun's MNIST table: {shape}, tanh hidden units (a 'squashing' unit, as "
+        title=Msg("LeCun's table: {row}", row=row),
+        description=Msg(
+            "A row of LeCun's MNIST table: {shape}, tanh hidden units (a 'squashing' unit, as "
             "networks of the time used), a linear output trained with mean squared error on one-hot "
             "targets, SGD with momentum 0.9 at learning rate 0.03, batch 32, 10 epochs on all "
             "60,000 images, no distortions. The paper's own training schedule is not reproduced: "
-            "10 epochs keep the run to about a minute and come close to its figure."
-        ),
-        source=f"LeCun et al. 1998 (Proc. IEEE), as cited in {LECUN_TABLE}",
-        reported=f"{error}% test error ({100 - error:.2f}% accuracy), row '{row}'",
+            "10 epochs keep the run to about a minute and come close to its figure.", shape=shape),
+        source=Msg("LeCun et al. 1998 (Proc. IEEE), as cited in {table}", table=LECUN_TABLE),
+        reported=Msg("{error}% test error ({accuracy}% accuracy), row '{row}'", error=error,
+                     accuracy=format(100 - error, ".2f"), row=row),
         reported_test_accuracy=round(1 - error / 100, 4),
         config=TrainConfig(
             hidden_units=hidden_units, activation="tanh", output_activation="linear", loss="mse",
@@ -51,22 +55,23 @@ def _simard_800(name: str, augment: str, epochs: int, error: float) -> Preset:
     """Simard et al.'s 784-800-10 with cross-entropy, with or without distortions."""
     row = "2-layer NN, 800 HU, " + ("Cross-Entropy Loss" if augment == "none"
                                     else f"cross-entropy [{augment} distortions]")
-    distorted = augment != "none"
+    description = Msg(
+        "Simard, Steinkraus and Platt's 784-800-10 with softmax and cross-entropy, every batch "
+        "distorted by a random affine map (rotation, scaling, shear, shift). Rebuilt with today's "
+        "tools: relu, Adam at 0.001 with a cosine schedule to 0, batch 128, {epochs} epochs on all "
+        "60,000 images (distortions need more epochs to pay off: each epoch shows new images).",
+        epochs=epochs) if augment != "none" else Msg(
+        "Simard, Steinkraus and Platt's 784-800-10 with softmax and cross-entropy. Rebuilt with "
+        "today's tools: relu, Adam at 0.001 with a cosine schedule to 0, batch 128, {epochs} "
+        "epochs on all 60,000 images.", epochs=epochs)
     return Preset(
         name=name,
-        title=f"LeCun's table: {row}",
-        description=(
-            "Simard, Steinkraus and Platt's 784-800-10 with softmax and cross-entropy"
-            + (", every batch distorted by a random affine map (rotation, scaling, shear, shift)"
-               if distorted else "")
-            + f". Rebuilt with today's tools: relu, Adam at 0.001 with a cosine schedule to 0, "
-            f"batch 128, {epochs} epochs on all 60,000 images"
-            + (" (distortions need more epochs to pay off: each epoch shows new images)."
-               if distorted else ".")
-        ),
-        source=f"Simard et al., ICDAR 2003 ('Best practices for convolutional neural networks "
-               f"applied to visual document analysis'), as cited in {LECUN_TABLE}",
-        reported=f"{error}% test error ({100 - error:.1f}% accuracy), row '{row}'",
+        title=Msg("LeCun's table: {row}", row=row),
+        description=description,
+        source=Msg("Simard et al., ICDAR 2003 ('Best practices for convolutional neural networks "
+                   "applied to visual document analysis'), as cited in {table}", table=LECUN_TABLE),
+        reported=Msg("{error}% test error ({accuracy}% accuracy), row '{row}'", error=error,
+                     accuracy=format(100 - error, ".1f"), row=row),
         reported_test_accuracy=round(1 - error / 100, 4),
         config=TrainConfig(
             hidden_units=(800,), activation="relu", output_activation="softmax", loss="crossentropy",
@@ -91,14 +96,15 @@ PRESETS: dict[str, Preset] = {
     for p in (
         Preset(
             name="keras-book",
-            title="Keras book, chapter 2",
-            description=(
+            title=N_("Keras book, chapter 2"),
+            description=N_(
                 "The first network of a well-known Keras book: one hidden layer of 512 relu "
                 "units, softmax output, RMSprop, cross-entropy; 5 epochs of batch 128 "
                 "(469 updates per epoch, 2345 in all) on all 60000 training images."
             ),
-            source="Deep Learning with Python (F. Chollet), chapter 2, 'A first look at a neural network'",
-            reported="about 0.989 training accuracy and 0.9785 test accuracy",
+            source=N_("Deep Learning with Python (F. Chollet), chapter 2, 'A first look at a "
+                      "neural network'"),
+            reported=N_("about 0.989 training accuracy and 0.9785 test accuracy"),
             reported_test_accuracy=0.9785,
             config=TrainConfig(
                 hidden_units=(512,), activation="relu", output_activation="softmax",
@@ -108,16 +114,16 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             name="tf2-raw-loop",
-            title="TF2 course, raw GradientTape loop",
-            description=(
+            title=N_("TF2 course, raw GradientTape loop"),
+            description=N_(
                 "A TF2 course's first network written as a raw GradientTape loop: "
                 "784-256-128-10, relu hidden layers, linear output, weights truncated-normal "
                 "(stddev 0.1), MSE on one-hot labels, plain gradient descent with learning "
                 "rate 0.001, batch 128, 10 epochs, data in fixed order. It learns slowly: "
                 "MSE gives tiny gradients and the step is small."
             ),
-            source="A TensorFlow 2 beginners' course, 'forward' lesson (GradientTape on MNIST)",
-            reported=(
+            source=N_("A TensorFlow 2 beginners' course, 'forward' lesson (GradientTape on MNIST)"),
+            reported=N_(
                 "loss 0.537 at the first step, about 0.23 after 100 steps, about 0.17 at the "
                 "end of epoch 0 and about 0.088 at the end of epoch 9; no accuracy printed"
             ),
@@ -131,16 +137,16 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             name="pytorch-course",
-            title="PyTorch course, MSE with momentum SGD",
-            description=(
+            title=N_("PyTorch course, MSE with momentum SGD"),
+            description=N_(
                 "A PyTorch course's first network rebuilt in Keras: inputs standardized with "
                 "mean 0.1307 and std 0.3081, 784-256-64-10 with relu, linear output, MSE on "
                 "one-hot labels, SGD with learning rate 0.01 and momentum 0.9, batch 512, "
                 "3 epochs, shuffled; weights start as PyTorch's nn.Linear starts them (with Keras's "
                 "default start instead it reached only 0.80 here: initialization matters)."
             ),
-            source="A PyTorch beginners' course, 'MNIST with a fully connected network' lesson",
-            reported=(
+            source=N_("A PyTorch beginners' course, 'MNIST with a fully connected network' lesson"),
+            reported=N_(
                 "a falling per-batch loss curve and a printed test accuracy (its figure is not "
                 "quoted here; this preset reached 0.886 on our machine)"
             ),
@@ -154,15 +160,15 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             name="tf2-theory",
-            title="TF2 course, the network on the board",
-            description=(
+            title=N_("TF2 course, the network on the board"),
+            description=N_(
                 "The network a TF2 course draws on the board: 784-512-256-10 with relu after "
                 "every layer, the output included, and MSE on one-hot labels. Here with Adam at "
                 "learning rate 0.001. relu on the output clips every negative score to 0: an "
                 "output unit that goes negative gets zero gradient and can stay 'dead'."
             ),
-            source="A TensorFlow 2 beginners' course, the theory lesson on fully connected layers",
-            reported="no figures: the course draws it and moves on",
+            source=N_("A TensorFlow 2 beginners' course, the theory lesson on fully connected layers"),
+            reported=N_("no figures: the course draws it and moves on"),
             reported_test_accuracy=None,
             config=TrainConfig(
                 hidden_units=(512, 256), activation="relu", output_activation="relu",
@@ -172,14 +178,14 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             name="modern-baseline",
-            title="Modern baseline (Adam + dropout)",
-            description=(
+            title=N_("Modern baseline (Adam + dropout)"),
+            description=N_(
                 "The best this app does with an MLP in workshop time: 784-512-256-10, relu, "
                 "dropout 0.2, softmax, cross-entropy, Adam 0.001, batch 128, 10 epochs, 10% "
                 "held out for validation."
             ),
-            source="mnist-dash's own recipe",
-            reported="0.982 test accuracy, measured here (10 epochs, under a minute on 2 CPU cores)",
+            source=N_("mnist-dash's own recipe"),
+            reported=N_("0.982 test accuracy, measured here (10 epochs, under a minute on 2 CPU cores)"),
             reported_test_accuracy=None,
             config=TrainConfig(
                 hidden_units=(512, 256), activation="relu", output_activation="softmax",

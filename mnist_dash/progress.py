@@ -7,6 +7,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from mnist_dash.i18n import N_, _, ngettext, number
 from mnist_dash.vocabulary import EpochRecord, JobState
 
 
@@ -55,6 +56,7 @@ class ProgressSnapshot:
     batch_loss: tuple[float, ...] = ()
     batch_accuracy: tuple[float, ...] = ()
     epochs: tuple[EpochRecord, ...] = field(default_factory=tuple)
+    loss: float | None = None  # the latest batch's loss (Keras: the running mean of its epoch)
 
     @property
     def total_steps(self) -> int:
@@ -78,6 +80,7 @@ class Progress:
         self._step = 0
         self._batch = 0
         self._samples = 0
+        self._last_loss: float | None = None
         self._started: float | None = None
         self._first_step_time: float | None = None
         self._first_step_samples = 0
@@ -97,6 +100,7 @@ class Progress:
                 self._first_step_time = time.perf_counter()
                 self._first_step_samples = self._samples
             self._loss.append(self._step, loss)
+            self._last_loss = loss
             self._accuracy.append(self._step, accuracy)
 
     def epoch_end(self, record: EpochRecord) -> None:
@@ -144,23 +148,21 @@ class Progress:
                 batch_loss=losses,
                 batch_accuracy=accuracies,
                 epochs=tuple(self._epochs),
+                loss=self._last_loss,
             )
 
 
-# What a person reads about a job's state; browser tests match these words too.
+# What a person reads about a job's state, drawn with _(STATE_WORDS[state]); browser tests
+# match these English words too.
 STATE_WORDS = {
-    JobState.QUEUED: "Waiting for a free worker",
-    JobState.RUNNING: "Training",
-    JobState.STOPPING: "Stopping: measuring test accuracy and saving",
-    JobState.COMPLETED: "Finished",
-    JobState.STOPPED: "Stopped",
-    JobState.FAILED: "Failed",
-    JobState.DIVERGED: "Diverged",
+    JobState.QUEUED: N_("Waiting for a free worker"),
+    JobState.RUNNING: N_("Training"),
+    JobState.STOPPING: N_("Stopping: measuring test accuracy and saving"),
+    JobState.COMPLETED: N_("Finished"),
+    JobState.STOPPED: N_("Stopped"),
+    JobState.FAILED: N_("Failed"),
+    JobState.DIVERGED: N_("Diverged"),
 }
-
-
-# Before the first epoch is set up: data loading, model building and compiling.
-STARTING = "Starting: loading the data and building the network"
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -168,7 +170,9 @@ def format_seconds(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}" if minutes else f"{seconds:.1f} s"
+    if minutes:
+        return f"{minutes}:{secs:02d}"
+    return _("{seconds} s", seconds=number(seconds, 1))
 
 
 def epoch_and_batch(step: int, steps_per_epoch: int) -> tuple[int, int]:
@@ -182,22 +186,29 @@ def epoch_and_batch(step: int, steps_per_epoch: int) -> tuple[int, int]:
 def progress_text(progress: ProgressSnapshot) -> str:
     """'Epoch 2/5 · batch 17/79 · elapsed 3.1 s · ETA 9.0 s · 20,000 images/s'."""
     p = progress
+    elapsed = format_seconds(p.elapsed_seconds)
     if not p.num_epochs or not p.steps_per_epoch:  # the job has not reached its first batch
-        return f"{STARTING} · elapsed {format_seconds(p.elapsed_seconds)}"
-    speed = f"{p.samples_per_second:,.0f} images/s" if p.samples_per_second else "measuring speed"
+        # Before the first epoch is set up: data loading, model building and compiling.
+        return _("Starting: loading the data and building the network · elapsed {elapsed}",
+                 elapsed=elapsed)
+    speed = (_("{speed} images/s", speed=number(p.samples_per_second, 0)) if p.samples_per_second
+             else _("measuring speed"))
     epoch, batch = epoch_and_batch(p.step, p.steps_per_epoch)
-    return (
-        f"Epoch {epoch}/{p.num_epochs} · batch {batch}/{p.steps_per_epoch}"
-        f" · elapsed {format_seconds(p.elapsed_seconds)} · ETA {format_seconds(p.eta_seconds)}"
-        f" · {speed}"
-    )
+    return _("Epoch {epoch}/{epochs} · batch {batch}/{batches} · elapsed {elapsed} · ETA {eta} · {speed}",
+             epoch=epoch, epochs=p.num_epochs, batch=batch, batches=p.steps_per_epoch,
+             elapsed=elapsed, eta=format_seconds(p.eta_seconds), speed=speed)
 
 
 def queue_text(position: int, wait_seconds: float | None) -> str:
     """'1 job ahead, about 15 s': a queued learner's place in line and the expected wait."""
     ahead = position - 1
-    place = "next in line" if ahead == 0 else f"{ahead} job{'s' if ahead > 1 else ''} ahead"
     if wait_seconds is None:
-        return f"{place}, measuring how long the wait is"
+        if ahead == 0:
+            return _("next in line, measuring how long the wait is")
+        return ngettext("{n} job ahead, measuring how long the wait is",
+                        "{n} jobs ahead, measuring how long the wait is", ahead)
     seconds = max(1, math.ceil(wait_seconds))
-    return f"{place}, about {seconds} s" if seconds < 60 else f"{place}, about {format_seconds(seconds)}"
+    wait = _("{seconds} s", seconds=number(seconds)) if seconds < 60 else format_seconds(seconds)
+    if ahead == 0:
+        return _("next in line, about {wait}", wait=wait)
+    return ngettext("{n} job ahead, about {wait}", "{n} jobs ahead, about {wait}", ahead, wait=wait)

@@ -20,6 +20,7 @@ import numpy as np
 
 from mnist_dash.config import TrainConfig
 from mnist_dash.executors.base import TrainResult
+from mnist_dash.i18n import Msg, message_of
 from mnist_dash.progress import ProgressSnapshot
 from mnist_dash.vocabulary import EpochRecord, JobState, history_csv, read_history_csv
 
@@ -62,7 +63,7 @@ class RunRecord:
     run_id: str
     config: TrainConfig
     state: JobState  # COMPLETED, STOPPED, DIVERGED or FAILED
-    message: str = ""
+    message: str = ""  # a Msg in memory (draw it with _()); run.json keeps the English
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     metrics: dict[str, Any] = field(default_factory=dict)
     history: list[EpochRecord] = field(default_factory=list)
@@ -129,7 +130,7 @@ def _batch_series(progress: ProgressSnapshot) -> dict[str, Any]:
 
 
 class DamagedRun(Exception):
-    """A run directory that cannot be read back."""
+    """A run directory that cannot be read back (the message is a Msg, args[0])."""
 
 
 def _read_history(path: Path) -> list[EpochRecord]:
@@ -201,7 +202,8 @@ class RunStore:
                     record.test_outputs = arrays["outputs"]
                     record.test_probabilities = arrays["probabilities"]
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise DamagedRun(f"run {run_id} is damaged: {error}") from error
+            raise DamagedRun(Msg("run {run_id} is damaged: {error}", run_id=run_id,
+                                 error=str(error))) from error
         return record
 
     def list_runs(self) -> tuple[list[RunRecord], list[str]]:
@@ -226,7 +228,7 @@ class RunStore:
                 records.append(self.load(path.name, with_predictions=False))
             except DamagedRun as error:
                 log.warning("%s", error)
-                problems.append(str(error))
+                problems.append(message_of(error))
         records.sort(key=lambda r: (r.created, r.run_id), reverse=True)
         return records, problems
 
@@ -237,7 +239,7 @@ class RunStore:
         """A model this app saved itself (never a user upload)."""
         path = self.model_path(run_id)
         if not path.exists():
-            raise DamagedRun(f"run {run_id} has no saved model")
+            raise DamagedRun(Msg("run {run_id} has no saved model", run_id=run_id))
         return _load_keras(path)
 
     def remove_stale_temp(self, older_than_seconds: float = 3600) -> int:

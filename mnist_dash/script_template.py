@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mnist_dash import i18n
 from mnist_dash.config import TrainConfig
 from mnist_dash.data import SPECS
 
@@ -18,10 +19,12 @@ def script_header(config: TrainConfig, run_id: str | None) -> str:
     spec = SPECS[config.dataset]
     origin = f"mnist-dash run {run_id}" if run_id else "an mnist-dash run"
     train_size = "None  # all of them" if config.train_size is None else str(config.train_size)
+    with i18n.language(i18n.ENGLISH):  # a script is code: its comments stay English
+        summary, left_out = config.summary(), _left_out(config)
     return f'''"""Train the network of {origin} again, with plain Keras.
 
-{config.summary()}
-{_left_out(config)}
+{summary}
+{left_out}
 Run it:
     python {_file_name(config)} [path/to/{config.dataset}.npz] [--epochs N] [--train-size N]
 

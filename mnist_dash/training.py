@@ -31,6 +31,7 @@ from mnist_dash.architecture import train_image_count, validation_count
 from mnist_dash.augment import augment_batch
 from mnist_dash.config import TrainConfig
 from mnist_dash.data import Dataset
+from mnist_dash.i18n import Msg
 from mnist_dash.progress import Progress
 from mnist_dash.schedules import Schedule
 from mnist_dash.tensorboard_log import TensorBoardLog, model_weights, step_interval
@@ -48,7 +49,7 @@ class TrainOutcome:
     """What a finished training leaves behind."""
 
     state: JobState  # COMPLETED, STOPPED or DIVERGED
-    message: str
+    message: str  # a Msg: translated where it is drawn
     model: keras.Model
     history: list[EpochRecord]
     epochs_completed: int
@@ -171,10 +172,10 @@ class BestWeights:
             model.set_weights(self.weights)
         return self.best_epoch
 
-    def message(self) -> str:
-        return (f"Early stopping: the validation loss was not lower than epoch {self.best_epoch}'s "
-                f"({self.best_loss:.4f}) for {self.patience} epoch(s); "
-                f"kept epoch {self.best_epoch}'s weights.")
+    def message(self) -> Msg:
+        return Msg("Early stopping: the validation loss was not lower than epoch {best}'s "
+                   "({loss}) for {patience} epoch(s); kept epoch {best}'s weights.",
+                   best=self.best_epoch, loss=format(self.best_loss, ".4f"), patience=self.patience)
 
 
 def _fit(config: TrainConfig, data: RunData, progress: Progress, should_stop: StopCheck,
@@ -227,11 +228,10 @@ def _train_epochs(model: keras.Model, config: TrainConfig, data: RunData,
             return
 
 
-def divergence_message(config: TrainConfig, what: str) -> str:
-    return (
-        f"Training diverged: {what}. The steps were too large for this network: "
-        f"try a learning rate about 10x smaller than {config.learning_rate:g}."
-    )
+def divergence_message(config: TrainConfig, what: str) -> Msg:
+    return Msg("Training diverged: {what}. The steps were too large for this network: try a "
+               "learning rate about 10x smaller than {rate}.", what=what,
+               rate=format(config.learning_rate, "g"))
 
 
 def with_epoch_checks(record: EpochRecord, model: keras.Model, config: TrainConfig,

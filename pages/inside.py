@@ -2,51 +2,58 @@
 
 import streamlit as st
 
-from mnist_dash import inside_figures
+from mnist_dash import i18n, inside_figures
+from mnist_dash.i18n import _
 from mnist_dash.ui import app, inside_view
 from mnist_dash.ui.run_models import run_model
 
-dataset, record = app.start_run_page("Inside the network", then="come back and look inside it",
-                                     needs_its_dataset_to="look inside it")
+dataset, record = app.start_run_page(_("Inside the network"), then=_("come back and look inside it"),
+                                     needs_its_dataset_to=_("look inside it"))
 model = run_model(record)
 if model is None or not record.has_predictions:
     if model is not None:
-        st.error(f"This run {record.state} and has no test predictions. {record.message}")
+        st.error(inside_view.no_predictions(record))
     st.stop()
-st.caption(f"{record.config.summary()} · test accuracy {record.test_accuracy:.2%} · run {record.run_id}")
+st.caption(_("{summary} · test accuracy {accuracy} · run {run_id}", summary=record.config.summary(),
+             accuracy=i18n.percent(record.test_accuracy, 2), run_id=record.run_id))
 insides = inside_view.run_insides(record.run_id, dataset.name, dataset.source, model, dataset)
 
-st.subheader("What does each unit of the first hidden layer look for?")
-st.markdown(
+st.subheader(_("What does each unit of the first hidden layer look for?"))
+st.markdown(_(
     "A unit of the first hidden layer multiplies each of the 784 pixels by its own weight and adds "
     "them up. Drawn as a 28×28 picture, those weights show what the unit looks for: ink on "
     "**purple** pixels raises its output, ink on **orange** pixels lowers it, white pixels do not "
     "matter. Each small picture uses its own scale."
-)
+))
 inside_view.weight_grid(insides)
 inside_view.unit_detail(insides, dataset)
 
-st.subheader("How does the last hidden layer sort the digits?")
-last = "the only hidden layer" if len(record.config.hidden_units) == 1 else "the last hidden layer"
-st.markdown(
-    f"Each test image gives {record.config.hidden_units[-1]} numbers in {last}, the numbers the "
-    "output layer reads. PCA flattens them to the two directions in which they vary most. Left: "
-    "those numbers; right: the same images' raw 784 pixels. Where the classes form separate "
-    "clusters, a single layer of weights can tell them apart. Crosses are images the network "
-    "got wrong; hover a point to see its label, the prediction and its test-image number."
-)
+st.subheader(_("How does the last hidden layer sort the digits?"))
+units = i18n.number(record.config.hidden_units[-1])
+if len(record.config.hidden_units) == 1:
+    layer = _("Each test image gives {units} numbers in the only hidden layer, the numbers the "
+              "output layer reads.", units=units)
+else:
+    layer = _("Each test image gives {units} numbers in the last hidden layer, the numbers the "
+              "output layer reads.", units=units)
+st.markdown(_(
+    "{layer} PCA flattens them to the two directions in which they vary most. Left: those "
+    "numbers; right: the same images' raw 784 pixels. Where the classes form separate clusters, a "
+    "single layer of weights can tell them apart. Crosses are images the network got wrong; hover "
+    "a point to see its label, the prediction and its test-image number.", layer=layer
+))
 inside_view.maps(insides, record, dataset)
 
-st.subheader("Which digits are learned first?")
+st.subheader(_("Which digits are learned first?"))
 if any(entry.class_accuracy for entry in record.history):
-    st.caption("Measured after each full epoch on the held-out images (or on 2,000 training "
-               "images when none are held out).")
+    st.caption(_("Measured after each full epoch on the held-out images (or on 2,000 training "
+                 "images when none are held out)."))
     st.plotly_chart(inside_figures.class_accuracy_figure(record.history, dataset.class_names),
                     key=f"class_accuracy_{record.run_id}")
 else:
-    st.caption("This run was saved before per-class accuracy was recorded.")
+    st.caption(_("This run was saved before per-class accuracy was recorded."))
 
-st.subheader("Take it home")
-with st.expander("Download the model, its history, a script that retrains it, and a report",
+st.subheader(_("Take it home"))
+with st.expander(_("Download the model, its history, a script that retrains it, and a report"),
                  icon=":material/download:"):
     inside_view.take_home(record, dataset)

@@ -29,7 +29,7 @@ with form:
 try:
     config = train_form.read_config(values, dataset.name, preset.config if preset else TrainConfig())
 except ValueError as error:
-    st.error(_("These settings cannot be trained: {problem}", problem=i18n.error_text(error)))
+    st.error(_("These settings cannot be trained: {problem}", problem=_(i18n.message_of(error))))
     st.stop()
 
 with summary:
@@ -55,7 +55,7 @@ if st.button(_("Train"), key="train_button", type="primary", icon=":material/pla
     try:
         job = resources.job_manager().submit(config, owner=state.owner_id())
     except JobRefused as error:
-        st.warning(i18n.error_text(error))
+        st.warning(_(i18n.message_of(error)))
     else:
         state.set_job_id(job.job_id)
         st.rerun()

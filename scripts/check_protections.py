@@ -258,6 +258,27 @@ MUTATIONS = [
     Mutation("usage-stats", "gatherUsageStats = false",
              STREAMLIT_CONFIG, "gatherUsageStats = false", "gatherUsageStats = true",
              (SECURITY_CONFIG,)),
+    # Classroom: the server enforces rules and roles, whatever a page sends.
+    Mutation("challenge-admission", "JobManager.submit asks the classroom before queueing a job",
+             "mnist_dash/jobs.py", "self.admission(config, owner)  # raises", "None  # raises",
+             ("tests/test_classroom_room.py::"
+              "test_the_server_refuses_a_forbidden_config_submitted_directly",)),
+    Mutation("instructor-stop-any", "only the instructor stops any learner's job",
+             "mnist_dash/jobs.py", "require_instructor(instructor)\n        with self._lock:\n"
+             "            job = self._jobs.get(job_id)",
+             "with self._lock:\n            job = self._jobs.get(job_id)",
+             ("tests/test_jobs.py::test_only_the_instructor_lists_every_job_and_stops_any",)),
+    Mutation("data-source-permission", "only the instructor or a local visitor changes the data",
+             "mnist_dash/data_sources.py", "    _require(permission)\n        dataset",
+             "    dataset",
+             ("tests/test_data_sources.py::"
+              "test_a_learner_without_permission_cannot_change_the_data_source",)),
+    Mutation("challenge-end-instructor", "only the instructor ends a challenge",
+             "mnist_dash/classroom/challenges.py",
+             "require_instructor(instructor)\n        with self._lock:\n            challenge = self._get(",
+             "with self._lock:\n            challenge = self._get(",
+             ("tests/test_classroom_challenges.py::"
+              "test_only_the_instructor_creates_edits_or_ends_a_challenge",)),
 ]
 
 

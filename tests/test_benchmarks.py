@@ -75,3 +75,18 @@ def test_quick_run_writes_results(tmp_path, real_mnist):
     stop = results["benchmarks"]["stop_latency"]["rows"][0]
     assert stop["value"] > 0 and stop["target"] == "< 1 s"
     assert "engine_vs_keras" in (tmp_path / "RESULTS.md").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.real_data
+def test_class_throughput_arm_times_every_learner_and_counts_its_cpu(tmp_path, real_mnist, monkeypatch):
+    from benchmarks import class_throughput
+
+    monkeypatch.setattr(class_throughput, "SUBMIT_WINDOW_SECONDS", 0.5)
+    result = class_throughput.run_arm("threads-default", learners=2, images=500, epochs=1,
+                                      port_file=tmp_path / "port")
+    assert int((tmp_path / "port").read_text()) > 0
+    assert result["failed"] == 0 and len(result["first_batch_waits"]) == 2
+    assert all(0 < wait < result["minutes"] * 60 for wait in result["first_batch_waits"])
+    assert result["cpu_seconds_per_job"] > 0.05  # the training itself, counted from /proc
+    assert result["finished_wall"] > result["submit_started_wall"]

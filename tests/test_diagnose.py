@@ -140,7 +140,11 @@ def test_a_slow_run_with_enough_updates_still_gets_a_larger_rate():
 
 
 def test_plurals_read_right():
-    assert diagnose.plural(1, "epoch") == "1 epoch"
-    assert diagnose.plural(2, "epoch") == "2 epochs"
-    assert diagnose.plural(4690, "update") == "4,690 updates"
-    assert diagnose.plural(79, "batch", "batches") == "79 batches"
+    assert diagnose.epochs_text(1) == "1 epoch"
+    assert diagnose.epochs_text(2) == "2 epochs"
+    found = diagnose.diagnose(KERAS_BOOK_SHORT.replace(epochs=2), [
+        EpochRecord(epoch=1, step=79, seconds=1.3, loss=0.62, accuracy=0.82),
+        EpochRecord(epoch=2, step=158, seconds=1.3, loss=0.60, accuracy=0.83)],
+        falling(2.3, 0.35, 158), JobState.COMPLETED)
+    assert "158 updates" in found[0].explanation and "2 epochs of 79 batches" in found[0].explanation
+    assert "seen 2 times" in found[0].explanation

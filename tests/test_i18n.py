@@ -99,14 +99,6 @@ def test_a_placeholder_may_share_a_parameter_name():
     assert ngettext("{singular} {n}", "{plural} {n}", 2, singular="x", plural="y") == "y 2"
 
 
-def test_error_text_translates_a_msg_argument(tiny_catalog):
-    with i18n.language("zh-CN"):
-        assert i18n.error_text(ValueError(Msg("Stopped after {minutes} minutes.", minutes=4))) == (
-            "4 分钟后停止。")
-        assert i18n.error_text(OSError("disk full")) == "disk full"
-        assert i18n.error_text(OSError(28, "No space left")) == str(OSError(28, "No space left"))
-
-
 def test_ngettext_picks_the_form_and_formats_the_count(tiny_catalog):
     assert ngettext("{n} image", "{n} images", 1) == "1 image"
     assert ngettext("{n} image", "{n} images", 60000) == "60,000 images"

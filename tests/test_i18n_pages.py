@@ -23,9 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 PAGES = list(ui_app.PAGES.values())
 ZH_CN_CATALOG = ROOT / "mnist_dash" / "locale" / "zh_CN" / "LC_MESSAGES" / "messages.po"
-# Names a translation may keep as they are: code names and proper names (GLOSSARY-zh.md).
-SAME_IN_CHINESE = {"MNIST", "Fashion-MNIST", "Keras", "SGD", "Adam", "RMSprop", "MSE", "relu", "tanh",
-                   "sigmoid", "softmax", "linear", "argmax", "Dropout"}
+# What a translation may keep as it is: code names, proper names and units (GLOSSARY-zh.md).
+SAME_IN_CHINESE = {"MNIST", "Fashion-MNIST", "Keras", "SGD", "Adam", "RMSprop", "MSE", "F1", "relu",
+                   "tanh", "sigmoid", "softmax", "linear", "argmax", "Dropout", "{seconds} s"}
+NOT_CHINESE = r"[^\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+?"  # a placeholder's value in English text
 pytestmark = pytest.mark.real_data
 
 
@@ -55,7 +56,9 @@ def open_app(lang: str | None = None) -> AppTest:
 
 
 def english_matcher(catalog_path: Path = ZH_CN_CATALOG) -> re.Pattern:
-    """One pattern matching any English catalog message whose translation differs (placeholders: any text)."""
+    """One pattern matching any English catalog message whose translation differs. A placeholder
+    matches any text, except in a message of one English word ("{n} epochs"), where it matches no
+    Chinese: the word alone may end a Chinese sentence that names it."""
     with catalog_path.open("rb") as po:
         catalog = pofile.read_po(po)
     patterns = []
@@ -64,7 +67,8 @@ def english_matcher(catalog_path: Path = ZH_CN_CATALOG) -> re.Pattern:
         for english in message.id if isinstance(message.id, tuple) else [message.id]:
             if re.search(r"[A-Za-z]", re.sub(r"{\w*}", "", english)) and translation != english:
                 literal = re.split(r"{\w*}", english)
-                patterns.append(".+?".join(re.escape(piece) for piece in literal))
+                value = ".+?" if len(re.findall(r"[A-Za-z]+", "".join(literal))) > 1 else NOT_CHINESE
+                patterns.append(value.join(re.escape(piece) for piece in literal))
     assert patterns, f"{catalog_path} has no messages"
     return re.compile("|".join(f"(?:{p})" for p in sorted(patterns, key=len, reverse=True)))
 
@@ -119,6 +123,10 @@ def test_the_english_check_catches_an_untranslated_text():
         translated = _("Test accuracy {accuracy}", accuracy="97.85%")
     assert matcher.fullmatch("Test accuracy 97.85%")  # as drawn by a forgotten _()
     assert not matcher.fullmatch(translated)
+    with i18n.language("zh-CN"):
+        count = i18n.ngettext("{n} epoch", "{n} epochs", 3)
+    assert matcher.fullmatch("3 epochs") and not matcher.fullmatch(count)
+    assert not matcher.fullmatch("相对预设改动了：hidden_units, epochs")  # ends in a field's name
 
 
 def test_a_translation_equal_to_the_english_is_a_name():

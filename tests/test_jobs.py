@@ -337,3 +337,53 @@ def test_a_queued_learner_sees_an_estimated_wait_from_the_running_jobs_speed(mak
     manager.stop(first.job_id, "a")
     wait_until(lambda: manager.snapshot(second.job_id).state != JobState.QUEUED)
     assert manager.snapshot(second.job_id).wait_seconds is None
+
+
+def test_only_the_instructor_lists_every_job_and_stops_any(make_manager):
+    from mnist_dash.classroom.auth import InstructorKey, NotInstructor
+
+    instructor = InstructorKey("t0ken-t0ken", generated=False).unlock("t0ken-t0ken")
+    manager = make_manager(train_fn=fake_train(steps=10_000))
+    running, queued = manager.submit(CONFIG, owner="a"), manager.submit(CONFIG, owner="b")
+    wait_until(lambda: manager.snapshot(running.job_id).progress.step >= 2)
+    for learner in (None, "a", object()):
+        with pytest.raises(NotInstructor):
+            manager.all_jobs(learner)
+        with pytest.raises(NotInstructor):
+            manager.stop_any(running.job_id, learner)
+    everyone = manager.all_jobs(instructor)
+    assert [(j.owner, j.state, j.queue_position) for j in everyone] == [
+        ("a", JobState.RUNNING, None), ("b", JobState.QUEUED, 1)]
+    assert everyone[0].progress.loss == 1.0 and everyone[0].config == CONFIG
+    manager.stop_any(queued.job_id, instructor)
+    assert manager.snapshot(queued.job_id).state == JobState.STOPPED  # cancelled before it started
+    manager.stop_any(running.job_id, instructor)
+    stopped = manager.wait(running.job_id, 5)
+    assert stopped.state == JobState.STOPPED and stopped.message == "Stopped by the instructor."
+
+
+def test_admission_refuses_before_anything_is_queued(make_manager):
+    def admission(config, owner):
+        if config.epochs > 1:
+            raise jobs.JobRefused(f"{owner}: at most 1 epoch")
+
+    manager = make_manager(train_fn=fake_train(), admission=admission)
+    with pytest.raises(jobs.JobRefused, match="a: at most 1 epoch"):
+        manager.submit(CONFIG.replace(epochs=2), owner="a")
+    assert manager.jobs_of("a") == [] and manager.describe()["waiting"] == 0
+    job = manager.submit(CONFIG.replace(epochs=1), owner="a")
+    assert manager.wait(job.job_id, 10).state == JobState.COMPLETED
+
+
+def test_on_run_end_hears_each_saved_run_and_its_failures_break_nothing(make_manager):
+    heard = []
+
+    def on_run_end(owner, record):
+        heard.append((owner, record.run_id, record.saved))
+        raise RuntimeError("scoring broke")
+
+    manager = make_manager(train_fn=fake_train(), on_run_end=on_run_end)
+    first = manager.wait(manager.submit(CONFIG, owner="a").job_id, 10)
+    second = manager.wait(manager.submit(CONFIG, owner="a").job_id, 10)
+    assert heard == [("a", first.run_id, True), ("a", second.run_id, True)]
+    assert first.state == second.state == JobState.COMPLETED and second.saved

@@ -154,17 +154,37 @@ def test_evaluate_cell_gallery_shows_exactly_those_images(real_mnist):
     assert np.array_equal(plotly_array(chart["data"][0]["z"]), matrix)
 
 
-def test_missing_data_explains_the_fixes(tmp_path, monkeypatch):
+def missing_data_page(tmp_path, monkeypatch, client_ip: str | None) -> AppTest:
+    """The app with a broken MNIST file, seen by a visitor from `client_ip`."""
+    from mnist_dash.ui import patches
+
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"not a zip")
     monkeypatch.setenv("MNIST_DASH_DATA", str(broken))
+    monkeypatch.setattr(patches, "client_ip", lambda: client_ip)
     data.clear_cache()
     at = AppTest.from_file(APP, default_timeout=60).run()
     data.clear_cache()
     assert not at.exception
+    return at
+
+
+def test_missing_data_explains_the_fixes(tmp_path, monkeypatch):
+    at = missing_data_page(tmp_path, monkeypatch, "127.0.0.1")  # a visitor at the server's machine
     text = at.error[0].value
     assert "MNIST could not be loaded" in text and "broken.npz" in text
     assert "MNIST_DASH_DATA" in markdown_text(at)
+    assert len(at.text_input) == 1
+
+
+@pytest.mark.parametrize("client_ip", ["203.0.113.5", None])
+def test_a_remote_or_unknown_visitor_sees_no_server_path_and_no_data_form(tmp_path, monkeypatch,
+                                                                           client_ip):
+    at = missing_data_page(tmp_path, monkeypatch, client_ip)
+    text = at.error[0].value
+    assert "MNIST could not be loaded" in text and "instructor" in text
+    assert "broken.npz" not in text and str(tmp_path) not in markdown_text(at)
+    assert len(at.text_input) == 0
 
 
 def test_app_starts_without_importing_tensorflow():

@@ -4,12 +4,14 @@ import importlib
 
 import pytest
 import streamlit
+from streamlit.runtime import context as streamlit_context
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import script_runner
 
 from mnist_dash.ui import patches
 
-INTERNALS = [(script_runner, "_clean_problem_modules"), (PagesManager, "uses_pages_directory")]
+INTERNALS = [(script_runner, "_clean_problem_modules"), (PagesManager, "uses_pages_directory"),
+             (streamlit_context, "_get_client_context")]
 
 
 def test_streamlit_cleanup_is_replaced():
@@ -32,3 +34,13 @@ def test_import_fails_naming_the_streamlit_version_when_an_internal_is_gone(monk
     finally:
         importlib.reload(patches)  # the real internals are back: patch them again
     assert script_runner._clean_problem_modules is patches._keep_keras_state
+
+
+@pytest.mark.parametrize("remote_ip", ["127.0.0.1", "::1", "203.0.113.5"])
+def test_client_ip_is_the_raw_peer_address_loopback_included(monkeypatch, remote_ip):
+    """st.context.ip_address would say None for loopback; the data-source rule needs the address."""
+    client = type("Client", (), {"remote_ip": remote_ip})()
+    monkeypatch.setattr(streamlit_context, "_get_client_context", lambda: client)
+    assert patches.client_ip() == remote_ip
+    monkeypatch.setattr(streamlit_context, "_get_client_context", lambda: None)
+    assert patches.client_ip() is None

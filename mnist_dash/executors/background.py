@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mnist_dash.executors.base import Executor, JobHandle, JobSpec, TrainResult
+from mnist_dash.i18n import Msg, message_of
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class BackgroundExecutor:
             self._executor = build()
         except Exception as error:  # an unreachable cluster, Ray missing: pages say so
             log.warning("cannot use %s: %s", self.where, error)
-            self._error = str(error)
+            self._error = message_of(error)
         finally:
             self._built.set()
 
@@ -42,8 +43,8 @@ class BackgroundExecutor:
 
     def unavailable(self) -> str | None:
         if not self._built.is_set():
-            return (f"Connecting to {self.where}… Training can start once it answers and its "
-                    "workers have loaded TensorFlow (about 10 seconds).")
+            return Msg("Connecting to {where}… Training can start once it answers and its "
+                       "workers have loaded TensorFlow (about 10 seconds).", where=self.where)
         if self._executor is None:
             return self._error
         return self._executor.unavailable()

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from mnist_dash.executors.background import BackgroundExecutor
 from mnist_dash.executors.base import Executor
 from mnist_dash.executors.threads import ThreadExecutor, default_concurrency
+from mnist_dash.i18n import Msg
 
 RAY_ADDRESS = "MNIST_DASH_RAY_ADDRESS"
 WARM_SECONDS = 120  # at most this long for fresh workers to import TensorFlow (7 s when idle)
@@ -31,9 +32,10 @@ def executor_from_env(env: Mapping[str, str], background: bool = False) -> Execu
         try:
             from mnist_dash.executors.ray_cluster import RayExecutor
         except ImportError as error:
-            raise RuntimeError(f"{RAY_ADDRESS} is set, but Ray cannot be imported here ({error}). "
-                               "Install it with `pip install -r requirements.txt`, or unset "
-                               f"{RAY_ADDRESS} to train in this process.") from error
+            raise RuntimeError(Msg("{variable} is set, but Ray cannot be imported here ({error}). "
+                                   "Install it with `pip install -r requirements.txt`, or unset "
+                                   "{variable} to train in this process.",
+                                   variable=RAY_ADDRESS, error=str(error))) from error
         executor = RayExecutor(address, cpus_per_job=cpus_per_job, gpus_per_job=gpus_per_job)
         if background:  # ready once the workers have loaded TensorFlow: a first batch within 3 s
             executor.wait_warm(WARM_SECONDS)
@@ -45,10 +47,10 @@ def executor_from_env(env: Mapping[str, str], background: bool = False) -> Execu
 def cluster_name(address: str) -> str:
     """The cluster an address means, for people."""
     if address == "local":
-        return "a private Ray cluster on this machine"
+        return Msg("a private Ray cluster on this machine")
     if address == "auto":
-        return "the Ray cluster started on this machine (address auto)"
-    return f"the Ray cluster at {address}"
+        return Msg("the Ray cluster started on this machine (address auto)")
+    return Msg("the Ray cluster at {address}", address=address)
 
 
 def _whole(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:

@@ -20,10 +20,11 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from mnist_dash.executors import ray_tasks
 from mnist_dash.executors.base import JobSpec, TrainResult
+from mnist_dash.i18n import Msg, message_of
 from mnist_dash.progress import Progress, ProgressSnapshot
 from mnist_dash.vocabulary import JobState
 
-LOST_MESSAGE = "The machine running this job was lost"
+LOST_MESSAGE = "The machine running this job was lost"  # how the message of a lost job starts
 # A started job sends progress every 0.25 s; this long without a word, its node counts as lost
 # (Ray itself reports a killed worker within a second, a vanished node only after ~15 s).
 SILENCE_SECONDS = 8.0  # progress comes every 0.25 s; a loaded 2-core node fell silent for over 6 s
@@ -51,34 +52,38 @@ def connect(address: str) -> None:
         else:
             ray.init(address=address, log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as error:
-        raise ClusterUnavailable(_unreachable(address, f"ray.init failed: {error}")) from error
+        raise ClusterUnavailable(_unreachable(
+            address, Msg("ray.init failed: {error}", error=str(error)))) from error
 
 
 def _check_same_cluster(address: str) -> None:
     connected = ray.get_runtime_context().gcs_address
     if address not in ("local", "auto") and address != connected:
-        raise ClusterUnavailable(
-            f"This process is already connected to the Ray cluster at {connected}; "
-            f"it cannot also use {address}. Restart the app to change MNIST_DASH_RAY_ADDRESS.")
+        raise ClusterUnavailable(Msg(
+            "This process is already connected to the Ray cluster at {connected}; it cannot also "
+            "use {address}. Restart the app to change MNIST_DASH_RAY_ADDRESS.",
+            connected=connected, address=address))
 
 
 def _probe(address: str) -> None:
     """Fail in seconds, not after Ray's minute of retries, when nothing listens at host:port."""
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit():
-        raise ClusterUnavailable(
-            f"Ray address {address!r} is not host:port, 'auto' or 'local' (e.g. 10.0.0.5:6379).")
+        raise ClusterUnavailable(Msg(
+            "Ray address {address} is not host:port, 'auto' or 'local' (e.g. 10.0.0.5:6379).",
+            address=repr(address)))
     try:
         socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS).close()
     except OSError as error:
         raise ClusterUnavailable(_unreachable(
-            address, f"a TCP connection for {CONNECT_SECONDS:g} s failed: {error}")) from error
+            address, Msg("a TCP connection for {seconds} s failed: {error}",
+                         seconds=format(CONNECT_SECONDS, "g"), error=str(error)))) from error
 
 
-def _unreachable(address: str, tried: str) -> str:
-    return (f"Cannot use the Ray cluster at {address}: {tried}. Start it on that machine with "
-            "`ray start --head --port=6379`, check the address and the firewall, and give this "
-            "app the cluster's token in RAY_AUTH_TOKEN.")
+def _unreachable(address: str, tried: Msg) -> Msg:
+    return Msg("Cannot use the Ray cluster at {address}: {tried}. Start it on that machine with "
+               "`ray start --head --port=6379`, check the address and the firewall, and give this "
+               "app the cluster's token in RAY_AUTH_TOKEN.", address=address, tried=tried)
 
 
 class RayJobHandle:
@@ -104,7 +109,8 @@ class RayJobHandle:
                 timeout = SILENCE_SECONDS if self.worker else None  # waiting for a CPU is no loss
                 if not ray.wait([generator], timeout=timeout)[0]:
                     ray.cancel(generator, force=True)
-                    return self._lost(f"no word from it for {SILENCE_SECONDS:g} s")
+                    return self._lost(Msg("no word from it for {seconds} s",
+                                          seconds=format(SILENCE_SECONDS, "g")))
                 kind, payload = ray.get(next(generator))
                 if kind == "started":
                     self.worker = payload
@@ -114,17 +120,20 @@ class RayJobHandle:
                     self._latest = payload.progress or self._latest
                     return payload
         except ray.exceptions.RayTaskError as error:  # a bug in the task, not a lost machine
-            where = self.worker.node if self.worker else "the cluster"
-            return TrainResult(JobState.FAILED, f"The job failed on {where}: {_first_line(error.cause)}",
-                               progress=self._latest, node=where)
+            where = self.worker.node if self.worker else Msg("the cluster")
+            return TrainResult(JobState.FAILED, Msg("The job failed on {where}: {error}", where=where,
+                                                    error=_first_line(error.cause)),
+                               progress=self._latest, node=str(where))
         except (ray.exceptions.RayError, StopIteration) as error:
             return self._lost(_first_line(error))
 
     def _lost(self, detail: str) -> TrainResult:
         self.lost = True
-        where = (f"worker {self.worker.pid} on {self.worker.node}" if self.worker
-                 else "before it started")
-        return TrainResult(JobState.FAILED, f"{LOST_MESSAGE} ({where}; {detail})",
+        where = (Msg("worker {pid} on {node}", pid=self.worker.pid, node=self.worker.node)
+                 if self.worker else Msg("before it started"))
+        return TrainResult(JobState.FAILED,
+                           Msg("The machine running this job was lost ({where}; {detail})",
+                               where=where, detail=detail),
                            progress=self._latest, node=self.worker.node if self.worker else "")
 
 
@@ -193,7 +202,8 @@ class RayExecutor:
             _probe(self._gcs_address)
             self._unreachable = None
         except ClusterUnavailable as error:
-            self._unreachable = f"Lost contact with the Ray cluster. {error}"
+            self._unreachable = Msg("Lost contact with the Ray cluster. {error}",
+                                    error=message_of(error))
 
     def wait_warm(self, timeout: float | None = None) -> bool:
         """Wait until the worker processes started with the executor have imported TensorFlow."""
@@ -239,7 +249,7 @@ class RayExecutor:
         with self._lock:
             job_ids = list(self._running)
         for job_id in job_ids:
-            self._board.request.remote(job_id, "The server is shutting down")
+            self._board.request.remote(job_id, Msg("The server is shutting down"))
         with self._lock:
             self._ended.wait_for(lambda: not self._running, timeout)
             leftover = list(self._running.values())

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from mnist_dash import data
 from mnist_dash.executors.base import JobSpec, TrainResult
+from mnist_dash.i18n import Msg, message_of
 from mnist_dash.progress import Progress
 from mnist_dash.vocabulary import JobState
 
@@ -47,7 +48,8 @@ def run_job(spec: JobSpec, progress: Progress, should_stop: Callable[[], str | N
     try:
         dataset = load_dataset(spec.config.dataset, spec.data_path)
     except data.DataError as error:
-        return TrainResult(JobState.FAILED, f"No data on {node}: {error}", node=node)
+        return TrainResult(JobState.FAILED, Msg("No data on {node}: {error}", node=node,
+                                                error=message_of(error)), node=node)
     try:
         if train_fn is None:
             from mnist_dash import training  # imports TensorFlow: only where a job really runs

@@ -6,24 +6,31 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_dash import figures, images, metrics
+from mnist_dash import figures, i18n, images, metrics
 from mnist_dash.data import Dataset
+from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.progress import format_seconds
 from mnist_dash.runs import RunRecord
 from mnist_dash.ui import events, run_picker, state
 
 GALLERY_LIMIT = 60
+# The per-class table's columns as people read them (the CSV download keeps the data's names).
+CLASS_METRIC_COLUMNS = {"class": N_("Class"), "support": N_("Test images"),
+                        "precision": N_("Precision"), "recall": N_("Recall"), "f1": N_("F1")}
 
 
 def headline(record: RunRecord) -> None:
     m = record.metrics
     columns = st.columns(4)
-    columns[0].metric("Test accuracy", f"{m['test_accuracy']:.2%}")
-    columns[1].metric("Test loss", f"{m['test_loss']:.4f}")
-    columns[2].metric("Epochs", m.get("epochs_completed", "–"))
-    columns[3].metric("Training time", format_seconds(m.get("train_seconds")))
-    st.caption(f"{record.config.summary()} · state: {record.state} · run {record.run_id}"
-               + ("" if record.saved else " · not saved to disk"))
+    columns[0].metric(_("Test accuracy"), i18n.percent(m["test_accuracy"], 2))
+    columns[1].metric(_("Test loss"), i18n.number(m["test_loss"], 4))
+    columns[2].metric(_("Epochs"), m.get("epochs_completed", "–"))
+    columns[3].metric(_("Training time"), format_seconds(m.get("train_seconds")))
+    facts = {"summary": record.config.summary(), "state": _(str(record.state)), "run_id": record.run_id}
+    if record.saved:
+        st.caption(_("{summary} · state: {state} · run {run_id}", **facts))
+    else:
+        st.caption(_("{summary} · state: {state} · run {run_id} · not saved to disk", **facts))
 
 
 def _sync_click(run_id: str) -> None:
@@ -41,49 +48,65 @@ def _default_cell(matrix: np.ndarray) -> tuple[int, int]:
 
 
 def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -> tuple[int, int]:
-    names = dataset.class_names
+    names = figures.class_labels(dataset.class_names)
     _sync_click(record.run_id)
     if state.shown_cell() is None:
         state.show_cell(_default_cell(matrix))
     chart, side = st.columns([3, 2], gap="large")
     with chart:
-        normalized = st.toggle("Show % of each true class", key="cm_normalized")
-        st.plotly_chart(figures.confusion_figure(matrix, names, normalized),
+        normalized = st.toggle(_("Show % of each true class"), key="cm_normalized")
+        st.plotly_chart(figures.confusion_figure(matrix, dataset.class_names, normalized),
                         key=state.confusion_chart_key(record.run_id),
                         on_select="rerun", selection_mode="points", theme=None)
-        with st.expander("Confusion matrix as numbers"):
-            st.dataframe(pd.DataFrame(matrix, index=[f"true {n}" for n in names],
-                                      columns=[f"pred {n}" for n in names]))
+        with st.expander(_("Confusion matrix as numbers")):
+            st.dataframe(pd.DataFrame(matrix, index=[_("true {name}", name=n) for n in names],
+                                      columns=[_("pred {name}", name=n) for n in names]))
     with side:
-        st.markdown("**Click a cell, or choose it here:**")
+        st.markdown(_("**Click a cell, or choose it here:**"))
         options = list(range(len(names)))
-        true = st.selectbox("True class", options, key=state.CELL_TRUE, format_func=names.__getitem__)
-        predicted = st.selectbox("Predicted class", options, key=state.CELL_PRED,
+        true = st.selectbox(_("True class"), options, key=state.CELL_TRUE,
+                            format_func=names.__getitem__)
+        predicted = st.selectbox(_("Predicted class"), options, key=state.CELL_PRED,
                                  format_func=names.__getitem__)
-        count = int(matrix[true, predicted])
-        kind = "correct, least confident first" if true == predicted else "mistakes, most confident first"
-        st.markdown(f"**{count}** test images are **{names[true]}** and were predicted "
-                    f"**{names[predicted]}** ({kind}).")
+        st.markdown(_cell_sentence(int(matrix[true, predicted]), names[true], names[predicted],
+                                   true == predicted))
     return true, predicted
+
+
+def _cell_sentence(count: int, true: str, predicted: str, correct: bool) -> str:
+    """'**12** test images are **4** and were predicted **9** (mistakes, ...).'"""
+    if correct:
+        return ngettext("**{n}** test image is **{true}** and was predicted **{predicted}** "
+                        "(correct, least confident first).",
+                        "**{n}** test images are **{true}** and were predicted **{predicted}** "
+                        "(correct, least confident first).", count, true=true, predicted=predicted)
+    return ngettext("**{n}** test image is **{true}** and was predicted **{predicted}** "
+                    "(mistakes, most confident first).",
+                    "**{n}** test images are **{true}** and were predicted **{predicted}** "
+                    "(mistakes, most confident first).", count, true=true, predicted=predicted)
 
 
 def gallery(indices: np.ndarray, record: RunRecord, dataset: Dataset, key: str) -> None:
     """Each image beside its probability bars; the caption says label, prediction, confidence."""
     if len(indices) == 0:
-        st.caption("No images here.")
+        st.caption(_("No images here."))
         return
     shown = indices
-    if len(indices) > GALLERY_LIMIT and not st.checkbox(f"Show all {len(indices)}", key=key):
+    total = i18n.number(len(indices))
+    if len(indices) > GALLERY_LIMIT and not st.checkbox(_("Show all {total}", total=total), key=key):
         shown = indices[:GALLERY_LIMIT]
-        st.caption(f"Showing the first {GALLERY_LIMIT} of {len(indices)}.")
-    names, probabilities = dataset.class_names, record.test_probabilities
+        st.caption(_("Showing the first {limit} of {total}.", limit=GALLERY_LIMIT, total=total))
+    names, probabilities = figures.class_labels(dataset.class_names), record.test_probabilities
     tiles = _tiles(record.run_id, tuple(int(i) for i in shown), probabilities, dataset)
+    # Looked up once per gallery; the image number is a name, not a quantity: no grouping.
+    right = _("#{index}: true {true}, predicted {predicted} ({confidence}) ✓ right")
+    wrong = _("#{index}: true {true}, predicted {predicted} ({confidence}) ✗ wrong")
     captions = []
     for index in shown:
         true, predicted = int(dataset.y_test[index]), int(probabilities[index].argmax())
-        mark = "✓ right" if true == predicted else "✗ wrong"
-        captions.append(f"#{index}: true {names[true]}, predicted {names[predicted]} "
-                        f"({probabilities[index, predicted]:.0%}) {mark}")
+        captions.append((right if true == predicted else wrong).format(
+            index=index, true=names[true], predicted=names[predicted],
+            confidence=i18n.percent(probabilities[index, predicted], 0)))
     st.image(tiles, caption=captions, width=216)
 
 
@@ -100,13 +123,16 @@ def _tiles(run_id: str, indices: tuple[int, ...], _probabilities: np.ndarray,
 
 def class_metrics_section(matrix: np.ndarray, dataset: Dataset, run_id: str) -> None:
     table = metrics.per_class_metrics(matrix, list(dataset.class_names))
-    st.dataframe(table.style.format({"precision": "{:.3f}", "recall": "{:.3f}", "f1": "{:.3f}"}),
+    shown = table.assign(**{"class": figures.class_labels(table["class"])})
+    shown = shown.rename(columns={name: _(title) for name, title in CLASS_METRIC_COLUMNS.items()})
+    ratios = [_(CLASS_METRIC_COLUMNS[name]) for name in ("precision", "recall", "f1")]
+    st.dataframe(shown.style.format(lambda value: i18n.number(value, 3), subset=ratios),
                  hide_index=True)
     left, right = st.columns(2)
-    left.download_button("Per-class metrics (CSV)", table.to_csv(index=False),
+    left.download_button(_("Per-class metrics (CSV)"), table.to_csv(index=False),
                          file_name=f"{run_id}-per-class.csv", mime="text/csv")
     confusion = pd.DataFrame(matrix, index=list(dataset.class_names), columns=list(dataset.class_names))
-    right.download_button("Confusion matrix (CSV)", confusion.to_csv(index_label="true/predicted"),
+    right.download_button(_("Confusion matrix (CSV)"), confusion.to_csv(index_label="true/predicted"),
                           file_name=f"{run_id}-confusion.csv", mime="text/csv")
 
 
@@ -117,34 +143,38 @@ def _epoch_curve(record: RunRecord, validation: bool) -> tuple[list[int], list[f
 
 def compare_section(first: RunRecord, dataset: Dataset, first_matrix: np.ndarray) -> None:
     """A second run beside the first: curves, accuracies, confusion change, fixed and broken."""
-    second = run_picker.pick_run(key=state.COMPARE_RUN, label="Compare with", exclude=first.run_id)
+    second = run_picker.pick_run(key=state.COMPARE_RUN, label=_("Compare with"),
+                                 exclude=first.run_id)
     if second is None or not second.has_predictions:
-        st.caption("Train or choose a second run with test predictions to compare.")
+        st.caption(_("Train or choose a second run with test predictions to compare."))
         return
     if second.config.dataset != first.config.dataset:
-        st.warning("The second run was trained on another dataset.")
+        st.warning(_("The second run was trained on another dataset."))
         return
     both_val = all(any(e.val_loss is not None for e in r.history) for r in (first, second))
     which = "Validation" if both_val else "Training"
-    curves = [(f"A: {r.config.summary()}", *_epoch_curve(r, both_val)) for r in (first, second)]
-    curves[1] = (f"B: {second.config.summary()}", *curves[1][1:])
+    curves = [(f"{letter}: {r.config.summary()}", *_epoch_curve(r, both_val))
+              for letter, r in (("A", first), ("B", second))]
     st.plotly_chart(figures.compare_history_figure(curves, "loss", which), key="compare_curves")
     columns = st.columns(3)
-    columns[0].metric("A: test accuracy", f"{first.test_accuracy:.2%}")
-    columns[1].metric("B: test accuracy", f"{second.test_accuracy:.2%}",
-                      delta=f"{second.test_accuracy - first.test_accuracy:+.2%}")
+    change = second.test_accuracy - first.test_accuracy
+    columns[0].metric(_("A: test accuracy"), i18n.percent(first.test_accuracy, 2))
+    columns[1].metric(_("B: test accuracy"), i18n.percent(second.test_accuracy, 2),
+                      delta=("+" if change >= 0 else "") + i18n.percent(change, 2))
     second_pred = metrics.predictions_from_probabilities(second.test_probabilities)
     second_matrix = metrics.confusion_matrix(dataset.y_test, second_pred, dataset.num_classes)
     st.plotly_chart(figures.confusion_difference_figure(first_matrix, second_matrix,
                                                         dataset.class_names), key="compare_matrix")
     first_pred = metrics.predictions_from_probabilities(first.test_probabilities)
     fixed, broken = metrics.compare_predictions(dataset.y_test, first_pred, second_pred)
-    columns[2].metric("Fixed / broken by B", f"{len(fixed)} / {len(broken)}")
+    columns[2].metric(_("Fixed / broken by B"), f"{i18n.number(len(fixed))} / {i18n.number(len(broken))}")
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**B fixed {len(fixed)}** (A wrong, B right); B's view:")
+        st.markdown(_("**B fixed {count}** (A wrong, B right); B's view:",
+                      count=i18n.number(len(fixed))))
         gallery(fixed, second, dataset, key="compare_fixed_all")
     with right:
-        st.markdown(f"**B broke {len(broken)}** (A right, B wrong); B's view:")
+        st.markdown(_("**B broke {count}** (A right, B wrong); B's view:",
+                      count=i18n.number(len(broken))))
         gallery(broken, second, dataset, key="compare_broken_all")
 

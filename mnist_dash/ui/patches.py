@@ -8,6 +8,7 @@ a silently missing patch would bring back the bug it prevents.
 from __future__ import annotations
 
 import streamlit
+from streamlit.runtime import context as streamlit_context
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import script_runner
 
@@ -27,6 +28,8 @@ _require_internal(script_runner, "_clean_problem_modules",
                   "replaces so that no script run resets Keras")
 _require_internal(PagesManager, "uses_pages_directory",
                   "reads to notice a page run without the router")
+_require_internal(streamlit_context, "_get_client_context",
+                  "reads for the visitor's own address (st.context.ip_address hides loopback)")
 
 
 def _keep_keras_state() -> None:
@@ -50,3 +53,13 @@ def runs_without_router() -> bool:
     without app.py, until st.navigation switches the mode off.
     """
     return bool(PagesManager.uses_pages_directory)
+
+
+def client_ip() -> str | None:
+    """The TCP peer address of this session's browser, or None when unknown.
+
+    `st.context.ip_address` reports a loopback visitor as None, the same as an unknown one; the
+    data-source rule must tell them apart (only a visitor on the server's machine may change it).
+    """
+    client = streamlit_context._get_client_context()
+    return getattr(client, "remote_ip", None) if client is not None else None

@@ -51,9 +51,9 @@ def run_model(record: RunRecord) -> RunModel | None:
             return _saved_model(record.run_id)
     except DamagedRun as error:
         st.error(_("{problem}. Runs that failed or diverged keep no network; pick another run.",
-                   problem=i18n.error_text(error)))
+                   problem=_(i18n.message_of(error))))
         return None
     except (OSError, ValueError) as error:  # Keras reports a corrupt .keras file as either
         st.error(_("The network of run {run} could not be loaded ({problem}); pick another run.",
-                   run=record.run_id, problem=i18n.error_text(error)))
+                   run=record.run_id, problem=_(i18n.message_of(error))))
         return None

@@ -65,5 +65,5 @@ def pick_run(key: str = state.SELECTED_RUN, label: str | None = None,
     try:
         return resources.load_saved_run(run_id)
     except DamagedRun as error:
-        st.error(i18n.error_text(error))
+        st.error(_(i18n.message_of(error)))
         return None

@@ -28,7 +28,7 @@ def apply_prefill() -> None:
         config = TrainConfig.from_dict(pending)
     except (TypeError, ValueError) as error:
         st.error(_("The suggested settings were not valid and were ignored: {problem}",
-                   problem=i18n.error_text(error)))
+                   problem=_(i18n.message_of(error))))
         return
     train_form.fill_form(config)
     state.set_form_preset(train_form.CUSTOM)

@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_dash import figures, preprocess
+from mnist_dash import figures, i18n, preprocess
+from mnist_dash.i18n import _
 from mnist_dash.runs import RunRecord
 from mnist_dash.ui import state
 from mnist_dash.ui.run_models import RunModel
@@ -23,39 +24,41 @@ def canvas() -> np.ndarray | None:
         height=CANVAS_SIZE, width=CANVAS_SIZE, drawing_mode="freedraw", return_image_data=True,
         key=f"try_canvas_{state.canvas_version()}",
     )
-    st.button("Clear", icon=":material/delete:", on_click=state.clear_canvas, key="try_clear")
+    st.button(_("Clear"), icon=":material/delete:", on_click=state.clear_canvas, key="try_clear")
     return result.image_data
 
 
 def answer(probabilities: np.ndarray, class_names: tuple[str, ...], key: str) -> None:
     predicted = int(probabilities.argmax())
     st.markdown(f"<div style='font-size:5rem;line-height:1;font-weight:700'>"
-                f"{class_names[predicted]}</div>", unsafe_allow_html=True)
-    st.caption(f"the network's answer, {probabilities[predicted]:.0%} sure")
+                f"{_(class_names[predicted])}</div>", unsafe_allow_html=True)
+    st.caption(_("the network's answer, {confidence} sure",
+                 confidence=i18n.percent(probabilities[predicted], 0)))
     st.plotly_chart(figures.probability_figure(probabilities, class_names), key=key, theme=None)
 
 
 def steps(prepared: preprocess.Preprocessed) -> None:
     """Each preprocessing step as a small picture with one line on why."""
+    height, width = prepared.scaled.shape
     pictures = [
         (preprocess.annotate(prepared.grey, STEP_SIZE, box=prepared.box),
-         "1 · Your drawing. The orange box is the ink's bounding box."),
+         _("1 · Your drawing. The orange box is the ink's bounding box.")),
         (preprocess.annotate(prepared.cropped, STEP_SIZE),
-         "2 · Cropped to the box: the empty paper around it is dropped."),
+         _("2 · Cropped to the box: the empty paper around it is dropped.")),
         (preprocess.annotate(prepared.scaled, STEP_SIZE),
-         f"3 · Scaled to {prepared.scaled.shape[1]}×{prepared.scaled.shape[0]}: MNIST digits were "
-         "size-normalized to fit 20×20, keeping their shape."),
+         _("3 · Scaled to {width}×{height}: MNIST digits were size-normalized to fit 20×20, "
+           "keeping their shape.", width=width, height=height)),
         (preprocess.annotate(prepared.centred, STEP_SIZE, point=prepared.centre_of_mass),
-         "4 · Placed in 28×28 so the centre of mass (orange cross) is at the middle, "
-         "as MNIST was made. This is what the network sees."),
+         _("4 · Placed in 28×28 so the centre of mass (orange cross) is at the middle, "
+           "as MNIST was made. This is what the network sees.")),
     ]
     columns = st.columns(len(pictures) + 1)
     for column, (picture, caption) in zip(columns, pictures, strict=False):
         column.image(picture)
         column.caption(caption)
     columns[-1].image(preprocess.annotate(prepared.squeezed, STEP_SIZE))
-    columns[-1].caption("Without steps 2–4: the whole canvas squeezed to 28×28. Digits the "
-                        "network never saw look like this, and your drawing is often misread.")
+    columns[-1].caption(_("Without steps 2–4: the whole canvas squeezed to 28×28. Digits the "
+                          "network never saw look like this, and your drawing is often misread."))
 
 
 def add_to_our_class(digit: np.ndarray, label: int) -> None:
@@ -70,28 +73,30 @@ def our_class(record: RunRecord, model: RunModel, class_names: tuple[str, ...],
               digit: np.ndarray | None) -> None:
     """Label drawings to build a small test set of our own, then score the network on it."""
     drawings = state.our_drawings()
+    names = figures.class_labels(class_names)
     if digit is not None:
         left, right = st.columns([1, 2], vertical_alignment="bottom")
-        label = left.selectbox("This drawing is a", range(len(class_names)),
-                               format_func=class_names.__getitem__, key=state.DRAWING_LABEL, index=None,
-                               placeholder="choose its class")
-        right.button("Add it to our class's test set", disabled=label is None,
+        label = left.selectbox(_("This drawing is a"), range(len(names)),
+                               format_func=names.__getitem__, key=state.DRAWING_LABEL, index=None,
+                               placeholder=_("choose its class"))
+        right.button(_("Add it to our class's test set"), disabled=label is None,
                      on_click=add_to_our_class, args=(digit, label), key="try_add",
-                     help=f"Kept in this browser tab only, up to {OUR_CLASS_LIMIT} drawings.")
+                     help=_("Kept in this browser tab only, up to {limit} drawings.",
+                            limit=OUR_CLASS_LIMIT))
     if not drawings:
-        st.caption("No drawings in our set yet: draw a digit, choose its class and add it.")
+        st.caption(_("No drawings in our set yet: draw a digit, choose its class and add it."))
         return
-    x = np.stack([image for image, _ in drawings])
-    labels = np.array([label for _, label in drawings])
+    x = np.stack([image for image, _label in drawings])
+    labels = np.array([label for _image, label in drawings])
     predicted = model.probabilities(record, x).argmax(axis=1)
     columns = st.columns(3)
-    columns[0].metric("Our drawings", len(drawings))
-    columns[1].metric("Accuracy on our drawings", f"{(predicted == labels).mean():.0%}")
+    columns[0].metric(_("Our drawings"), i18n.number(len(drawings)))
+    columns[1].metric(_("Accuracy on our drawings"), i18n.percent((predicted == labels).mean(), 0))
     if record.test_accuracy is not None:
-        columns[2].metric("Accuracy on the MNIST test set", f"{record.test_accuracy:.1%}")
+        columns[2].metric(_("Accuracy on the MNIST test set"), i18n.percent(record.test_accuracy, 1))
     st.image([preprocess.annotate(image, 56) for image in x], width=56,
-             caption=[f"{class_names[t]}→{class_names[p]} {'✓' if t == p else '✗'}"
+             caption=[f"{names[t]}→{names[p]} {'✓' if t == p else '✗'}"
                       for t, p in zip(labels, predicted, strict=True)])
-    if st.button("Forget our drawings", key="try_forget"):
+    if st.button(_("Forget our drawings"), key="try_forget"):
         state.forget_our_drawings()
         st.rerun()
