@@ -8,7 +8,8 @@ Catalogs are compiled in memory the first time a language is used, so there is n
 Placeholders are named and Python-formatted: `_("Epoch {epoch} of {epochs}", epoch=3, epochs=5)`,
 so a translation may put them in any order. `N_()` only marks a constant for extraction; translate
 it with `_()` where it is drawn. `Msg` carries a sentence from where it was made (a worker thread,
-the job manager) to where it is drawn, and is translated there.
+the job manager) to where it is drawn, and is translated there; `_(message_of(error))` draws an
+exception whose message is one.
 
 Which language: `language("zh-CN")` sets it for a block of code (tests, the HTML report); the UI
 registers a lookup (`set_language_lookup`) that reads the browser session's choice. Everything else
@@ -102,7 +103,7 @@ class Msg(str):
     msgid: str
     params: dict[str, object]
 
-    def __new__(cls, msgid: str, **params: object) -> Msg:
+    def __new__(cls, msgid: str, /, **params: object) -> Msg:
         text = super().__new__(cls, msgid.format(**params) if params else msgid)
         text.msgid, text.params = msgid, params
         return text
@@ -115,7 +116,7 @@ def _make_msg(msgid: str, params: dict[str, object]) -> Msg:
     return Msg(msgid, **params)
 
 
-def _(message: str, **params: object) -> str:
+def _(message: str, /, **params: object) -> str:  # "/": a placeholder may be called {message}
     """`message` in the current language, with its named placeholders filled in.
 
     A placeholder's value that is itself a Msg (an error's message inside a job's) is translated too.
@@ -135,7 +136,7 @@ def message_of(error: BaseException) -> str:
     return first if isinstance(first, Msg) else str(error)
 
 
-def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
     """The form for `n` in the current language ({n} is filled in, with Babel's number format)."""
     text = translations(current()).ngettext(singular, plural, n)
     return text.format(n=number(n), **params)
@@ -153,7 +154,7 @@ def number(value: float, digits: int | None = None) -> str:
 
 
 def percent(fraction: float, digits: int = 1) -> str:
-    """0.9785 -> "97.9%" in the current language's format."""
+    """0.9786 -> "97.9%" in the current language's format (Babel rounds half to even: 0.9785 -> "97.8%")."""
     pattern = f"#,##0.{'0' * digits}%" if digits else "#,##0%"
     return numbers.format_percent(fraction, format=pattern, locale=_babel_locale(current()))
 

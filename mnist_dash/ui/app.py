@@ -6,7 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnist_dash import data
+from mnist_dash import data, i18n
+from mnist_dash.i18n import _
 from mnist_dash.progress import epoch_and_batch
 from mnist_dash.runs import RunRecord
 from mnist_dash.ui import data_fix, patches, resources, run_picker, state
@@ -28,13 +29,14 @@ def run_app() -> None:
     """The whole app: page config, navigation over the pages, the sidebar, the chosen page."""
     # A local icon: a ":material/...:" favicon is fetched from a font server on every load.
     st.set_page_config(page_title="mnist-dash", page_icon=str(ICON), layout="wide")
+    state.language()  # before any text: the navigation's titles are translated too
     navigation = st.navigation([
-        st.Page(PAGES["explore"], title="Explore the data", icon=":material/image_search:",
+        st.Page(PAGES["explore"], title=_("Explore the data"), icon=":material/image_search:",
                 default=True),
-        st.Page(PAGES["train"], title="Train live", icon=":material/model_training:"),
-        st.Page(PAGES["evaluate"], title="Evaluate", icon=":material/fact_check:"),
-        st.Page(PAGES["try_it"], title="Try it: draw a digit", icon=":material/draw:"),
-        st.Page(PAGES["inside"], title="Inside the network", icon=":material/neurology:"),
+        st.Page(PAGES["train"], title=_("Train live"), icon=":material/model_training:"),
+        st.Page(PAGES["evaluate"], title=_("Evaluate"), icon=":material/fact_check:"),
+        st.Page(PAGES["try_it"], title=_("Try it: draw a digit"), icon=":material/draw:"),
+        st.Page(PAGES["inside"], title=_("Inside the network"), icon=":material/neurology:"),
     ])
     state.owner_id()
     sidebar()
@@ -65,7 +67,7 @@ def _cluster_banner() -> None:
         reason = resources.job_manager().unavailable()
         if reason is None:
             st.rerun()
-        st.warning(reason, icon=":material/cloud_off:")
+        st.warning(_(reason), icon=":material/cloud_off:")
 
     banner()
 
@@ -76,20 +78,27 @@ def start_run_page(title: str, then: str,
 
     Without any run, it says "Train a network first, then {then}." and stops the page. With
     `needs_its_dataset_to`, a run trained on another dataset stops it too, with a warning saying
-    that switching the dataset lets the learner do that.
+    that switching the dataset lets the learner do that. Both are verb phrases, already
+    translated by the caller (`then=_("come back here")`).
     """
     dataset = start_page()
     st.title(title)
     record = run_picker.pick_run()
     if record is None:
-        st.info(f"No runs yet. Train a network first, then {then}.")
-        st.page_link(PAGES["train"], label="Go to Train", icon=":material/arrow_forward:")
+        st.info(_("No runs yet. Train a network first, then {then}.", then=then))
+        st.page_link(PAGES["train"], label=_("Go to Train"), icon=":material/arrow_forward:")
         st.stop()
     if needs_its_dataset_to and record.config.dataset != dataset.name:
-        st.warning(f"This run was trained on {record.config.dataset}; switch the dataset in the "
-                   f"sidebar to {needs_its_dataset_to}.")
+        st.warning(_("This run was trained on {dataset}; switch the dataset in the sidebar to "
+                     "{purpose}.", dataset=_dataset_title(record.config.dataset),
+                     purpose=needs_its_dataset_to))
         st.stop()
     return dataset, record
+
+
+def _dataset_title(name: str) -> str:
+    spec = data.SPECS.get(name)
+    return _(spec.title) if spec else name
 
 
 def _require_router() -> None:
@@ -104,18 +113,21 @@ def _require_router() -> None:
 
 
 def sidebar() -> None:
-    """Dataset switch and the current job's status, on every page."""
+    """Language and dataset switches and the current job's status, on every page."""
     with st.sidebar:
-        names = list(data.SPECS)
-        st.selectbox("Dataset", names, key=state.DATASET, format_func=lambda n: data.SPECS[n].title,
-                     persist_state="session", help="Switch between handwritten digits and clothes.")
+        st.selectbox(_("Language"), list(i18n.LANGUAGES), key=state.LANGUAGE,
+                     format_func=i18n.LANGUAGES.get, on_change=state.keep_language_in_url,
+                     icon=":material/translate:")
+        st.selectbox(_("Dataset"), list(data.SPECS), key=state.DATASET, format_func=_dataset_title,
+                     persist_state="session",
+                     help=_("Switch between handwritten digits and clothes."))
         _sidebar_job_status()
 
 
 def _sidebar_job_status() -> None:
     snap = state.session_job()
     if snap is None:
-        st.sidebar.caption("No training job yet.")
+        st.sidebar.caption(_("No training job yet."))
         return
 
     @st.fragment(run_every=POLL_SECONDS if snap.active else None)
@@ -124,15 +136,17 @@ def _sidebar_job_status() -> None:
         if current is None:
             return
         resources.job_manager().mark_watched(current.job_id, state.owner_id())
-        st.markdown(f"**Job:** {current.state}")
+        st.markdown(_("**Job:** {state}", state=run_picker.state_name(current.state)))
         if current.state == JobState.QUEUED:
-            st.caption(f"Waiting in line: position {current.queue_position}")
+            st.caption(_("Waiting in line: position {position}", position=current.queue_position))
         elif current.progress.num_epochs:
-            epoch, _ = epoch_and_batch(current.progress.step, current.progress.steps_per_epoch)
+            epoch, _batch = epoch_and_batch(current.progress.step, current.progress.steps_per_epoch)
             st.progress(current.progress.fraction,
-                        text=f"Epoch {epoch}/{current.progress.num_epochs}")
+                        text=_("Epoch {epoch}/{epochs}", epoch=epoch,
+                               epochs=current.progress.num_epochs))
         if current.test_accuracy is not None:
-            st.caption(f"Test accuracy {current.test_accuracy:.2%}")
+            st.caption(_("Test accuracy {accuracy}",
+                         accuracy=i18n.percent(current.test_accuracy, 2)))
         if snap.active and not current.active:
             st.rerun()  # the job ended: one full rerun shows its result and stops polling
 

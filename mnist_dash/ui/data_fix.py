@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from mnist_dash import data
+from mnist_dash import data, i18n
 from mnist_dash.classroom import auth
 from mnist_dash.data_sources import MAX_UPLOAD_BYTES, NotAllowed
 from mnist_dash.i18n import _
@@ -28,23 +28,25 @@ def _draw_data_fixes(name: str, error: data.DataError) -> None:
     if permission is None:  # the error names server paths: only for those who may fix it
         st.error(_("**{title} could not be loaded.** Only the instructor, or someone at the server's "
                    "own computer, can change where the data comes from. Ask your instructor.",
-                   title=spec.title))
+                   title=_(spec.title)))
         return
-    st.error(f"**{spec.title} could not be loaded.**\n\n{error}")
-    st.markdown(
+    st.error(_("**{dataset} could not be loaded.**\n\n{error}", dataset=_(spec.title),
+               error=_(i18n.message_of(error))))
+    st.markdown(_(
         "Fix it in one of these ways:\n"
         "1. **Online:** restart the app with internet access; Keras downloads the data once.\n"
-        f"2. **A file on this computer:** set `{spec.env_var}=/path/to/file` before "
+        "2. **A file on this computer:** set `{variable}=/path/to/file` before "
         "`streamlit run app.py`, or enter the path below.\n"
-        "3. **Upload** a Keras-layout `.npz` (keys x_train, y_train, x_test, y_test)."
-    )
+        "3. **Upload** a Keras-layout `.npz` (keys x_train, y_train, x_test, y_test).",
+        variable=spec.env_var))
     sources = resources.data_sources()
-    path = st.text_input("Path to a .npz file or a folder of IDX files", key=f"data_path_{name}")
-    if path and st.button("Load from this path", key=f"data_path_go_{name}"):
+    path = st.text_input(_("Path to a .npz file or a folder of IDX files"),
+                         key=f"data_path_{name}")
+    if path and st.button(_("Load from this path"), key=f"data_path_go_{name}"):
         _try_fix(lambda: sources.set_path(name, path.strip(), permission=permission))
-    upload = st.file_uploader("Or upload a .npz", type=["npz"], key=f"data_upload_{name}",
+    upload = st.file_uploader(_("Or upload a .npz"), type=["npz"], key=f"data_upload_{name}",
                               max_upload_size=MAX_UPLOAD_BYTES // 2**20)
-    if upload is not None and st.button("Use the uploaded file", key=f"data_upload_go_{name}"):
+    if upload is not None and st.button(_("Use the uploaded file"), key=f"data_upload_go_{name}"):
         _try_fix(lambda: sources.set_upload(name, upload.getvalue(), permission=permission))
 
 
@@ -52,6 +54,6 @@ def _try_fix(action: Callable[[], data.Dataset]) -> None:
     try:
         action()
     except (data.DataError, NotAllowed) as error:
-        st.error(_(error.args[0]))
+        st.error(_(i18n.message_of(error)))
         return
     st.rerun()

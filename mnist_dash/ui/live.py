@@ -5,14 +5,22 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from mnist_dash import diagnose, figures
+from mnist_dash import diagnose, figures, i18n
 from mnist_dash.config import TrainConfig
+from mnist_dash.i18n import N_, _
 from mnist_dash.jobs import JobSnapshot
 from mnist_dash.presets import PRESETS
 from mnist_dash.progress import STATE_WORDS, progress_text, queue_text
 from mnist_dash.schedules import Schedule
 from mnist_dash.ui import app, resources, state, teach
 from mnist_dash.vocabulary import HISTORY_COLUMNS, JobState, lowest_validation_epoch
+
+COLUMN_TITLES = {  # a history column -> its header in the table on screen (downloads keep the names)
+    "epoch": N_("Epoch"), "loss": N_("Loss"), "accuracy": N_("Accuracy"),
+    "val_loss": N_("Validation loss"), "val_accuracy": N_("Validation accuracy"),
+    "seconds": N_("Seconds"), "step": N_("Step"), "partial": N_("Partial epoch"),
+    "learning_rate": N_("Learning rate"),
+}
 
 
 def _stop(job_id: str) -> None:
@@ -34,23 +42,27 @@ def history_charts(snap_progress, key_prefix: str, config: TrainConfig | None = 
         rates = Schedule.from_config(config, p.steps_per_epoch).rates(steps)
         columns[0].plotly_chart(figures.learning_rate_figure(steps + 1, rates, p.total_steps),
                                 key=f"{key_prefix}_learning_rate")
-    with st.expander("Loss and accuracy per epoch as a table"):
+    with st.expander(_("Loss and accuracy per epoch as a table")):
         if p.epochs:
-            st.dataframe([{k: v for k, v in e.to_row().items() if k in HISTORY_COLUMNS and v is not None}
-                          for e in p.epochs], hide_index=True)
+            st.dataframe([_epoch_row(e.to_row()) for e in p.epochs], hide_index=True)
         else:
-            st.caption("No epoch has finished yet.")
+            st.caption(_("No epoch has finished yet."))
+
+
+def _epoch_row(row: dict) -> dict:
+    """An epoch's history columns, headed in the current language."""
+    return {_(COLUMN_TITLES[k]): v for k, v in row.items() if k in HISTORY_COLUMNS and v is not None}
 
 
 def _status(snap: JobSnapshot) -> None:
-    words = STATE_WORDS.get(snap.state, snap.state)
+    words = _(STATE_WORDS.get(snap.state, snap.state))
     if snap.state == JobState.QUEUED:
-        st.markdown(f"**{words}**: {queue_text(snap.queue_position or 1, snap.wait_seconds)}. "
-                    "Training starts by itself; you can leave this page.")
-        st.progress(0.0, text="Waiting to start")
+        st.markdown(_("**{state}**: {place}. Training starts by itself; you can leave this page.",
+                      state=words, place=_(queue_text(snap.queue_position or 1, snap.wait_seconds))))
+        st.progress(0.0, text=_("Waiting to start"))
         return
-    st.markdown(f"**{words}** · {snap.config.summary()}")
-    st.progress(snap.progress.fraction, text=progress_text(snap.progress))
+    st.markdown(_("**{state}** · {summary}", state=words, summary=_(snap.config.summary())))
+    st.progress(snap.progress.fraction, text=_(progress_text(snap.progress)))
 
 
 def live_panel() -> None:
@@ -71,10 +83,10 @@ def live_panel() -> None:
         _status(current)
         stop_slot = st.empty()
         if current.active:
-            stop_slot.button("Stop", icon=":material/stop_circle:", type="primary",
+            stop_slot.button(_("Stop"), icon=":material/stop_circle:", type="primary",
                              key="stop_button", on_click=_stop, args=(current.job_id,),
                              disabled=current.state == JobState.STOPPING,
-                             help="Halts within one batch and keeps what the network has learned.")
+                             help=_("Halts within one batch and keeps what the network has learned."))
         history_charts(current.progress, "live", current.config)
         with st.container():
             if current.active:
@@ -93,37 +105,44 @@ def _early_warnings(snap: JobSnapshot) -> None:
                               snap.state)
     for finding in found:
         if finding.kind in ("barely_learning", "overfitting"):
-            st.warning(f"**{finding.title} so far.** {finding.explanation}")
+            st.warning(_("**{finding} so far.** {explanation}", finding=_(finding.title),
+                         explanation=_(finding.explanation)))
 
 
 def outcome(snap: JobSnapshot) -> None:
     """What the ended job reached, in plain words, next to what its tutorial reports."""
     if snap.state == JobState.FAILED:
-        st.error(snap.message)
+        st.error(_(snap.message))
         return
     if snap.state == JobState.DIVERGED:
-        st.error(snap.message)
+        st.error(_(snap.message))
         teach.findings(snap.config, snap.progress, snap.state, key="outcome")
         return
     if snap.message:
-        st.info(f"{snap.message} The network keeps what it learned so far.")
+        st.info(_("{message} The network keeps what it learned so far.", message=_(snap.message)))
     if snap.save_error:
-        st.warning(snap.save_error)
+        st.warning(_(snap.save_error))
     if snap.test_accuracy is None:
         return
     columns = st.columns(3)
-    columns[0].metric("Test accuracy", f"{snap.test_accuracy:.2%}")
-    columns[1].metric("Test loss", f"{snap.test_loss:.4f}")
+    columns[0].metric(_("Test accuracy"), i18n.percent(snap.test_accuracy, 2))
+    columns[1].metric(_("Test loss"), i18n.number(snap.test_loss, 4))
     preset = _matching_preset(snap)
     if preset and preset.reported_test_accuracy:
         delta = snap.test_accuracy - preset.reported_test_accuracy
-        columns[2].metric("The tutorial reports", f"{preset.reported_test_accuracy:.2%}",
-                          delta=f"{delta:+.2%} yours", delta_color="off")
+        columns[2].metric(_("The tutorial reports"), i18n.percent(preset.reported_test_accuracy, 2),
+                          delta=_("{difference} yours", difference=_signed_percent(delta)),
+                          delta_color="off")
     teach.findings(snap.config, snap.progress, snap.state, key="outcome")
     if snap.run_id:
         state.choose_run(snap.run_id)
-        st.page_link(app.PAGES["evaluate"], label="Inspect the mistakes on Evaluate",
+        st.page_link(app.PAGES["evaluate"], label=_("Inspect the mistakes on Evaluate"),
                      icon=":material/arrow_forward:")
+
+
+def _signed_percent(fraction: float) -> str:
+    """+0.42% or -1.10%: a difference always shows its sign."""
+    return ("+" if fraction >= 0 else "") + i18n.percent(fraction, 2)
 
 
 def _matching_preset(snap: JobSnapshot):

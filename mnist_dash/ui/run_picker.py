@@ -4,27 +4,52 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mnist_dash import i18n
+from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.runs import DamagedRun, RunRecord
 from mnist_dash.ui import resources, state
 from mnist_dash.vocabulary import JobState
 
+STATE_NAMES = {  # a job's state in one word, as the UI shows it ("Job: running")
+    JobState.QUEUED: N_("queued"), JobState.RUNNING: N_("running"),
+    JobState.STOPPING: N_("stopping"), JobState.COMPLETED: N_("completed"),
+    JobState.STOPPED: N_("stopped"), JobState.FAILED: N_("failed"),
+    JobState.DIVERGED: N_("diverged"),
+}
+
+
+def state_name(job_state: str) -> str:
+    """A job state's one word in the current language (an unknown state as it is)."""
+    return _(STATE_NAMES[job_state]) if job_state in STATE_NAMES else job_state
+
+
+def _ended_early(record: RunRecord) -> str:
+    """" · stopped after 3 epochs" for a run that did not complete; "" for one that did."""
+    done = record.metrics.get("epochs_completed")
+    if record.state == JobState.COMPLETED or done is None:
+        return ""
+    return ngettext(" · {state} after {n} epoch", " · {state} after {n} epochs", done,
+                    state=state_name(record.state))
+
 
 def _label(record: RunRecord, own: bool) -> str:
-    accuracy = f"{record.test_accuracy:.2%}" if record.test_accuracy is not None else record.state
-    who = "yours" if own else "shared"
-    done = record.metrics.get("epochs_completed")
-    state_note = f" · {record.state} after {done} epoch{'s' if done != 1 else ''}" if (
-        record.state != JobState.COMPLETED and done is not None) else ""
-    return f"{record.created[11:16]} · {who} · {record.config.summary()}{state_note} · {accuracy}"
+    accuracy = (i18n.percent(record.test_accuracy, 2) if record.test_accuracy is not None
+                else state_name(record.state))
+    parts = {"time": record.created[11:16], "summary": _(record.config.summary()),
+             "ended": _ended_early(record), "accuracy": accuracy}
+    if own:
+        return _("{time} · yours · {summary}{ended} · {accuracy}", **parts)
+    return _("{time} · shared · {summary}{ended} · {accuracy}", **parts)
 
 
-def pick_run(key: str = state.SELECTED_RUN, label: str = "Run",
+def pick_run(key: str = state.SELECTED_RUN, label: str | None = None,
              exclude: str | None = None) -> RunRecord | None:
-    """The run chosen in a select box over every run but `exclude`; None when there is none."""
+    """The run chosen in a select box (labelled `label`, by default "Run") over every run but
+    `exclude`; None when there is none."""
     own = {r.run_id: r for r in state.session_records()}
     saved, problems = resources.run_store().list_runs()
     for problem in problems:
-        st.caption(f"Skipped: {problem}")
+        st.caption(_("Skipped: {problem}", problem=_(problem)))
     labels = {run_id: _label(record, True) for run_id, record in own.items()}
     labels.update({r.run_id: _label(r, False) for r in saved if r.run_id not in own})
     labels.pop(exclude, None)
@@ -32,13 +57,13 @@ def pick_run(key: str = state.SELECTED_RUN, label: str = "Run",
         return None
     if state.chosen_run(key) not in labels:
         state.choose_run(next(iter(labels)), key)
-    run_id = st.selectbox(label, list(labels), key=key, format_func=labels.get,
-                          help="'yours' are this session's runs; 'shared' are saved runs "
-                          "everyone using this server can see.")
+    run_id = st.selectbox(label or _("Run"), list(labels), key=key, format_func=labels.get,
+                          help=_("'yours' are this session's runs; 'shared' are saved runs "
+                                 "everyone using this server can see."))
     if run_id in own:
         return own[run_id]
     try:
         return resources.load_saved_run(run_id)
     except DamagedRun as error:
-        st.error(str(error))
+        st.error(_(i18n.message_of(error)))
         return None

@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from mnist_dash import i18n
 from mnist_dash.config import TrainConfig
 from mnist_dash.jobs import JobSnapshot
 from mnist_dash.runs import RunRecord
@@ -27,6 +29,8 @@ LEARNER_PARAM = "learner"  # URL query parameter holding the owner id
 _OWNER_PATTERN = re.compile(r"[0-9a-f]{32}")
 JOB_ID = "job_id"  # the session's latest job
 DATASET = "dataset_name"  # the sidebar's choice: "mnist" or "fashion-mnist"
+LANGUAGE = "language"  # the sidebar's language switch: a code of i18n.LANGUAGES
+LANGUAGE_PARAM = "lang"  # URL query parameter holding the language, e.g. ?lang=zh-CN
 
 # Choosing a run (Evaluate, Try it, Inside) and a confusion-matrix cell (Evaluate).
 SELECTED_RUN = "selected_run"  # run id chosen in the run picker
@@ -68,6 +72,44 @@ def owner_id() -> str:
     if st.query_params.get(LEARNER_PARAM) != st.session_state[OWNER]:
         st.query_params[LEARNER_PARAM] = st.session_state[OWNER]
     return st.session_state[OWNER]
+
+
+def language() -> str:
+    """The language this session reads, also kept in the URL (?lang=), which an instructor can share.
+
+    A valid ?lang= wins (it is also where the sidebar switch writes), then the session's choice,
+    then the browser's language, then English. Call it at the top of every full run, before any
+    text is drawn; translation reads the result from the session (see `_session_language`).
+    """
+    chosen = (_valid_language(st.query_params.get(LANGUAGE_PARAM))
+              or _valid_language(st.session_state.get(LANGUAGE))
+              or _valid_language(st.context.locale) or i18n.ENGLISH)
+    st.session_state[LANGUAGE] = chosen
+    if st.query_params.get(LANGUAGE_PARAM) != chosen:
+        st.query_params[LANGUAGE_PARAM] = chosen
+    return chosen
+
+
+def keep_language_in_url() -> None:
+    """The language switch's callback: the URL follows the switch, so the choice holds on reload."""
+    st.query_params[LANGUAGE_PARAM] = st.session_state[LANGUAGE]
+
+
+def _valid_language(tag: object) -> str | None:
+    return i18n.normalize(tag) if isinstance(tag, str) else None
+
+
+def _session_language() -> str | None:
+    """The language of the session whose script (a full run or a fragment run) runs in this thread;
+    None outside a script run (job workers, the CLI), which then speak English."""
+    context = get_script_run_ctx(suppress_warning=True)
+    if context is None:
+        return None
+    session = context.session_state  # a SafeSessionState: it has no .get()
+    return session[LANGUAGE] if LANGUAGE in session else None  # noqa: SIM401
+
+
+i18n.set_language_lookup(_session_language)
 
 
 def dataset_name() -> str:

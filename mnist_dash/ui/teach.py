@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_dash import diagnose, explain
+from mnist_dash import diagnose, explain, i18n
 from mnist_dash.config import TrainConfig
+from mnist_dash.i18n import _
 from mnist_dash.progress import ProgressSnapshot
 from mnist_dash.ui import state, train_form
 
 
 def explanations(items: list[explain.Explanation]) -> None:
     for item in items:
-        with st.expander(item.title):
-            st.markdown(item.text)
+        with st.expander(_(item.title)):
+            st.markdown(_(item.text))
             for formula in item.formulas:
                 st.latex(formula)
 
@@ -26,7 +27,8 @@ def apply_prefill() -> None:
     try:
         config = TrainConfig.from_dict(pending)
     except (TypeError, ValueError) as error:
-        st.error(f"The suggested settings were not valid and were ignored: {error}")
+        st.error(_("The suggested settings were not valid and were ignored: {problem}",
+                   problem=_(i18n.message_of(error))))
         return
     train_form.fill_form(config)
     state.set_form_preset(train_form.CUSTOM)
@@ -35,14 +37,15 @@ def apply_prefill() -> None:
 def findings(config: TrainConfig, progress: ProgressSnapshot, job_state: str, key: str) -> None:
     """What the curves say so far, each with one experiment that pre-fills the form."""
     results = diagnose.diagnose(config, list(progress.epochs), list(progress.batch_loss), job_state)
-    st.markdown("**What the curves say**")
+    st.markdown(_("**What the curves say**"))
     for index, finding in enumerate(results):
         box = st.success if finding.kind == "healthy" else st.warning
-        box(f"**{finding.title}.** {finding.explanation} {finding.suggestion}")
+        box(_("**{finding}.** {explanation} {suggestion}", finding=_(finding.title),
+              explanation=_(finding.explanation), suggestion=_(finding.suggestion)))
         suggested = finding.suggested_config(config)
         if suggested is not None and st.button(
-            "Try this next", key=f"{key}_try_{index}", icon=":material/science:",
-            help="Fills the Train form with this change; press Train to run it.",
+            _("Try this next"), key=f"{key}_try_{index}", icon=":material/science:",
+            help=_("Fills the Train form with this change; press Train to run it."),
         ):
             state.set_prefill(suggested)
             st.rerun()  # the whole page, also from inside the live panel's fragment
