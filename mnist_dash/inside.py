@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from mnist_dash import images
+from mnist_dash.i18n import N_
 
 IMAGE_SHAPE = (28, 28)
 BATCH_SIZE = 2000
@@ -126,17 +127,17 @@ def summarize_run(model: Any, x_test: np.ndarray, y_test: np.ndarray, sample_siz
     first = first_hidden_activations(model, x_test)
     top_indices = top_activating_all(first, top_k)
     top_values = np.take_along_axis(first.T, top_indices, axis=1)
-    seconds["first layer on the test set"] = clock() - started
+    seconds[N_("first layer on the test set")] = clock() - started
     sample = images.sample_indices(y_test, None, sample_size, seed)
     started = clock()
     hidden = hidden_activations(model, x_test[sample])
-    seconds["last hidden layer on the sample"] = clock() - started
+    seconds[N_("last hidden layer on the sample")] = clock() - started
     started = clock()
     hidden_map = pca_2d(hidden, seed)
-    seconds["PCA of the hidden layer"] = clock() - started
+    seconds[N_("PCA of the hidden layer")] = clock() - started
     started = clock()
     pixel_map = pca_2d(x_test[sample], seed)
-    seconds["PCA of the pixels"] = clock() - started
+    seconds[N_("PCA of the pixels")] = clock() - started
     return RunInsides(weights=first_layer_weights(model).astype(np.float32), top_indices=top_indices,
                       top_values=top_values, sample=sample, hidden_map=hidden_map,
                       pixel_map=pixel_map, seconds=seconds)

@@ -1,4 +1,4 @@
-"""The computing modules' messages: each is in the core catalog fragment with its placeholders, and
+"""The computing modules' messages: each is in the zh-CN catalog with its placeholders, and
 reaches a person translated (job refusals, config errors, progress, the HTML report)."""
 
 import pickle
@@ -18,7 +18,7 @@ from mnist_dash.runs import RunRecord, RunStore
 from mnist_dash.vocabulary import EpochRecord, JobState
 
 ROOT = Path(__file__).resolve().parent.parent
-FRAGMENT = ROOT / "mnist_dash" / "locale" / "fragments" / "core.po"
+FRAGMENT = i18n.catalog_dir("zh-CN") / f"{i18n.DOMAIN}.po"  # the app's zh-CN catalog
 CORE_FILES = [
     "explain.py", "diagnose.py", "presets.py", "progress.py", "metrics.py", "jobs.py", "training.py",
     "accumulator.py", "runs.py", "data.py", "data_sources.py", "config.py", "export.py",

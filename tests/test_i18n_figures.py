@@ -1,7 +1,7 @@
-"""Figures and the Evaluate/Try it/Inside views in Simplified Chinese, from their catalog fragment.
+"""Figures and the Evaluate/Try it/Inside views in Simplified Chinese, from the app's zh-CN catalog.
 
-The fragment (mnist_dash/locale/fragments/views.po) is installed as a temporary zh-CN catalog, so
-these tests hold before and after the lead merges it into the real one.
+The catalog is installed as a temporary zh-CN catalog, so a test can also run it against a catalog
+of its own making.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from mnist_dash.progress import ProgressSnapshot
 from mnist_dash.vocabulary import EpochRecord, JobState
 
 ROOT = Path(__file__).resolve().parent.parent
-FRAGMENT = ROOT / "mnist_dash" / "locale" / "fragments" / "views.po"
+FRAGMENT = i18n.catalog_dir("zh-CN") / f"{i18n.DOMAIN}.po"  # the app's zh-CN catalog
 TRANSLATED_FILES = [
     "mnist_dash/figures.py", "mnist_dash/inside_figures.py", "mnist_dash/ui/evaluate_view.py",
     "mnist_dash/ui/try_view.py", "mnist_dash/ui/inside_view.py", "pages/evaluate.py",
@@ -34,7 +34,7 @@ FASHION = data.SPECS["fashion-mnist"].class_names
 
 @pytest.fixture
 def zh_cn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Speak zh-CN with a catalog holding only this fragment."""
+    """Speak zh-CN with a copy of the catalog."""
     catalog = tmp_path / "zh_CN" / "LC_MESSAGES"
     catalog.mkdir(parents=True)
     shutil.copy(FRAGMENT, catalog / f"{i18n.DOMAIN}.po")
@@ -150,7 +150,7 @@ def test_every_wrapped_string_is_translated_with_its_placeholders() -> None:
         for call in _calls(path):
             for msgid in _msgids(call):
                 found += 1
-                assert msgid in entries, f"{path}: {msgid!r} has no zh-CN translation in views.po"
+                assert msgid in entries, f"{path}: {msgid!r} has no zh-CN translation in the catalog"
                 for text in entries[msgid]:
                     assert CJK.search(text) or msgid == text, (msgid, text)
                     assert i18n.placeholders(text) == i18n.placeholders(msgid), (msgid, text)
