@@ -39,6 +39,7 @@ def run_app() -> None:
         st.Page(PAGES["inside"], title=_("Inside the network"), icon=":material/neurology:"),
     ])
     state.owner_id()
+    resources.instructor_key()  # the first page load prints the instructor page's address
     sidebar()
     navigation.run()
 

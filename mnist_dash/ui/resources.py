@@ -8,6 +8,8 @@ import threading
 import numpy as np
 import streamlit as st
 
+from mnist_dash.classroom.auth import InstructorKey
+from mnist_dash.classroom.room import CLASSROOM_DIR, Classroom
 from mnist_dash.data_sources import DataSources
 from mnist_dash.executors.configure import executor_from_env
 from mnist_dash.jobs import JobManager
@@ -28,13 +30,37 @@ def run_store() -> RunStore:
 
 
 @st.cache_resource
+def classroom() -> Classroom:
+    """Names, challenges, pause and broadcast, kept beside the run store (they survive a restart)."""
+    return Classroom(run_store().root / CLASSROOM_DIR,
+                     test_labels=lambda name: data_sources().load(name).y_test)
+
+
+@st.cache_resource
+def instructor_key() -> InstructorKey:
+    """The instructor's token; the instructor page's address is printed once, as the server starts."""
+    key = InstructorKey.from_env(os.environ)
+    print(key.announce(_base_url()) if key.generated else
+          f"Instructor page: {_base_url()}/instructor (the token is MNIST_DASH_INSTRUCTOR_TOKEN)",
+          flush=True)
+    return key
+
+
+def _base_url() -> str:
+    host = st.get_option("browser.serverAddress") or "localhost"
+    return f"http://{host}:{st.get_option('server.port')}"
+
+
+@st.cache_resource
 def job_manager() -> JobManager:
     """One per server process, shared by every session. With MNIST_DASH_RAY_ADDRESS, jobs run on
-    Ray, which starts or connects in the background while pages are served (configure.py)."""
+    Ray, which starts or connects in the background while pages are served (configure.py). The
+    classroom admits each job (pause, challenge rules) and scores each ended run."""
+    room = classroom()
     return JobManager(
         run_store(), executor_from_env(os.environ, background=True),
         unwatched_seconds=float(os.environ.get("MNIST_DASH_UNWATCHED_SECONDS", 300)),
-        data_path_for=data_sources().path_for,
+        data_path_for=data_sources().path_for, admission=room.admit, on_run_end=room.record,
     )
 
 
