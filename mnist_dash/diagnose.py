@@ -17,13 +17,19 @@ OVERFIT_RISE = 0.02  # validation loss 2% above its best while training loss fal
 FEW_UPDATES = 500  # fewer weight updates than this: train longer before touching the step size
 # A learning rate 10x under the usual one for its optimizer counts as small.
 TYPICAL_RATE = {"sgd": 0.01, "momentum": 0.01, "rmsprop": 0.001, "adam": 0.001}
+# Weight decay to suggest against overfitting: the decay is multiplied by the learning rate
+# (regularize.py), so SGD's usual L2 of 5e-4 and AdamW's usual 0.004 for rates 10x apart.
+SUGGESTED_DECAY = {"sgd": 5e-4, "momentum": 5e-4, "rmsprop": 0.004, "adam": 0.004}
+EARLY_BATCHES = 50  # an unstable start shows in the first updates...
+EARLY_JUMP = 1.5  # ...as a batch loss 1.5x above where training began
 
 
 @dataclass(frozen=True)
 class Finding:
     """One thing the history shows, and what to try next (in the language current when made)."""
 
-    kind: str  # diverged, too_little_training, barely_learning, overfitting, still_improving, healthy
+    kind: str  # diverged, too_little_training, barely_learning, unstable_start, overfitting,
+    # still_improving, healthy
     title: str
     explanation: str
     suggestion: str = ""
@@ -134,11 +140,7 @@ def _overfitting(config: TrainConfig, epochs: list[EpochRecord]) -> Finding | No
     best = min(range(len(val)), key=val.__getitem__)
     if best == len(val) - 1 or val[-1] < val[best] * (1 + OVERFIT_RISE) or train[-1] >= train[best]:
         return None
-    changes: dict[str, Any] = {"epochs": best + 1}
-    if config.dropout == 0:
-        changes["dropout"] = 0.2
-    suggestion = (_("Try {epochs} with dropout 0.2.", epochs=epochs_text(best + 1))
-                  if "dropout" in changes else _("Try {epochs}.", epochs=epochs_text(best + 1)))
+    changes, suggestion = _against_overfitting(config, epochs[-1])
     return Finding(
         "overfitting", _("Overfitting after epoch {epoch}", epoch=best + 1),
         _("Validation loss was lowest after epoch {epoch} ({best}) and rose to {last} while the "
@@ -146,6 +148,43 @@ def _overfitting(config: TrainConfig, epochs: list[EpochRecord]) -> Finding | No
           "learning what generalises.", epoch=best + 1, best=format(val[best], ".3g"),
           last=format(val[-1], ".3g")),
         suggestion, changes,
+    )
+
+
+def _against_overfitting(config: TrainConfig, last: EpochRecord) -> tuple[dict[str, Any], str]:
+    """The next remedy the run has not tried: augmentation, then weight decay, then dropout."""
+    gap = (_("It gets {train} of the training images right but {validation} of the validation "
+             "images.", train=percent(last.accuracy, 1), validation=percent(last.val_accuracy, 1))
+           if last.val_accuracy is not None else "")
+    if config.augment == "none":
+        return {"augment": "shift"}, " ".join(filter(None, (gap, _(
+            "Try data augmentation: shifting each training image by up to 2 pixels shows the "
+            "network new images every epoch, so it cannot memorise them."))))
+    if config.weight_decay == 0:
+        decay = SUGGESTED_DECAY[config.optimizer]
+        return {"weight_decay": decay}, " ".join(filter(None, (gap, _(
+            "Try weight decay {decay}: it keeps the weights small, so the network cannot fit every "
+            "training image exactly.", decay=format(decay, "g")))))
+    if config.dropout == 0:
+        return {"dropout": 0.2}, " ".join(filter(None, (gap, _("Try dropout 0.2."))))
+    return {}, gap
+
+
+def _unstable_start(config: TrainConfig, losses: list[float]) -> Finding | None:
+    """The first updates overshoot (the loss jumps up before it falls): warm-up tames them."""
+    if config.warmup_epochs or len(losses) < EARLY_BATCHES:
+        return None
+    start, peak = losses[0], max(losses[1:EARLY_BATCHES])
+    if not (start > 0 and peak > EARLY_JUMP * start):
+        return None
+    return Finding(
+        "unstable_start", _("Unstable start"),
+        _("In its first {batches} batches the loss jumped from {start} to {peak} before it fell: "
+          "the first steps were too large for the random starting weights.",
+          batches=EARLY_BATCHES, start=format(start, ".3g"), peak=format(peak, ".3g")),
+        _("Try 1 epoch of warm-up: the learning rate grows from almost 0 to {rate} during the "
+          "first epoch, then follows its schedule.", rate=format(config.learning_rate, "g")),
+        {"warmup_epochs": 1},
     )
 
 
@@ -176,6 +215,7 @@ def diagnose(config: TrainConfig, epochs: list[EpochRecord], batch_losses: list[
     findings = [
         finding for finding in (
             _barely_learning(config, list(batch_losses), epochs, state),
+            _unstable_start(config, list(batch_losses)),
             _overfitting(config, epochs),
             _still_improving(config, epochs),
         ) if finding is not None

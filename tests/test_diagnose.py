@@ -49,12 +49,48 @@ def test_flat_mse_with_plain_sgd_suggests_cross_entropy():
     assert found[0].changes == {"loss": "crossentropy", "output_activation": "softmax"}
 
 
-def test_rising_validation_loss_is_overfitting_from_the_best_epoch():
-    history = epochs([0.5, 0.3, 0.2, 0.1, 0.05], [0.40, 0.30, 0.28, 0.33, 0.40])
-    found = diagnose.diagnose(CONFIG, history, falling())
+OVERFIT_HISTORY = [
+    EpochRecord(epoch=i + 1, step=469 * (i + 1), seconds=1.0, loss=loss, accuracy=accuracy,
+                val_loss=val_loss, val_accuracy=val_accuracy)
+    for i, (loss, accuracy, val_loss, val_accuracy) in enumerate([
+        (0.5, 0.90, 0.40, 0.89), (0.3, 0.95, 0.30, 0.93), (0.2, 0.97, 0.28, 0.95),
+        (0.1, 0.99, 0.33, 0.95), (0.05, 0.995, 0.40, 0.948)])
+]
+
+
+def test_rising_validation_loss_is_overfitting_and_suggests_augmentation_with_the_runs_numbers():
+    found = diagnose.diagnose(CONFIG, OVERFIT_HISTORY, falling())
     assert kinds(found) == ["overfitting"]
     assert "epoch 3" in found[0].title
-    assert found[0].changes == {"epochs": 3, "dropout": 0.2}
+    assert found[0].changes == {"augment": "shift"}
+    assert "99.5%" in found[0].suggestion and "94.8%" in found[0].suggestion  # the gap, from the run
+    assert found[0].suggested_config(CONFIG).augment == "shift"
+
+
+def test_overfitting_with_augmentation_suggests_weight_decay_for_the_optimizer_then_dropout():
+    augmented = CONFIG.replace(augment="shift")
+    found = diagnose.diagnose(augmented, OVERFIT_HISTORY, falling())
+    assert found[0].changes == {"weight_decay": diagnose.SUGGESTED_DECAY["rmsprop"]}
+    sgd = augmented.replace(optimizer="sgd", learning_rate=0.01)
+    assert diagnose.diagnose(sgd, OVERFIT_HISTORY, falling())[0].changes == {"weight_decay": 5e-4}
+    decayed = augmented.replace(weight_decay=0.004)
+    assert diagnose.diagnose(decayed, OVERFIT_HISTORY, falling())[0].changes == {"dropout": 0.2}
+    everything = decayed.replace(dropout=0.3)
+    found = diagnose.diagnose(everything, OVERFIT_HISTORY, falling())
+    assert kinds(found) == ["overfitting"] and found[0].suggested_config(everything) is None
+
+
+def test_a_loss_that_jumps_in_the_first_batches_suggests_warm_up():
+    jumpy = [2.3, 2.5, 4.1, 3.0] + falling(2.2, 0.1, 96)
+    found = diagnose.diagnose(CONFIG, epochs([0.5, 0.3, 0.25, 0.249], [0.40, 0.30, 0.28, 0.2799]), jumpy)
+    assert kinds(found) == ["unstable_start"]
+    assert "2.3" in found[0].explanation and "4.1" in found[0].explanation
+    assert found[0].changes == {"warmup_epochs": 1}
+    warmed = CONFIG.replace(warmup_epochs=1)
+    assert "unstable_start" not in kinds(diagnose.diagnose(warmed, epochs([0.5, 0.3]), jumpy))
+    smooth = diagnose.diagnose(CONFIG, epochs([0.5, 0.3, 0.25, 0.249], [0.40, 0.30, 0.28, 0.2799]),
+                               falling())
+    assert kinds(smooth) == ["healthy"]
 
 
 def test_last_epoch_still_improving_suggests_more_epochs():
