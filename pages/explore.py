@@ -5,7 +5,7 @@ import streamlit as st
 
 from mnist_dash import explain, i18n, images
 from mnist_dash.i18n import N_, _, ngettext
-from mnist_dash.ui import app, resources, state, teach
+from mnist_dash.ui import app, augment_view, resources, state, teach
 
 SAMPLE_SIZE = 60
 SPLITS = {"train": N_("Training set"), "test": N_("Test set")}
@@ -58,6 +58,7 @@ st.markdown(_(
     "(white ink). The network does not see a picture: it receives these 784 numbers in one row, "
     "scaled to 0…1 inside the model.", index=index, name=names[y[index]]))
 teach.explanations([explain.image_to_vector()])
+augment_view.augmentation_preview(x[index], _("original"))
 pixels, vector = st.columns([1, 1], gap="large")
 pixels.plotly_chart(figures.pixel_figure(x[index]), key="pixel_figure")
 with vector:

@@ -81,15 +81,15 @@ def test_overfitting_with_augmentation_suggests_weight_decay_for_the_optimizer_t
 
 
 def test_a_loss_that_jumps_in_the_first_batches_suggests_warm_up():
-    jumpy = [2.3, 2.5, 4.1, 3.0] + falling(2.2, 0.1, 96)
-    found = diagnose.diagnose(CONFIG, epochs([0.5, 0.3, 0.25, 0.249], [0.40, 0.30, 0.28, 0.2799]), jumpy)
+    jumpy = [2.3, 2.5, 4.1, 3.0, *falling(2.2, 0.1, 96)]
+    levelled = epochs([0.5, 0.3, 0.25, 0.249], [0.40, 0.30, 0.28, 0.2799])
+    found = diagnose.diagnose(CONFIG, levelled, jumpy)
     assert kinds(found) == ["unstable_start"]
     assert "2.3" in found[0].explanation and "4.1" in found[0].explanation
     assert found[0].changes == {"warmup_epochs": 1}
     warmed = CONFIG.replace(warmup_epochs=1)
     assert "unstable_start" not in kinds(diagnose.diagnose(warmed, epochs([0.5, 0.3]), jumpy))
-    smooth = diagnose.diagnose(CONFIG, epochs([0.5, 0.3, 0.25, 0.249], [0.40, 0.30, 0.28, 0.2799]),
-                               falling())
+    smooth = diagnose.diagnose(CONFIG, levelled, falling())
     assert kinds(smooth) == ["healthy"]
 
 

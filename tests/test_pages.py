@@ -227,3 +227,18 @@ def test_the_lesson_options_of_the_train_form_reach_the_config():
     at.selectbox(key="form_preset").set_value("simard-800-affine").run()
     assert at.selectbox(key="form_augment").value == "affine"
     assert at.slider(key="form_patience").value == 0  # the preset has no early stopping
+
+
+def test_explore_previews_8_draws_of_an_augmentation_only_when_asked(real_mnist):
+    at = start()
+    assert len(at.get("image")) == 1  # only the sample grid: no draws (and no TensorFlow) yet
+    at.selectbox(key="explore_augment").set_value("affine").run()
+    at.button(key="explore_augment_show").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    preview = at.get("image")[-1].proto.imgs
+    assert [img.caption for img in preview] == ["original"] + [f"draw {n}" for n in range(1, 9)]
+    first = [img.url for img in preview]
+    assert len(set(first)) == 9  # each draw distorts the image its own way (urls hash the pixels)
+    at.button(key="explore_augment_show").click().run()  # new draws, the same original
+    second = [img.url for img in at.get("image")[-1].proto.imgs]
+    assert second[0] == first[0] and second[1:] != first[1:]

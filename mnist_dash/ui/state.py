@@ -56,6 +56,7 @@ FORM_KEYS = {  # TrainConfig field -> the key of the widget that holds it
 
 # Explore, Inside, Try it.
 SHUFFLE_SEED = "explore_seed"  # bumped by Shuffle for a new random sample
+AUGMENT_DRAW = "explore_augment_seed"  # bumped for new augmentation draws; absent: none asked for
 INSIDE_UNIT = "inside_unit"  # the first-layer unit shown large
 CANVAS_VERSION = "try_canvas_version"  # bumped to give the canvas a new key, which clears it
 OUR_DRAWINGS = "try_our_class"  # list of (28x28 uint8 drawing, label) the learners labelled
@@ -218,6 +219,15 @@ def shuffle_seed() -> int:
 
 def next_shuffle() -> None:
     st.session_state[SHUFFLE_SEED] = shuffle_seed() + 1
+
+
+def augment_draw() -> int | None:
+    """The seed of the augmentation preview's draws; None until the learner asks for them."""
+    return st.session_state.get(AUGMENT_DRAW)
+
+
+def next_augment_draw() -> None:
+    st.session_state[AUGMENT_DRAW] = (augment_draw() or 0) + 1
 
 
 def canvas_version() -> int:
