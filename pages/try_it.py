@@ -46,6 +46,8 @@ if prepared is not None and not prepared.is_blank:
         st.markdown(_("Shown the squeezed image instead, the network would say **{answer}** "
                       "({confidence} sure): a different answer.", **facts))
 
+    try_view.moved_to_a_corner(record, model, prepared.centred, class_names)
+
 st.subheader(_("Our class's handwriting"))
 st.caption(_("MNIST was written by American students and census workers in the 1990s. "
              "Does the network read *your* handwriting as well as theirs?"))

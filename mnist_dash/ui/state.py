@@ -61,6 +61,7 @@ INSIDE_UNIT = "inside_unit"  # the first-layer unit shown large
 CANVAS_VERSION = "try_canvas_version"  # bumped to give the canvas a new key, which clears it
 OUR_DRAWINGS = "try_our_class"  # list of (28x28 uint8 drawing, label) the learners labelled
 DRAWING_LABEL = "try_label"  # the class chosen for the current drawing
+TRY_COMPARE_RUN = "try_compare_run"  # the second run that reads the drawing moved to a corner
 
 Cell = tuple[int, int]  # (true class, predicted class)
 

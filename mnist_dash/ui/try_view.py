@@ -9,8 +9,8 @@ from streamlit_drawable_canvas import st_canvas
 from mnist_dash import figures, i18n, preprocess
 from mnist_dash.i18n import _
 from mnist_dash.runs import RunRecord
-from mnist_dash.ui import state
-from mnist_dash.ui.run_models import RunModel
+from mnist_dash.ui import resources, run_picker, state, train_form
+from mnist_dash.ui.run_models import RunModel, run_model
 
 OUR_CLASS_LIMIT = 200  # 200 x 784 bytes: small enough for session state
 CANVAS_SIZE, STROKE_WIDTH = 280, 18
@@ -100,3 +100,48 @@ def our_class(record: RunRecord, model: RunModel, class_names: tuple[str, ...],
     if st.button(_("Forget our drawings"), key="try_forget"):
         state.forget_our_drawings()
         st.rerun()
+
+
+def moved_to_a_corner(record: RunRecord, model: RunModel, digit: np.ndarray,
+                      class_names: tuple[str, ...]) -> None:
+    """The drawing moved to a corner, read by this run and by a second one (trained with
+    augmentation, when there is one): does seeing shifted digits in training help?"""
+    st.subheader(_("Moved to a corner: does augmentation help?"))
+    st.caption(_("A dense network sees 784 separate pixels: the same digit moved a few pixels "
+                 "lands on other inputs, and it may not recognise it any more. A network trained "
+                 "with data augmentation has seen its digits in many places."))
+    _prefer_augmented(record)
+    other = run_picker.pick_run(key=state.TRY_COMPARE_RUN, label=_("Compare with"),
+                                exclude=record.run_id)
+    if other is None or other.config.dataset != record.config.dataset:
+        st.caption(_("Train a second run on the same dataset, with augmentation (Train, after the "
+                     "tutorials), to compare the two here."))
+        return
+    other_model = run_model(other)
+    if other_model is None:
+        return
+    moved = preprocess.shift_to_corner(digit)
+    names = figures.class_labels(class_names)
+    picture, *readers = st.columns(3)
+    picture.image(preprocess.annotate(moved, STEP_SIZE))
+    picture.caption(_("Your digit, moved to the bottom-right corner."))
+    for column, (run, reader) in zip(readers, ((record, model), (other, other_model)), strict=True):
+        probabilities = reader.probabilities(run, moved[None])[0]
+        predicted = int(probabilities.argmax())
+        trained = (_("trained with augmentation: {kind}", kind=_(train_form.LABELS[run.config.augment]))
+                   if run.config.augment != "none" else _("trained without augmentation"))
+        column.metric(_("Run {run}, {trained}", run=run.created[11:16], trained=trained),
+                      names[predicted], _("{confidence} sure",
+                                          confidence=i18n.percent(probabilities[predicted], 0)),
+                      delta_color="off")
+
+
+def _prefer_augmented(record: RunRecord) -> None:
+    """Before the picker first shows: choose the newest other run trained with augmentation."""
+    if state.chosen_run(state.TRY_COMPARE_RUN) is not None:
+        return
+    saved, _problems = resources.run_store().list_runs()
+    for run in [*state.session_records(), *saved]:
+        if run.run_id != record.run_id and run.config.augment != "none":
+            state.choose_run(run.run_id, state.TRY_COMPARE_RUN)
+            return
