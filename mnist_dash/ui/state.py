@@ -186,11 +186,6 @@ def leaderboard_challenge(default: str, choices: Sequence[str]) -> None:
         st.session_state[LEADERBOARD_CHALLENGE] = default
 
 
-def form_value(field: str) -> Any:
-    """The Train form widget's value for a TrainConfig field (None before it is drawn)."""
-    return st.session_state.get(FORM_KEYS[field])
-
-
 def chosen_run(key: str = SELECTED_RUN) -> str | None:
     """The run id in a run picker (SELECTED_RUN or COMPARE_RUN)."""
     return st.session_state.get(key)
