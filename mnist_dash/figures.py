@@ -349,7 +349,7 @@ def class_scatter_figure(parameters: Sequence[int], scores: Sequence[float],
                     "line": {"width": 1, "color": "white"}},
             hovertemplate=_("%{customdata[0]}: %{y:.2%} with %{x:,} parameters") + NO_EXTRA))
     _style(fig, _("Size vs score: the class's experiment"), _("Parameters (log scale)"),
-           _("Public score"), legend_title_text=_("Optimizer"), height=380,
+           _("Public score"), legend_title_text=_("Optimizer"), showlegend=True, height=380,
            margin={"l": 60, "r": 20, "t": 50, "b": 50})
     fig.update_xaxes(type="log")
     fig.update_yaxes(tickformat=".0%")

@@ -24,7 +24,8 @@ if frame.empty:
 
 revealed = "private" in frame.columns
 if revealed:
-    st.success(_("The challenge has ended: ranked by the private score, which nobody saw before."))
+    st.badge(_("Ended: ranked by the private score, which nobody saw before"),
+             icon=":material/flag:", color="green")
 clicked = leaderboard_view.draw_table(frame)
 st.caption(_("Click a row to open that run on Evaluate."))
 if clicked is not None:

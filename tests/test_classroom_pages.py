@@ -98,7 +98,7 @@ def test_a_fixed_field_is_locked_and_a_bounded_slider_stops_at_the_bound():
     epochs = at.slider(key="form_epochs")
     assert epochs.max == 3 and epochs.value <= 3 and not epochs.disabled
     assert at.subheader[0].value == "Challenge: Small and fast"
-    assert "At most 3 epochs." in markdown_text(at)
+    assert "**Rules:** optimizer is fixed to sgd. At most 3 epochs. Dataset: MNIST." in markdown_text(at)
 
 
 def test_a_tampered_config_is_refused_by_the_server_and_loses_nothing():

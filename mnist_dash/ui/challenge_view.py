@@ -19,7 +19,7 @@ def challenge_header(challenge: Challenge, heading: bool = True) -> None:
         st.markdown(challenge.instructions)
     rules = [_(sentence) for sentence in challenge.rules.sentences()]
     rules.append(_("Dataset: {dataset}.", dataset=dataset_title(challenge.dataset)))
-    st.markdown("\n".join(f"- {rule}" for rule in rules))
+    st.markdown(_("**Rules:** {rules}", rules=" ".join(rules)))
     if challenge.ends_at is not None and challenge.ended_at is None:
         st.caption(_("Ends at {time} (UTC).", time=challenge.ends_at.strftime("%H:%M")))
 

@@ -38,6 +38,8 @@ def pick_challenge() -> Challenge | None:
         return None
     challenges = sorted(room.challenges.all(), key=lambda c: c.created, reverse=True)
     by_id = {c.id: c for c in challenges}
+    if len(by_id) == 1:
+        return shown
     state.leaderboard_challenge(shown.id, list(by_id))
     chosen = st.selectbox(_("Challenge"), list(by_id), key=state.LEADERBOARD_CHALLENGE,
                           format_func=lambda i: _label(by_id[i]))
