@@ -332,3 +332,25 @@ def confusion_difference_figure(
     ))
     _style(fig, _("Change in the confusion matrix (B − A)"), _("Predicted"), _("True"))
     return _square_matrix_axes(fig, class_names, 600)
+
+
+def class_scatter_figure(parameters: Sequence[int], scores: Sequence[float],
+                         optimizers: Sequence[str], names: Sequence[str]) -> go.Figure:
+    """The class's experiment on size vs accuracy: one point per learner's best run, parameters
+    (log scale) against the public score, one colour per optimizer (a code name, untranslated)."""
+    fig = go.Figure()
+    rows = list(zip(parameters, scores, optimizers, names, strict=True))
+    for index, optimizer in enumerate(sorted(set(optimizers))):
+        mine = [row for row in rows if row[2] == optimizer]
+        fig.add_trace(go.Scatter(
+            x=[row[0] for row in mine], y=[row[1] for row in mine], mode="markers", name=optimizer,
+            customdata=[[row[3]] for row in mine],
+            marker={"size": 12, "color": PALETTE[index % len(PALETTE)],
+                    "line": {"width": 1, "color": "white"}},
+            hovertemplate=_("%{customdata[0]}: %{y:.2%} with %{x:,} parameters") + NO_EXTRA))
+    _style(fig, _("Size vs score: the class's experiment"), _("Parameters (log scale)"),
+           _("Public score"), legend_title_text=_("Optimizer"), showlegend=True, height=380,
+           margin={"l": 60, "r": 20, "t": 50, "b": 50})
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(tickformat=".0%")
+    return fig

@@ -4,8 +4,9 @@ import numpy as np
 import streamlit as st
 
 from mnist_dash import explain, i18n, images
+from mnist_dash.classroom import auth
 from mnist_dash.i18n import N_, _, ngettext
-from mnist_dash.ui import app, augment_view, resources, state, teach
+from mnist_dash.ui import app, augment_view, patches, resources, state, teach
 
 SAMPLE_SIZE = 60
 SPLITS = {"train": N_("Training set"), "test": N_("Test set")}
@@ -14,7 +15,12 @@ dataset = app.start_page()
 names = [_(name) for name in dataset.class_names]
 
 st.title(_("Explore {dataset}", dataset=_(dataset.title)))
-st.caption(_("Loaded from `{source}`", source=dataset.source))
+facts_line = resources.data_sources().describe(dataset.name)
+st.caption(_("{title}: {train} training and {test} test images · checksum {checksum}",
+             title=_(facts_line.title), train=i18n.number(facts_line.train_images),
+             test=i18n.number(facts_line.test_images), checksum=facts_line.checksum))
+if auth.local_visitor(patches.client_ip()) is not None:  # server paths only for the server's own machine
+    st.caption(_("Loaded from `{source}`", source=dataset.source))
 columns = st.columns(5)
 columns[0].metric(_("Training images"), i18n.number(len(dataset.x_train)))
 columns[1].metric(_("Test images"), i18n.number(len(dataset.x_test)))

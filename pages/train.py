@@ -7,14 +7,26 @@ from mnist_dash.config import TrainConfig
 from mnist_dash.i18n import _
 from mnist_dash.jobs import JobRefused
 from mnist_dash.presets import PRESETS
-from mnist_dash.ui import app, live, resources, state, teach, train_form
+from mnist_dash.ui import app, challenge_view, live, resources, state, teach, train_form
+from mnist_dash.ui.rules_form import NO_RULES
 
 dataset = app.start_page()
 resources.warm_tensorflow()
 st.title(_("Train a network live"))
 
-teach.apply_prefill()
-preset_name = train_form.preset_selector()
+challenge = resources.classroom().challenges.active()
+rules = challenge.rules if challenge else NO_RULES
+if challenge:
+    with st.container(border=True):
+        challenge_view.challenge_header(challenge)
+        if challenge.dataset != dataset.name:
+            st.warning(_("This challenge is on {dataset}: switch the dataset in the sidebar.",
+                         dataset=challenge_view.dataset_title(challenge.dataset)))
+    if state.challenge_to_apply(challenge.id):
+        train_form.lock_fixed_fields(rules)
+
+teach.apply_prefill(rules)
+preset_name = train_form.preset_selector(rules)
 preset = PRESETS.get(preset_name)
 if preset:
     st.caption(_("{description}  \n*Source:* {source}. *Reported:* {reported}.",
@@ -25,7 +37,7 @@ busy = snap is not None and snap.active
 
 form, summary = st.columns([3, 2], gap="large")
 with form:
-    values = train_form.draw_form(disabled=busy)
+    values = train_form.draw_form(disabled=busy, rules=rules)
 try:
     config = train_form.read_config(values, dataset.name, preset.config if preset else TrainConfig())
 except ValueError as error:
@@ -55,7 +67,7 @@ if st.button(_("Train"), key="train_button", type="primary", icon=":material/pla
     try:
         job = resources.job_manager().submit(config, owner=state.owner_id())
     except JobRefused as error:
-        st.warning(_(i18n.message_of(error)))
+        challenge_view.show_refusal(error)
     else:
         state.set_job_id(job.job_id)
         st.rerun()

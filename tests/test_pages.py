@@ -174,7 +174,7 @@ def test_missing_data_explains_the_fixes(tmp_path, monkeypatch):
     text = at.error[0].value
     assert "MNIST could not be loaded" in text and "broken.npz" in text
     assert "MNIST_DASH_DATA" in markdown_text(at)
-    assert len(at.text_input) == 1
+    assert len(at.main.text_input) == 1
 
 
 @pytest.mark.parametrize("client_ip", ["203.0.113.5", None])
@@ -184,7 +184,7 @@ def test_a_remote_or_unknown_visitor_sees_no_server_path_and_no_data_form(tmp_pa
     text = at.error[0].value
     assert "MNIST could not be loaded" in text and "instructor" in text
     assert "broken.npz" not in text and str(tmp_path) not in markdown_text(at)
-    assert len(at.text_input) == 0
+    assert len(at.main.text_input) == 0
 
 
 def test_app_starts_without_importing_tensorflow():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -16,12 +17,15 @@ from mnist_dash.vocabulary import JobState
 PAGES = {
     "explore": "pages/explore.py",
     "train": "pages/train.py",
+    "leaderboard": "pages/leaderboard.py",
     "evaluate": "pages/evaluate.py",
     "try_it": "pages/try_it.py",
     "inside": "pages/inside.py",
 }
 POLL_SECONDS = 1.0  # how often a running job's views refresh
 BANNER_POLL_SECONDS = 2.0  # how often a page that cannot train checks whether it now can
+BROADCAST_POLL_SECONDS = 2.0  # how often every page looks for the instructor's broadcast
+_MARKDOWN_SPECIALS = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~$:]")
 ICON = Path(__file__).resolve().parent / "icon.png"
 
 
@@ -34,6 +38,7 @@ def run_app() -> None:
         st.Page(PAGES["explore"], title=_("Explore the data"), icon=":material/image_search:",
                 default=True),
         st.Page(PAGES["train"], title=_("Train live"), icon=":material/model_training:"),
+        st.Page(PAGES["leaderboard"], title=_("Leaderboard"), icon=":material/leaderboard:"),
         st.Page(PAGES["evaluate"], title=_("Evaluate"), icon=":material/fact_check:"),
         st.Page(PAGES["try_it"], title=_("Try it: draw a digit"), icon=":material/draw:"),
         st.Page(PAGES["inside"], title=_("Inside the network"), icon=":material/neurology:"),
@@ -51,6 +56,7 @@ def start_page() -> data.Dataset:
     """
     _require_router()
     _cluster_banner()
+    _broadcast_banner()
     dataset = data_fix.dataset_or_fixes(state.dataset_name())
     if dataset is None:
         st.stop()
@@ -71,6 +77,23 @@ def _cluster_banner() -> None:
         st.warning(_(reason), icon=":material/cloud_off:")
 
     banner()
+
+
+@st.fragment(run_every=BROADCAST_POLL_SECONDS)
+def _broadcast_banner() -> None:
+    """The instructor's broadcast: a toast once per session, and a one-line banner while it is
+    current. Each tick reads one attribute; the banner shows up or goes within a tick."""
+    message = resources.classroom().broadcast
+    if message is None:
+        return
+    if state.broadcast_is_new(message.number):
+        st.toast(plain_text(message.text), icon=":material/campaign:")
+    st.info(plain_text(message.text), icon=":material/campaign:")
+
+
+def plain_text(text: str) -> str:
+    """Text drawn as typed: markdown and HTML characters escaped (names, broadcasts)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\g<0>", text)
 
 
 def start_run_page(title: str, then: str,
@@ -122,7 +145,23 @@ def sidebar() -> None:
         st.selectbox(_("Dataset"), list(data.SPECS), key=state.DATASET, format_func=_dataset_title,
                      persist_state="session",
                      help=_("Switch between handwritten digits and clothes."))
+        _sidebar_name()
         _sidebar_job_status()
+
+
+def _sidebar_name() -> None:
+    """The learner's display name, which others see on the leaderboard, and a form to change it."""
+    st.caption(_("Your name in this class"))
+    st.markdown(f"**{plain_text(state.display_name())}**")
+    refusal = state.name_refusal()
+    if refusal is not None:
+        st.error(_(refusal))
+    with st.popover(_("Change name"), icon=":material/badge:"), \
+            st.form("display_name_form", clear_on_submit=True, border=False):
+        st.text_input(_("New name"), key=state.NAME_INPUT, max_chars=40,
+                      placeholder=_("e.g. Blue Heron 7"))
+        st.form_submit_button(_("Save name"), key="display_name_save",
+                              on_click=state.rename_from_input)
 
 
 def _sidebar_job_status() -> None:

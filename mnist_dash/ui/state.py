@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mnist_dash import i18n
+from mnist_dash.classroom.names import NameRefused
 from mnist_dash.config import TrainConfig
 from mnist_dash.jobs import JobSnapshot
 from mnist_dash.runs import RunRecord
@@ -62,6 +63,14 @@ CANVAS_VERSION = "try_canvas_version"  # bumped to give the canvas a new key, wh
 OUR_DRAWINGS = "try_our_class"  # list of (28x28 uint8 drawing, label) the learners labelled
 DRAWING_LABEL = "try_label"  # the class chosen for the current drawing
 TRY_COMPARE_RUN = "try_compare_run"  # the second run that reads the drawing moved to a corner
+
+# The classroom: the learner's name, the instructor's broadcast, the challenge and its leaderboard.
+NAME_INPUT = "display_name_input"  # the sidebar's text box for a new display name
+NAME_REFUSAL = "display_name_refusal"  # why the last name change was refused, shown once
+SEEN_BROADCAST = "broadcast_seen"  # the number of the last broadcast this session toasted
+APPLIED_CHALLENGE = "challenge_applied"  # the challenge whose rules the Train form was last set to
+LEADERBOARD_CHALLENGE = "leaderboard_challenge"  # the challenge id the leaderboard shows
+LEADERBOARD_TABLE = "leaderboard_table"  # the leaderboard table's row selection
 
 Cell = tuple[int, int]  # (true class, predicted class)
 
@@ -139,6 +148,46 @@ def session_records() -> list[RunRecord]:
     return resources.job_manager().records_of(owner_id())
 
 
+def display_name() -> str:
+    """The learner's display name (a generated one on the first visit)."""
+    return resources.classroom().names.name_of(owner_id())
+
+
+def name_refusal() -> i18n.Msg | None:
+    """Why the last name change was refused; None when it was not (read once)."""
+    return st.session_state.pop(NAME_REFUSAL, None)
+
+
+def rename_from_input() -> None:
+    """The name form's callback: rename the learner to what they typed, or keep why it was refused."""
+    try:
+        resources.classroom().names.rename(owner_id(), st.session_state.get(NAME_INPUT, ""))
+    except NameRefused as error:
+        st.session_state[NAME_REFUSAL] = error.msg
+
+
+def broadcast_is_new(number: int) -> bool:
+    """True once per session for each broadcast number (then it has been toasted)."""
+    if st.session_state.get(SEEN_BROADCAST, 0) >= number:
+        return False
+    st.session_state[SEEN_BROADCAST] = number
+    return True
+
+
+def challenge_to_apply(challenge_id: str) -> bool:
+    """True the first time this session's Train form meets the challenge (set it to the rules then)."""
+    if st.session_state.get(APPLIED_CHALLENGE) == challenge_id:
+        return False
+    st.session_state[APPLIED_CHALLENGE] = challenge_id
+    return True
+
+
+def leaderboard_challenge(default: str, choices: Sequence[str]) -> None:
+    """Point the leaderboard's select box at `default` when its choice is not among `choices`."""
+    if st.session_state.get(LEADERBOARD_CHALLENGE) not in choices:
+        st.session_state[LEADERBOARD_CHALLENGE] = default
+
+
 def chosen_run(key: str = SELECTED_RUN) -> str | None:
     """The run id in a run picker (SELECTED_RUN or COMPARE_RUN)."""
     return st.session_state.get(key)
@@ -195,13 +244,23 @@ def set_form_preset(name: str) -> None:
     st.session_state[FORM_PRESET] = name
 
 
-def set_form(fields: Mapping[str, object], hidden_units: Sequence[int]) -> None:
-    """Put values into the Train form's widgets, by TrainConfig field (before they are drawn)."""
+def set_form(fields: Mapping[str, object], hidden_units: Sequence[int] | None = None) -> None:
+    """Put values into the Train form's widgets, by TrainConfig field (before they are drawn);
+    the layers' sliders too unless `hidden_units` is None."""
     for field, value in fields.items():
         st.session_state[FORM_KEYS[field]] = value
+    if hidden_units is None:
+        return
     st.session_state[FORM_LAYERS] = len(hidden_units)
     for index, units in enumerate(hidden_units):
         st.session_state[form_units_key(index)] = units
+
+
+def lower_form_values(highest: Mapping[str, Any]) -> None:
+    """Lower each Train form widget's value (by key) to its highest allowed one where above it."""
+    for key, top in highest.items():
+        if key in st.session_state and st.session_state[key] > top:
+            st.session_state[key] = top
 
 
 def form_units_key(index: int) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from mnist_dash import diagnose, explain, i18n
+from mnist_dash.classroom.rules import Rules
 from mnist_dash.config import TrainConfig
 from mnist_dash.i18n import _
 from mnist_dash.progress import ProgressSnapshot
 from mnist_dash.ui import state, train_form
+from mnist_dash.ui.rules_form import NO_RULES
 
 
 def explanations(items: list[explain.Explanation]) -> None:
@@ -19,8 +21,8 @@ def explanations(items: list[explain.Explanation]) -> None:
                 st.latex(formula)
 
 
-def apply_prefill() -> None:
-    """Load a suggested config into the Train form (call before the form is drawn)."""
+def apply_prefill(rules: Rules = NO_RULES) -> None:
+    """Load a suggested config into the Train form, inside the rules (call before it is drawn)."""
     pending = state.pop_prefill()
     if not pending:
         return
@@ -30,7 +32,7 @@ def apply_prefill() -> None:
         st.error(_("The suggested settings were not valid and were ignored: {problem}",
                    problem=_(i18n.message_of(error))))
         return
-    train_form.fill_form(config)
+    train_form.fill_form(config, rules)
     state.set_form_preset(train_form.CUSTOM)
 
 
