@@ -11,7 +11,7 @@ from mnist_dash import i18n
 from mnist_dash.config import TrainConfig
 from mnist_dash.jobs import JobRefused
 from mnist_dash.ui import app as ui_app
-from mnist_dash.ui import resources, state
+from mnist_dash.ui import resources, run_picker, state
 from mnist_dash.vocabulary import JobState
 
 TOKEN = "instructor-secret-for-tests-7f3a"
