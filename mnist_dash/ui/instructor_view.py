@@ -100,7 +100,7 @@ def _stop_form(instructor: Instructor, active: list[JobSnapshot]) -> None:
     if not active:
         return
     names = {job.job_id: learner_name(job) for job in active}
-    choice, button = st.columns([3, 1], vertical_alignment="bottom")
+    choice, button, _rest = st.columns([2, 1, 2], vertical_alignment="bottom")
     job_id = choice.selectbox(_("Stop a learner's job"), list(names), format_func=names.get,
                               key="class_stop_job")
     if button.button(_("Stop"), key="class_stop", icon=":material/stop:") and job_id:
