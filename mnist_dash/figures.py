@@ -221,6 +221,27 @@ def compare_history_figure(
     return _fix_metric_axis(fig, metric)
 
 
+def class_loss_figure(series: dict[str, tuple[Sequence[int], Sequence[float]]]) -> go.Figure:
+    """The loss curves of the class's running jobs in one chart, one line per learner, for projecting.
+
+    Redrawn every second or two on the instructor's page: a plain spec without plotly's validation
+    (as history_figure), fixed margins and height so the browser relayouts nothing, and
+    `uirevision` so a zoom survives the redraws.
+    """
+    traces = [{"type": "scatter", "x": list(steps), "y": list(losses), "mode": "lines", "name": name,
+               "line": {"color": PALETTE[position % len(PALETTE)], "width": 2},
+               "hovertemplate": _("%{y:.3f} at step %{x}") + NO_EXTRA}
+              for position, (name, (steps, losses)) in enumerate(series.items())]
+    layout = {"template": _white_template(), **LAYOUT_DEFAULTS,
+              "title": {"text": _("Training loss of every running job")},
+              "xaxis": {"title": {"text": _("Optimizer step")}},
+              "yaxis": {"title": {"text": _("Loss")}, "rangemode": "tozero"},
+              "height": 360, "uirevision": "class", "showlegend": True,
+              "legend": {"orientation": "v", "x": 1.02, "y": 1}}
+    layout["margin"] = {**LAYOUT_DEFAULTS["margin"], "r": 180}  # room for the names beside the chart
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+
+
 def _probability_labels(
     probabilities: np.ndarray, predicted: int, true_class: int | None
 ) -> tuple[list[str], list[str]]:

@@ -21,6 +21,7 @@ PAGES = {
     "evaluate": "pages/evaluate.py",
     "try_it": "pages/try_it.py",
     "inside": "pages/inside.py",
+    "instructor": "pages/instructor.py",
 }
 POLL_SECONDS = 1.0  # how often a running job's views refresh
 BANNER_POLL_SECONDS = 2.0  # how often a page that cannot train checks whether it now can
@@ -42,6 +43,7 @@ def run_app() -> None:
         st.Page(PAGES["evaluate"], title=_("Evaluate"), icon=":material/fact_check:"),
         st.Page(PAGES["try_it"], title=_("Try it: draw a digit"), icon=":material/draw:"),
         st.Page(PAGES["inside"], title=_("Inside the network"), icon=":material/neurology:"),
+        st.Page(PAGES["instructor"], title=_("Instructor"), url_path="instructor", visibility="hidden"),
     ])
     state.owner_id()
     resources.instructor_key()  # the first page load prints the instructor page's address

@@ -18,13 +18,14 @@ def dataset_or_fixes(name: str) -> data.Dataset | None:
     try:
         return resources.data_sources().load(name)
     except data.DataError as error:
-        _draw_data_fixes(name, error)
+        draw_fixes(name, error)
         return None
 
 
-def _draw_data_fixes(name: str, error: data.DataError) -> None:
+def draw_fixes(name: str, error: data.DataError, instructor: auth.Instructor | None = None) -> None:
+    """Why the dataset failed and how to fix it; the form only for the instructor or a local visitor."""
     spec = data.SPECS[name]
-    permission = auth.data_permission(None, patches.client_ip())  # the instructor page adds its own
+    permission = auth.data_permission(instructor, patches.client_ip())
     if permission is None:  # the error names server paths: only for those who may fix it
         st.error(_("**{title} could not be loaded.** Only the instructor, or someone at the server's "
                    "own computer, can change where the data comes from. Ask your instructor.",
@@ -39,6 +40,14 @@ def _draw_data_fixes(name: str, error: data.DataError) -> None:
         "`streamlit run app.py`, or enter the path below.\n"
         "3. **Upload** a Keras-layout `.npz` (keys x_train, y_train, x_test, y_test).",
         variable=spec.env_var))
+    source_form(name, permission)
+
+
+def source_form(name: str, permission: auth.DataPermission) -> None:
+    """A path input and an upload that change where the dataset `name` comes from, for everyone.
+
+    `permission` is what data_sources requires: the instructor's capability, or a local visitor's.
+    """
     sources = resources.data_sources()
     path = st.text_input(_("Path to a .npz file or a folder of IDX files"),
                          key=f"data_path_{name}")

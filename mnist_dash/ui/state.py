@@ -72,6 +72,12 @@ APPLIED_CHALLENGE = "challenge_applied"  # the challenge whose rules the Train f
 LEADERBOARD_CHALLENGE = "leaderboard_challenge"  # the challenge id the leaderboard shows
 LEADERBOARD_TABLE = "leaderboard_table"  # the leaderboard table's row selection
 
+# The instructor page.
+TOKEN_PARAM = "token"  # URL query parameter with the instructor's token: read once, then removed
+INSTRUCTOR_TOKEN = "instructor_token"  # the password input for the token (emptied once read)
+GIVEN_TOKEN = "instructor_token_given"  # the token this session gave, from the URL or the input
+CLASS_PAUSE = "class_pause"  # the switch that pauses new training for everyone
+
 Cell = tuple[int, int]  # (true class, predicted class)
 
 
@@ -314,3 +320,29 @@ def forget_our_drawings() -> None:
 def forget_drawing_label() -> None:
     """The next drawing gets its own label."""
     st.session_state.pop(DRAWING_LABEL, None)
+
+
+def take_token_from_url() -> None:
+    """Keep a ?token= in the session and take it out of the address bar at once (it is projected)."""
+    if TOKEN_PARAM in st.query_params:
+        st.session_state[GIVEN_TOKEN] = st.query_params[TOKEN_PARAM]
+        del st.query_params[TOKEN_PARAM]
+
+
+def take_typed_token() -> None:
+    """The token input's callback: keep what was typed, and empty the input so it is never drawn again."""
+    st.session_state[GIVEN_TOKEN] = st.session_state[INSTRUCTOR_TOKEN]
+    st.session_state[INSTRUCTOR_TOKEN] = ""
+
+
+def given_token() -> str | None:
+    return st.session_state.get(GIVEN_TOKEN)
+
+
+def show_pause(paused: bool) -> None:
+    """Set the pause switch to the classroom's state (before it is drawn: another tab may have moved it)."""
+    st.session_state[CLASS_PAUSE] = paused
+
+
+def pause_switch() -> bool:
+    return bool(st.session_state.get(CLASS_PAUSE))

@@ -1,0 +1,191 @@
+"""The instructor page's pieces: the token gate, the live class view, the server, the class controls."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from mnist_dash import data, figures, i18n
+from mnist_dash.classroom.auth import TOKEN_VARIABLE, Instructor, NotInstructor
+from mnist_dash.classroom.room import BroadcastRefused
+from mnist_dash.i18n import _
+from mnist_dash.jobs import JobSnapshot
+from mnist_dash.progress import epoch_and_batch
+from mnist_dash.ui import data_fix, resources, run_picker, state
+from mnist_dash.vocabulary import JobState
+
+CLASS_POLL_SECONDS = 1.5  # how often the class table, the loss chart and the server panel refresh
+LIVE = (JobState.RUNNING, JobState.STOPPING)
+
+
+def unlock() -> Instructor | None:
+    """The instructor's capability when this session gave the right token, else None.
+
+    Without it, the page shows how to get in (and a wrong token's refusal), nothing else.
+    """
+    state.take_token_from_url()
+    key = resources.instructor_key()
+    given = state.given_token()
+    try:
+        return key.unlock(given)
+    except NotInstructor as error:
+        _how_to_get_in(key.generated, refusal=_(error.msg) if given else None)
+        return None
+
+
+def _how_to_get_in(generated: bool, refusal: str | None) -> None:
+    st.title(_("Instructor"))
+    if generated:
+        st.markdown(_("This page is for the instructor. Open the address printed in the terminal "
+                      "where the server was started (it ends in `?token=…`), or type that token below."))
+    else:
+        st.markdown(_("This page is for the instructor. Type the token: the value of `{variable}` "
+                      "on the server.", variable=TOKEN_VARIABLE))
+    st.text_input(_("Instructor token"), type="password", key=state.INSTRUCTOR_TOKEN,
+                  on_change=state.take_typed_token)
+    if refusal:
+        st.error(refusal)
+
+
+def latest_per_learner(jobs: list[JobSnapshot]) -> list[JobSnapshot]:
+    """Each learner's newest job (`jobs` oldest first, as JobManager.all_jobs gives them)."""
+    return list({job.owner or job.job_id: job for job in jobs}.values())
+
+
+def learner_name(job: JobSnapshot) -> str:
+    """The name people see: never the owner id (a job from the command line has no learner)."""
+    return resources.classroom().names.name_of(job.owner) if job.owner else _("(command line)")
+
+
+def class_table(jobs: list[JobSnapshot]) -> pd.DataFrame:
+    """One row per learner, by name: state, progress, current loss, test accuracy, queue, settings."""
+    rows = []
+    for job in jobs:
+        progress = job.progress
+        epoch, _batch = epoch_and_batch(progress.step, progress.steps_per_epoch)
+        rows.append({
+            _("Learner"): learner_name(job), _("State"): run_picker.state_name(job.state),
+            _("Epoch"): f"{epoch}/{progress.num_epochs}" if progress.num_epochs else "",
+            _("Progress"): 100 * progress.fraction,
+            _("Loss"): i18n.number(progress.loss, 3) if progress.loss is not None else "",
+            _("Test accuracy"): (i18n.percent(job.test_accuracy, 2)
+                                 if job.test_accuracy is not None else ""),
+            _("Place in line"): str(job.queue_position or ""),
+            _("Settings"): job.config.summary(),
+        })
+    return pd.DataFrame(rows).sort_values(_("Learner")) if rows else pd.DataFrame(rows)
+
+
+def live_class(instructor: Instructor) -> None:
+    """The class table, stop any job, the running jobs' losses and the server, refreshed live."""
+
+    @st.fragment(run_every=CLASS_POLL_SECONDS)
+    def panel() -> None:
+        jobs = latest_per_learner(resources.job_manager().all_jobs(instructor))
+        st.subheader(_("The class"))
+        if not jobs:
+            st.info(_("No learner has trained yet."))
+        else:
+            st.dataframe(class_table(jobs), hide_index=True, key="class_table", column_config={
+                _("Progress"): st.column_config.ProgressColumn(min_value=0, max_value=100,
+                                                               format="%.0f%%")})
+            _stop_form(instructor, [job for job in jobs if job.active])
+        _loss_chart([job for job in jobs if job.state in LIVE])
+        _server()
+
+    panel()
+
+
+def _stop_form(instructor: Instructor, active: list[JobSnapshot]) -> None:
+    if not active:
+        return
+    names = {job.job_id: learner_name(job) for job in active}
+    choice, button, _rest = st.columns([2, 1, 2], vertical_alignment="bottom")
+    job_id = choice.selectbox(_("Stop a learner's job"), list(names), format_func=names.get,
+                              key="class_stop_job")
+    if button.button(_("Stop"), key="class_stop", icon=":material/stop:") and job_id:
+        resources.job_manager().stop_any(job_id, instructor)
+        st.toast(_("Asked {name}'s job to stop.", name=names[job_id]))
+
+
+def _loss_chart(running: list[JobSnapshot]) -> None:
+    if not running:
+        st.caption(_("The loss curves of running jobs appear here."))
+        return
+    series = {learner_name(job): (job.progress.batch_steps, job.progress.batch_loss) for job in running}
+    st.plotly_chart(figures.class_loss_figure(series), key="class_loss_chart")
+
+
+def _server() -> None:
+    described = resources.job_manager().describe()
+    load = resources.classroom().server_load()
+    st.subheader(_("The server"))
+    waiting, workers, cpu, memory = st.columns(4)
+    waiting.metric(_("Waiting in line"), i18n.number(described.get("waiting", 0)))
+    total = described.get("workers") or _ray_slots(described)
+    workers.metric(_("Workers busy"), _("{busy} of {total}", busy=described.get("busy", 0),
+                                        total=total if total is not None else "?"))
+    cpu.metric(_("CPU (server process)"), i18n.percent(load.process_cpu_percent / 100, 0),
+               help=_("100% is one core busy; this machine has {cpus} cores.", cpus=load.cpus))
+    memory.metric(_("Memory (server process)"), _("{megabytes} MB",
+                                                  megabytes=i18n.number(load.memory_mb, 0)))
+    if described.get("unavailable"):
+        st.warning(_(described["unavailable"]))
+    if described.get("nodes"):
+        st.dataframe(pd.DataFrame([{_("Ray node"): node["id"], _("Address"): node["address"],
+                                    _("CPUs"): node["cpus"], _("GPUs"): node["gpus"],
+                                    _("Alive"): node["alive"]} for node in described["nodes"]]),
+                     hide_index=True, key="class_ray_nodes")
+
+
+def _ray_slots(described: dict) -> int | None:
+    """How many jobs a Ray cluster runs at once (its CPUs over each job's), when known."""
+    if described.get("cpus") and described.get("cpus_per_job"):
+        return int(described["cpus"] // described["cpus_per_job"])
+    return None
+
+
+def class_controls(instructor: Instructor) -> None:
+    """Pause new training, broadcast one line, and download the class results."""
+    room = resources.classroom()
+    st.subheader(_("Class controls"))
+    state.show_pause(room.paused)
+    st.toggle(_("Pause new training for everyone"), key=state.CLASS_PAUSE,
+              on_change=lambda: room.set_paused(instructor, state.pause_switch()),
+              help=_("Running jobs go on; new ones are refused until you switch this off."))
+    text, send = st.columns([4, 1], vertical_alignment="bottom")
+    line = text.text_input(_("Message to every learner"), key="class_broadcast",
+                           help=_("Shown at the top of every learner's page. Send an empty "
+                                  "message to take it down."))
+    if send.button(_("Send"), key="class_broadcast_send", icon=":material/campaign:"):
+        try:
+            room.set_broadcast(instructor, line)
+        except BroadcastRefused as error:
+            st.error(_(error.msg))
+    if room.broadcast is not None:
+        st.caption(_("Showing now:"))
+        st.text(room.broadcast.text)  # plain text: never markdown
+    st.download_button(_("Download the class results (CSV)"), room.results_csv(instructor),
+                       file_name="class-results.csv", mime="text/csv", key="class_results_csv",
+                       icon=":material/download:")
+
+
+def data_panel(instructor: Instructor) -> None:
+    """The sidebar's dataset: its facts and where it comes from, and the form to change that.
+
+    Only the session's dataset: loading another one could start a download on every rerun.
+    """
+    st.subheader(_("Data source"))
+    name, sources = state.dataset_name(), resources.data_sources()
+    try:
+        facts = sources.describe(name)
+    except data.DataError as error:
+        data_fix.draw_fixes(name, error, instructor)
+        return
+    st.markdown(_("**{title}**: {train} training and {test} test images, checksum `{checksum}`. "
+                  "Switch the dataset in the sidebar to see the other one.",
+                  title=_(facts.title), train=i18n.number(facts.train_images),
+                  test=i18n.number(facts.test_images), checksum=facts.checksum))
+    with st.expander(_("Change where {title} comes from (for everyone)", title=_(facts.title))):
+        st.caption(_("Now loaded from {source}", source=sources.load(name).source))
+        data_fix.source_form(name, instructor)
