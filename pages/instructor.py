@@ -6,7 +6,7 @@ import streamlit as st
 from mnist_dash.i18n import _
 from mnist_dash.ui import app, challenge_form, instructor_view
 
-app._require_router()
+app.require_router()
 instructor = instructor_view.unlock()
 if instructor is None:
     st.stop()

@@ -56,7 +56,7 @@ def start_page() -> data.Dataset:
 
     When the dataset cannot be loaded, the page shows how to fix it and stops here.
     """
-    _require_router()
+    require_router()
     _cluster_banner()
     _broadcast_banner()
     dataset = data_fix.dataset_or_fixes(state.dataset_name())
@@ -127,7 +127,7 @@ def _dataset_title(name: str) -> str:
     return _(spec.title) if spec else name
 
 
-def _require_router() -> None:
+def require_router() -> None:
     """Make every page run inside app.py's navigation.
 
     Streamlit's legacy pages/ mode runs a page file alone, without app.py, when a fresh
