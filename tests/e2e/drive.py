@@ -23,7 +23,8 @@ from mnist_dash.vocabulary import JobState
 
 ENDED = tuple(state for state in JobState if not state.active)
 # mnist_dash.progress.progress_text's message, up to its batch count.
-PROGRESS_MESSAGE = "Epoch {epoch}/{epochs} · batch {batch}/{batches} · elapsed {elapsed} · ETA {eta} · {speed}"
+PROGRESS_MESSAGE = ("Epoch {epoch}/{epochs} · batch {batch}/{batches} · elapsed {elapsed} · ETA {eta} · "
+                    "{speed}")
 IMAGE_CAPTION = "[data-testid='stImageCaption']"
 # The text of the first paragraph in the page's main area that matches a regex (its source).
 PARAGRAPH_JS = """(source) => {
@@ -150,8 +151,8 @@ def configure_training(page: Page, *, units: int, epochs: int, train_images: int
     set_slider(page, "form_units_0", str(units))
     set_slider(page, "form_batch", str(batch))
     set_slider(page, "form_epochs", str(epochs))
-    set_slider(page, "form_train_size",
-               words("all {n}", lang, n=f"{train_images:,}") if train_images == 60_000 else f"{train_images:,}")
+    shown = f"{train_images:,}"
+    set_slider(page, "form_train_size", words("all {n}", lang, n=shown) if train_images == 60_000 else shown)
     updates = math.ceil(train_images / batch) * epochs
     # The summary is drawn by the server: once it shows these numbers, the server has the values.
     with i18n.language(lang):
