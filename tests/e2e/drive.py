@@ -48,13 +48,16 @@ def words(message: str, lang: str = ENGLISH, **params: object) -> str:
 
 
 def message_pattern(message: str, lang: str = ENGLISH, groups: tuple[str, ...] = (),
-                    **known: object) -> str:
+                    up_to: str | None = None, **known: object) -> str:
     """A regex (valid in JavaScript too) for the app's `message` drawn in `lang`.
 
     Placeholders in `known` must show that value; those in `groups` are captured numbers;
-    any other matches some text.
+    any other matches some text. `up_to` (a placeholder, e.g. "{batches}") ends the pattern there.
     """
-    parts = re.split(r"\{(\w+)\}", words(message, lang))
+    drawn = words(message, lang)
+    if up_to is not None:
+        drawn = drawn[: drawn.index(up_to) + len(up_to)]
+    parts = re.split(r"\{(\w+)\}", drawn)
     pattern = []
     for index, part in enumerate(parts):
         if index % 2 == 0:
@@ -68,8 +71,8 @@ def message_pattern(message: str, lang: str = ENGLISH, groups: tuple[str, ...] =
 
 def progress_pattern(lang: str = ENGLISH) -> re.Pattern[str]:
     """The start of the live panel's progress text in `lang`: epoch, epochs, batch, batches captured."""
-    template = PROGRESS_MESSAGE[: PROGRESS_MESSAGE.index("{batches}") + len("{batches}")]
-    return re.compile(message_pattern(template, lang, groups=("epoch", "epochs", "batch", "batches")))
+    return re.compile(message_pattern(PROGRESS_MESSAGE, lang, groups=("epoch", "epochs", "batch", "batches"),
+                                      up_to="{batches}"))
 
 
 # The start of mnist_dash.progress.progress_text; tests/e2e/test_drive.py checks that they agree.
