@@ -25,7 +25,8 @@ PAGES = {"explore": "Explore the data", "train": "Train live", "evaluate": "Eval
 
 
 def settle(page: Page) -> None:
-    """Wait for the page's charts and images to be drawn, then move the mouse out of the way."""
+    """Wait for the page's work (spinners) and charts to be drawn, then move the mouse out of the way."""
+    expect(page.get_by_test_id("stSpinner")).to_have_count(0, timeout=120_000)
     for chart in page.locator("[data-testid='stMain'] .js-plotly-plot").all()[:3]:
         expect(chart).to_be_visible(timeout=30_000)
     page.mouse.move(SIZE["width"] - 5, SIZE["height"] - 5)
@@ -35,6 +36,9 @@ def settle(page: Page) -> None:
 def shoot(page: Page, name: str, lang: str, out: Path) -> Path:
     drive.go_to(page, drive.words(PAGES[name], lang))
     expect(drive.main(page).locator("h1").first).to_be_visible(timeout=30_000)
+    if name == "inside":  # it computes for a moment before drawing
+        expect(drive.main(page).locator(".js-plotly-plot, [data-testid='stImage']").first).to_be_visible(
+            timeout=120_000)
     if name == "train":  # the ended run's panel, not the form above it
         drive.status_line(page, lang).first.evaluate("""el => document.querySelector(
             "[data-testid='stMain']").scrollBy(0, el.getBoundingClientRect().top - 60)""")
