@@ -29,6 +29,7 @@ BENCHMARKS = {
     "cold_start": "benchmarks.browser:cold_start",
     "stop_latency": "benchmarks.jobs_bench:stop_latency",
     "evaluate_render": "benchmarks.app_bench:evaluate_render",
+    "language_cost": "benchmarks.language:language_cost",
     "many_learners": "benchmarks.learners:many_learners",
     "class_throughput": "benchmarks.class_throughput:class_throughput",
 }

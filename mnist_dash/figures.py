@@ -137,6 +137,21 @@ def confusion_figure(
     return _square_matrix_axes(fig, class_names, height)
 
 
+LIVE_POINTS = 200  # per-batch points drawn at most: a line this long looks the same, and redraws cheaply
+# The live charts' layout never depends on their data: plotly then does no margin relayout or
+# animation when the points change every second (each costs the learner's browser CPU).
+LIVE_LAYOUT = {"margin": {"l": 60, "r": 20, "t": 50, "b": 110, "autoexpand": False},
+               "transition": {"duration": 0}, "uirevision": "live"}
+
+
+def thin(steps: Sequence[int], values: Sequence[float], limit: int = LIVE_POINTS) -> tuple[list, list]:
+    """At most `limit` evenly spaced points of a series, always ending with its last point."""
+    if len(steps) <= limit:
+        return list(steps), list(values)
+    picked = np.linspace(len(steps) - 1, 0, limit).round().astype(int)[::-1]
+    return [steps[i] for i in picked], [values[i] for i in picked]
+
+
 def history_figure(
     batch_steps: Sequence[int], batch_values: Sequence[float], epoch_steps: Sequence[int],
     train_epoch_values: Sequence[float], val_epoch_values: Sequence[float], metric: str,
@@ -149,7 +164,8 @@ def history_figure(
     live view takes little of the GIL from the training thread.
     """
     y_title = _metric_title(metric)
-    traces = [{"type": "scatter", "x": list(batch_steps), "y": list(batch_values), "mode": "lines",
+    shown_steps, shown_values = thin(batch_steps, batch_values)
+    traces = [{"type": "scatter", "x": shown_steps, "y": shown_values, "mode": "lines",
                "name": _("Training (each batch)"), "opacity": 0.5,
                "line": {"color": TRAIN_COLOR, "width": 1}}]
     epoch_series = (
@@ -161,15 +177,15 @@ def history_figure(
         traces.append({"type": "scatter", "x": list(epoch_steps)[: len(values)], "y": values,
                        "mode": "lines+markers", "name": label,
                        "line": {"color": color, "width": 2, "dash": dash}, "marker": {"size": 9}})
-    x_axis: dict[str, Any] = {"title": {"text": _("Optimizer step")}}
+    x_axis: dict[str, Any] = {"title": {"text": _("Optimizer step")}, "automargin": False}
     if total_steps is not None:
         x_axis["range"] = [0, total_steps]
-    y_axis: dict[str, Any] = {"title": {"text": y_title}}
+    y_axis: dict[str, Any] = {"title": {"text": y_title}, "automargin": False}
     if metric == "accuracy":
         y_axis["range"] = [0, 1]
-    layout = {"template": _white_template(), **LAYOUT_DEFAULTS, "title": {"text": y_title},
+    layout = {"template": _white_template(), **LAYOUT_DEFAULTS, **LIVE_LAYOUT, "title": {"text": y_title},
               "xaxis": x_axis, "yaxis": y_axis, "height": 380,
-              "legend": {"orientation": "h", "y": -0.25}}
+              "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"}}
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 

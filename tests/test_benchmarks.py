@@ -90,3 +90,14 @@ def test_class_throughput_arm_times_every_learner_and_counts_its_cpu(tmp_path, r
     assert all(0 < wait < result["minutes"] * 60 for wait in result["first_batch_waits"])
     assert result["cpu_seconds_per_job"] > 0.05  # the training itself, counted from /proc
     assert result["finished_wall"] > result["submit_started_wall"]
+
+
+def test_language_cost_compares_each_language_with_english():
+    from benchmarks.language import _rows
+
+    rows = _rows("Train rerun", {"en": [0.10, 0.30, 0.20], "zh-CN": [0.21, 0.19, 0.205],
+                                 "zh-TW": [0.25, 0.25, 0.10]}, "AppTest")
+    assert [(row.metric, row.met) for row in rows] == [
+        ("Train rerun, English", None), ("Train rerun, zh-CN / English", True),
+        ("Train rerun, zh-TW / English", False)]
+    assert rows[1].value == pytest.approx(0.205 / 0.20) and rows[2].value == pytest.approx(1.25)

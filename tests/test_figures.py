@@ -146,3 +146,24 @@ def test_the_epoch_early_stopping_keeps_is_marked_and_the_rate_drawn():
     assert not figures.history_figures(progress)["loss"].layout.shapes
     rate = figures.learning_rate_figure([1, 2, 3], [0.1, 0.05, 0.0], total_steps=3)
     assert list(rate.data[0].y) == [0.1, 0.05, 0.0]
+
+
+def test_live_series_thinned_to_a_few_hundred_points_ending_with_the_last():
+    steps = list(range(1, 1201))
+    losses = [1.0 / step for step in steps]
+    fig = figures.history_figure(steps, losses, [], [], [], "loss", total_steps=2000)
+    batch = fig.data[0]
+    assert len(batch.x) == figures.LIVE_POINTS
+    assert batch.x[0] == 1 and batch.x[-1] == 1200 and batch.y[-1] == losses[-1]
+    assert list(batch.x) == sorted(set(batch.x))  # no point twice, in order
+    assert figures.thin([1, 2], [0.5, 0.4]) == ([1, 2], [0.5, 0.4])  # short series untouched
+
+
+def test_live_layout_does_not_depend_on_the_data():
+    """Fixed margins, no transition: a new point costs plotly no relayout in the learner's browser."""
+    figs = [figures.history_figure(list(range(n)), [1.0] * n, [], [], [], "loss", total_steps=500)
+            for n in (3, 400)]
+    layouts = [fig.to_plotly_json()["layout"] for fig in figs]
+    assert layouts[0] == layouts[1]
+    assert layouts[0]["margin"]["autoexpand"] is False and layouts[0]["transition"] == {"duration": 0}
+    assert layouts[0]["xaxis"]["automargin"] is False and layouts[0]["xaxis"]["range"] == [0, 500]

@@ -2,6 +2,8 @@
 
 Shared by the e2e tests, the benchmarks and scripts/screenshots.py (`from tests.e2e import drive`).
 The state words come from mnist_dash.progress.STATE_WORDS, so tests never copy the app's wording.
+Helpers that read or find words take `lang` (English by default): the app's own message in that
+language is looked up in its catalog (mnist_dash.i18n), so a test in Chinese copies no Chinese either.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from mnist_dash import i18n
+from mnist_dash.i18n import ENGLISH
 from mnist_dash.progress import STATE_WORDS
 from mnist_dash.vocabulary import JobState
 
 ENDED = tuple(state for state in JobState if not state.active)
-# The start of mnist_dash.progress.progress_text; tests/e2e/test_drive.py checks that they agree.
-PROGRESS = re.compile(r"Epoch (\d+)/(\d+) · batch (\d+)/(\d+)")
+# mnist_dash.progress.progress_text's message, up to its batch count.
+PROGRESS_MESSAGE = ("Epoch {epoch}/{epochs} · batch {batch}/{batches} · elapsed {elapsed} · ETA {eta} · "
+                    "{speed}")
 IMAGE_CAPTION = "[data-testid='stImageCaption']"
 # The text of the first paragraph in the page's main area that matches a regex (its source).
 PARAGRAPH_JS = """(source) => {
@@ -36,15 +41,56 @@ FIRST_BATCH_JS = """(source) => {
 }"""
 
 
-def status_pattern(*states: JobState, then: str = "") -> re.Pattern[str]:
+def words(message: str, lang: str = ENGLISH, **params: object) -> str:
+    """The app's `message` as drawn in `lang`, from its catalog (markdown's ** removed: not shown)."""
+    with i18n.language(lang):
+        return i18n._(message, **params).replace("**", "")
+
+
+def message_pattern(message: str, lang: str = ENGLISH, groups: tuple[str, ...] = (),
+                    up_to: str | None = None, **known: object) -> str:
+    """A regex (valid in JavaScript too) for the app's `message` drawn in `lang`.
+
+    Placeholders in `known` must show that value; those in `groups` are captured numbers;
+    any other matches some text. `up_to` (a placeholder, e.g. "{batches}") ends the pattern there.
+    """
+    drawn = words(message, lang)
+    if up_to is not None:
+        drawn = drawn[: drawn.index(up_to) + len(up_to)]
+    parts = re.split(r"\{(\w+)\}", drawn)
+    pattern = []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            pattern.append(re.escape(part))
+        elif part in known:
+            pattern.append(re.escape(str(known[part])))
+        else:
+            pattern.append(r"(\d+)" if part in groups else ".+?")
+    return "".join(pattern)
+
+
+def progress_pattern(lang: str = ENGLISH) -> re.Pattern[str]:
+    """The start of the live panel's progress text in `lang`: epoch, epochs, batch, batches captured."""
+    return re.compile(message_pattern(PROGRESS_MESSAGE, lang, groups=("epoch", "epochs", "batch", "batches"),
+                                      up_to="{batches}"))
+
+
+# The start of mnist_dash.progress.progress_text; tests/e2e/test_drive.py checks that they agree.
+PROGRESS = progress_pattern()
+# The Train form's summary (pages/train.py), drawn once the server has the sliders' values.
+SUMMARY_MESSAGE = ("**{parameters}** parameters to learn · {images} training images ({held_out} held out) · "
+                   "batch {batch} → **{steps}** updates per epoch, **{total}** in all.")
+
+
+def status_pattern(*states: JobState, then: str = "", lang: str = ENGLISH) -> re.Pattern[str]:
     """The live panel's first line in one of `states`.
 
     That is "**Training** · 784-16-10 relu/softmax, ..." (a queued job's reads "**Waiting for a
     free worker**: you are number 2 in line"); `then` is a regex for what follows the ' · ' or ': '.
     The pattern is also valid JavaScript, for the waits that poll inside the browser.
     """
-    words = "|".join(re.escape(STATE_WORDS[state]) for state in states)
-    return re.compile(rf"^({words})(?: ·|:) {then}")
+    names = "|".join(re.escape(words(STATE_WORDS[state], lang)) for state in states)
+    return re.compile(rf"^({names})(?: · |: |：){then}")
 
 
 STATUS_LINE = status_pattern(*JobState, then=r"\d")
@@ -100,25 +146,27 @@ def set_slider(page: Page, key: str, shown: str, max_presses: int = 120) -> None
     expect(thumb).to_have_attribute("aria-valuetext", shown)
 
 
-def configure_training(page: Page, *, units: int, epochs: int, train_images: int, batch: int) -> None:
+def configure_training(page: Page, *, units: int, epochs: int, train_images: int, batch: int,
+                       lang: str = ENGLISH) -> None:
     """Set the one-layer network and its schedule with the keyboard; wait until the server agrees."""
-    expect(main(page).get_by_role("heading", name="Train a network live")).to_be_visible()
+    expect(main(page).get_by_role("heading", name=words("Train a network live", lang))).to_be_visible()
     set_slider(page, "form_layers", "1")
     set_slider(page, "form_units_0", str(units))
     set_slider(page, "form_batch", str(batch))
     set_slider(page, "form_epochs", str(epochs))
-    set_slider(page, "form_train_size", "all 60,000" if train_images == 60_000 else f"{train_images:,}")
+    shown = f"{train_images:,}"
+    set_slider(page, "form_train_size", words("all {n}", lang, n=shown) if train_images == 60_000 else shown)
     updates = math.ceil(train_images / batch) * epochs
     # The summary is drawn by the server: once it shows these numbers, the server has the values.
-    summary = main(page).get_by_text("parameters to learn")
-    expect(summary).to_contain_text(f"{train_images:,} training images", timeout=30_000)
-    expect(summary).to_contain_text(f"batch {batch} →")
-    expect(summary).to_contain_text(f"{updates:,} in all")
+    with i18n.language(lang):
+        summary = message_pattern(SUMMARY_MESSAGE, lang, images=i18n.number(train_images), batch=batch,
+                                  total=i18n.number(updates))
+    expect(main(page).get_by_text(re.compile(summary)).first).to_be_visible(timeout=30_000)
 
 
-def click_train(page: Page, timeout_ms: float | None = None) -> None:
+def click_train(page: Page, timeout_ms: float | None = None, lang: str = ENGLISH) -> None:
     """Press Train once it is enabled (`timeout_ms`: how long to wait for that; Playwright's default)."""
-    button = main(page).get_by_role("button", name="Train", exact=True)
+    button = main(page).get_by_role("button", name=words("Train", lang), exact=True)
     expect(button).to_be_enabled(timeout=timeout_ms)
     button.click(timeout=timeout_ms)
 
@@ -132,8 +180,8 @@ def click_stop(page: Page, timeout_ms: float = 10_000) -> bool:
     return True
 
 
-def status_line(page: Page) -> Locator:
-    return main(page).locator("p").filter(has_text=STATUS_LINE)
+def status_line(page: Page, lang: str = ENGLISH) -> Locator:
+    return main(page).locator("p").filter(has_text=status_pattern(*JobState, then=r"\d", lang=lang))
 
 
 def _text(locator: Locator) -> str:
@@ -144,8 +192,8 @@ def _text(locator: Locator) -> str:
         return ""
 
 
-def status_text(page: Page) -> str:
-    return _text(status_line(page))
+def status_text(page: Page, lang: str = ENGLISH) -> str:
+    return _text(status_line(page, lang))
 
 
 def shows_status(page: Page, *states: JobState) -> bool:
@@ -158,9 +206,9 @@ def progress_text(page: Page) -> str:
     return _text(main(page).get_by_test_id("stProgress"))
 
 
-def progress_steps(text: str) -> int | None:
+def progress_steps(text: str, lang: str = ENGLISH) -> int | None:
     """Batches done in all, read from 'Epoch e/E · batch b/S' (e counts from 1)."""
-    match = PROGRESS.search(text)
+    match = progress_pattern(lang).search(text)
     if not match:
         return None
     epoch, _, batch, steps = (int(group) for group in match.groups())
@@ -178,9 +226,10 @@ def wait_for_paragraph(page: Page, pattern: re.Pattern[str], timeout_ms: float,
     return handle.json_value()
 
 
-def wait_for_first_batch(page: Page, timeout_ms: float) -> None:
+def wait_for_first_batch(page: Page, timeout_ms: float, lang: str = ENGLISH) -> None:
     """Wait, polling in the browser at every frame, until the progress text reports a batch done."""
-    page.wait_for_function(FIRST_BATCH_JS, arg=PROGRESS.pattern, polling="raf", timeout=timeout_ms)
+    page.wait_for_function(FIRST_BATCH_JS, arg=progress_pattern(lang).pattern, polling="raf",
+                           timeout=timeout_ms)
 
 
 def expect_not_blank(page: Page) -> None:
@@ -194,13 +243,14 @@ def expect_not_blank(page: Page) -> None:
                              "1.67 when a job ends)")
 
 
-def wait_for_status(page: Page, *states: JobState, then: str = "", timeout: float = 120.0) -> str:
+def wait_for_status(page: Page, *states: JobState, then: str = "", timeout: float = 120.0,
+                    lang: str = ENGLISH) -> str:
     """Wait until the live panel's first line is in one of `states` (followed by `then`); return it."""
-    pattern = status_pattern(*states, then=then)
+    pattern = status_pattern(*states, then=then, lang=lang)
     deadline = time.monotonic() + timeout
     while True:
         expect_not_blank(page)
-        text = status_text(page)
+        text = status_text(page, lang)
         if pattern.match(text):
             return text
         if time.monotonic() > deadline:
@@ -209,18 +259,19 @@ def wait_for_status(page: Page, *states: JobState, then: str = "", timeout: floa
         time.sleep(0.25)
 
 
-def _outcome_parts(page: Page, state: JobState) -> list[Locator]:
+def _outcome_parts(page: Page, state: JobState, lang: str = ENGLISH) -> list[Locator]:
     """What the page shows below an ended job: its test metric, and why it stopped."""
-    parts = [main(page).get_by_test_id("stMetricLabel").filter(has_text="Test accuracy")]
+    parts = [main(page).get_by_test_id("stMetricLabel").filter(has_text=words("Test accuracy", lang))]
     if state == JobState.STOPPED:
-        parts.append(main(page).get_by_text("Stopped on request."))
+        parts.append(main(page).get_by_text(words("Stopped on request.", lang)))
     return parts
 
 
-def expect_finished(page: Page, timeout: float = 120.0, state: JobState = JobState.COMPLETED) -> str:
+def expect_finished(page: Page, timeout: float = 120.0, state: JobState = JobState.COMPLETED,
+                    lang: str = ENGLISH) -> str:
     """Wait for the ended job and what is drawn below it; return the panel's status line."""
-    text = wait_for_status(page, state, timeout=timeout)
-    for part in _outcome_parts(page, state):
+    text = wait_for_status(page, state, timeout=timeout, lang=lang)
+    for part in _outcome_parts(page, state, lang):
         try:
             expect(part).to_be_visible(timeout=10_000)
         except AssertionError as error:

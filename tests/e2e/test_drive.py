@@ -43,3 +43,14 @@ def test_status_pattern_matches_the_live_panel_line_of_each_state() -> None:
     assert drive.state_of(queued) == JobState.QUEUED
     assert drive.state_of("The server is busy: 3 jobs are already waiting.") is None
     assert drive.status_pattern(*drive.ENDED).match(f"{STATE_WORDS[JobState.DIVERGED]} · {summary}")
+
+
+def test_progress_and_status_read_back_in_chinese() -> None:
+    from mnist_dash import i18n
+
+    with i18n.language("zh-CN"):
+        text = progress_text(_snapshot(2 * 79 + 17))
+        line = f"{i18n._(STATE_WORDS[JobState.RUNNING])} · 784-16-10 relu/softmax"
+    assert drive.progress_steps(text, "zh-CN") == 2 * 79 + 17
+    assert drive.progress_steps(text) is None  # the English pattern does not read Chinese
+    assert drive.state_of(line) is None and drive.status_pattern(JobState.RUNNING, lang="zh-CN").match(line)
