@@ -25,7 +25,8 @@ PAGES = list(ui_app.PAGES.values())
 ZH_CN_CATALOG = ROOT / "mnist_dash" / "locale" / "zh_CN" / "LC_MESSAGES" / "messages.po"
 # What a translation may keep as it is: code names, proper names and units (GLOSSARY-zh.md).
 SAME_IN_CHINESE = {"MNIST", "Fashion-MNIST", "Keras", "SGD", "Adam", "RMSprop", "MSE", "F1", "relu",
-                   "tanh", "sigmoid", "softmax", "linear", "argmax", "Dropout", "{seconds} s"}
+                   "tanh", "sigmoid", "softmax", "linear", "argmax", "Dropout", "{seconds} s",
+                   "{megabytes} MB"}
 NOT_CHINESE = r"[^\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+?"  # a placeholder's value in English text
 pytestmark = pytest.mark.real_data
 

@@ -61,7 +61,7 @@ def test_without_the_token_the_page_says_only_how_to_get_in():
     assert "MNIST_DASH_INSTRUCTOR_TOKEN" in texts(at)
     assert at.text_input(key=state.INSTRUCTOR_TOKEN).value == ""
     assert not at.dataframe and not at.subheader and not at.error
-    assert [b.label for b in at.button] == []  # no stop, no challenge form, no controls
+    assert [b.label for b in at.main.button] == []  # no stop, no challenge form, no controls
 
 
 def test_a_wrong_token_is_refused_and_shows_nothing_of_the_class():
