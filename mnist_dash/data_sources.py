@@ -17,17 +17,13 @@ import numpy as np
 
 from mnist_dash import data
 from mnist_dash.classroom.auth import DataPermission, Instructor, LocalVisitor
-from mnist_dash.i18n import Msg
+from mnist_dash.i18n import Msg, Refusal
 
 MAX_UPLOAD_BYTES = 200 * 2**20  # the server's maxUploadSize in .streamlit/config.toml (tested)
 
 
-class NotAllowed(Exception):
+class NotAllowed(Refusal):
     """A visitor without the permission tried to change the data source; `msg` says who may."""
-
-    @property
-    def msg(self) -> Msg:
-        return self.args[0]
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,14 @@ def _(message: str, /, **params: object) -> str:  # "/": a placeholder may be ca
                           for name, value in params.items()})
 
 
+class Refusal(Exception):
+    """An error made for a person: its message, args[0], is a Msg that a page draws translated."""
+
+    @property
+    def msg(self) -> Msg:
+        return self.args[0]
+
+
 def message_of(error: BaseException) -> str:
     """An exception's message as it was made: its Msg (args[0]) to translate with `_()`, else its text."""
     first = error.args[0] if error.args else None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -115,3 +117,33 @@ def real_mnist() -> data.Dataset:
             pytest.fail("CI=true but real MNIST was not found: set MNIST_DASH_DATA")
         pytest.skip("real MNIST not found: set MNIST_DASH_DATA=/path/to/mnist.npz")
     return data.get_dataset("mnist", path)
+
+
+@contextlib.contextmanager
+def app_resources(monkeypatch: pytest.MonkeyPatch, runs: Path, **environ: str) -> Iterator[None]:
+    """The app's process-wide resources made afresh (its run store in `runs`, these environment
+    variables set) for the block, and shut down after it: one test's jobs never reach another's."""
+    import streamlit as st
+
+    monkeypatch.setenv("MNIST_DASH_RUNS", str(runs))
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    st.cache_resource.clear()
+    try:
+        yield
+    finally:
+        from mnist_dash import ui
+
+        ui.job_manager().shutdown()
+        st.cache_resource.clear()
+
+
+@pytest.fixture
+def zh_cn() -> Iterator[None]:
+    """Speak Simplified Chinese from the app's own catalog, read afresh."""
+    from mnist_dash import i18n
+
+    i18n.translations.cache_clear()
+    with i18n.language("zh-CN"):
+        yield
+    i18n.translations.cache_clear()

@@ -5,7 +5,6 @@ import json
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from mnist_dash.classroom import scoring
@@ -13,6 +12,7 @@ from mnist_dash.classroom.rules import Rules
 from mnist_dash.config import TrainConfig
 from mnist_dash.runs import RunRecord
 from mnist_dash.vocabulary import EpochRecord, JobState
+from tests.conftest import app_resources
 from tests.test_pages import markdown_text, start
 
 pytestmark = pytest.mark.real_data
@@ -24,14 +24,8 @@ SUBMITTED = TrainConfig(hidden_units=(32,), optimizer="sgd", epochs=2, train_siz
 
 @pytest.fixture(autouse=True)
 def fresh_app(tmp_path, monkeypatch, real_mnist):
-    monkeypatch.setenv("MNIST_DASH_RUNS", str(tmp_path / "runs"))
-    monkeypatch.setenv("MNIST_DASH_INSTRUCTOR_TOKEN", TOKEN)
-    st.cache_resource.clear()
-    yield
-    from mnist_dash import ui
-
-    ui.job_manager().shutdown()
-    st.cache_resource.clear()
+    with app_resources(monkeypatch, tmp_path / "runs", MNIST_DASH_INSTRUCTOR_TOKEN=TOKEN):
+        yield
 
 
 def instructor():

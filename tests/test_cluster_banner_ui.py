@@ -6,11 +6,11 @@ import time
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from mnist_dash.config import TrainConfig
 from mnist_dash.jobs import JobRefused
+from tests.conftest import app_resources
 
 pytest.importorskip("ray")
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -19,14 +19,8 @@ NOWHERE = "127.0.0.1:1"  # nothing listens there
 
 @pytest.fixture
 def app_without_cluster(tmp_path, monkeypatch, real_mnist):
-    monkeypatch.setenv("MNIST_DASH_RUNS", str(tmp_path / "runs"))
-    monkeypatch.setenv("MNIST_DASH_RAY_ADDRESS", NOWHERE)
-    st.cache_resource.clear()
-    yield
-    from mnist_dash import ui
-
-    ui.job_manager().shutdown()
-    st.cache_resource.clear()
+    with app_resources(monkeypatch, tmp_path / "runs", MNIST_DASH_RAY_ADDRESS=NOWHERE):
+        yield
 
 
 def banner(at: AppTest) -> str:

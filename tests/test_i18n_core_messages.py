@@ -2,7 +2,6 @@
 reaches a person translated (job refusals, config errors, progress, the HTML report)."""
 
 import pickle
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from mnist_dash.runs import RunRecord, RunStore
 from mnist_dash.vocabulary import EpochRecord, JobState
 
 ROOT = Path(__file__).resolve().parent.parent
-FRAGMENT = i18n.catalog_dir("zh-CN") / f"{i18n.DOMAIN}.po"  # the app's zh-CN catalog
+CATALOG = i18n.catalog_dir("zh-CN") / f"{i18n.DOMAIN}.po"  # the app's zh-CN catalog
 CORE_FILES = [
     "explain.py", "diagnose.py", "presets.py", "progress.py", "metrics.py", "jobs.py", "training.py",
     "accumulator.py", "runs.py", "data.py", "data_sources.py", "config.py", "export.py",
@@ -38,18 +37,18 @@ def extracted() -> dict[str | tuple[str, str], str]:
     return found
 
 
-def fragment() -> dict[str | tuple[str, str], str | tuple[str, ...]]:
-    with FRAGMENT.open("rb") as po:
+def catalog() -> dict[str | tuple[str, str], str | tuple[str, ...]]:
+    with CATALOG.open("rb") as po:
         catalog = read_po(po, locale="zh_CN")
     return {m.id if isinstance(m.id, str) else tuple(m.id): m.string for m in catalog if m.id}
 
 
 def test_every_core_message_has_a_chinese_translation_with_the_same_placeholders():
-    translations = fragment()
+    translations = catalog()
     messages = extracted()
     assert len(messages) > 150  # the extraction really read the files
     for msgid, where in messages.items():
-        assert msgid in translations, f"{where}: {msgid!r} is not in {FRAGMENT.name}"
+        assert msgid in translations, f"{where}: {msgid!r} is not in {CATALOG.name}"
         chinese = translations[msgid] if isinstance(msgid, str) else translations[msgid][0]
         assert chinese.strip(), f"{where}: {msgid!r} has an empty translation"
         for english in (msgid,) if isinstance(msgid, str) else msgid:  # singular and plural
@@ -68,23 +67,7 @@ def test_no_core_message_is_built_from_an_f_string_inside_a_marker():
                     f"{name}:{node.lineno}: an f-string as a message")
 
 
-@pytest.fixture
-def chinese(tmp_path, monkeypatch):
-    """Speak zh-CN from a catalog made of this fragment alone."""
-    def catalog_dir(lang: str) -> Path:
-        return tmp_path / lang.replace("-", "_") / "LC_MESSAGES"
-
-    folder = catalog_dir("zh-CN")
-    folder.mkdir(parents=True)
-    shutil.copy(FRAGMENT, folder / f"{i18n.DOMAIN}.po")
-    monkeypatch.setattr(i18n, "catalog_dir", catalog_dir)
-    i18n.translations.cache_clear()
-    with i18n.language("zh-CN"):
-        yield
-    i18n.translations.cache_clear()
-
-
-def test_a_refusal_from_the_job_manager_is_drawn_in_chinese(chinese, tmp_path):
+def test_a_refusal_from_the_job_manager_is_drawn_in_chinese(zh_cn, tmp_path):
     manager = JobManager(RunStore(tmp_path / "runs"), max_queue=0)
     try:
         with pytest.raises(JobRefused) as refused:
@@ -96,14 +79,14 @@ def test_a_refusal_from_the_job_manager_is_drawn_in_chinese(chinese, tmp_path):
     assert _(message).startswith("服务器正忙：已经有 0 个任务在排队")
 
 
-def test_a_config_error_is_drawn_in_chinese_and_stays_english_as_text(chinese):
+def test_a_config_error_is_drawn_in_chinese_and_stays_english_as_text(zh_cn):
     with pytest.raises(ValueError) as error:
         TrainConfig(epochs=0)
     assert str(error.value) == "epochs must be from 1 to 100; got 0"
     assert _(i18n.message_of(error.value)) == "epochs 必须在 1 到 100 之间；得到的是 0"
 
 
-def test_a_message_inside_a_message_is_translated_too_and_survives_pickling(chinese):
+def test_a_message_inside_a_message_is_translated_too_and_survives_pickling(zh_cn):
     inner = Msg("{path}: does not exist; expected a .npz file or a folder of IDX files", path="/x.npz")
     outer = pickle.loads(pickle.dumps(Msg("No data on {node}: {error}", node="n1", error=inner)))
     assert outer == "No data on n1: /x.npz: does not exist; expected a .npz file or a folder of IDX files"
@@ -113,7 +96,7 @@ def test_a_message_inside_a_message_is_translated_too_and_survives_pickling(chin
     assert _(i18n.message_of(error.value)).endswith("不存在；应为 .npz 文件或包含 IDX 文件的文件夹")
 
 
-def test_progress_queue_and_state_words_in_chinese(chinese):
+def test_progress_queue_and_state_words_in_chinese(zh_cn):
     snapshot = ProgressSnapshot(epoch=1, num_epochs=5, batch=17, steps_per_epoch=79, step=96,
                                 elapsed_seconds=3.14, eta_seconds=75.0, samples_per_second=20_000.4)
     assert progress_text(snapshot) == (
@@ -122,7 +105,7 @@ def test_progress_queue_and_state_words_in_chinese(chinese):
     assert _(STATE_WORDS[JobState.COMPLETED]) == "已完成"
 
 
-def test_explanations_and_findings_are_made_in_chinese(chinese):
+def test_explanations_and_findings_are_made_in_chinese(zh_cn):
     items = explain.for_training(TrainConfig(early_stopping_patience=3), 60000)
     assert items[0].title == "前向传播：这个网络每一层的形状"
     assert r"\text{停止}" in items[-1].formulas[0] and "**3**" in items[-1].text
@@ -143,7 +126,7 @@ def report_record() -> RunRecord:
                                                "epochs_completed": 2, "train_seconds": 2.5})
 
 
-def test_the_html_report_in_chinese_declares_its_language_and_a_cjk_font_stack(chinese):
+def test_the_html_report_in_chinese_declares_its_language_and_a_cjk_font_stack(zh_cn):
     report = export.html_report(report_record(), data.SPECS["mnist"].class_names, lang="zh-CN")
     assert '<html lang="zh-CN">' in report
     assert ('"Noto Sans CJK SC", "Noto Sans CJK TC", "PingFang SC", "Microsoft YaHei", '

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import ast
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
-import pytest
 from babel.messages import pofile
 
 from mnist_dash import data, figures, i18n, inside_figures
@@ -21,7 +19,7 @@ from mnist_dash.progress import ProgressSnapshot
 from mnist_dash.vocabulary import EpochRecord, JobState
 
 ROOT = Path(__file__).resolve().parent.parent
-FRAGMENT = i18n.catalog_dir("zh-CN") / f"{i18n.DOMAIN}.po"  # the app's zh-CN catalog
+CATALOG = i18n.catalog_dir("zh-CN") / f"{i18n.DOMAIN}.po"  # the app's zh-CN catalog
 TRANSLATED_FILES = [
     "mnist_dash/figures.py", "mnist_dash/inside_figures.py", "mnist_dash/ui/evaluate_view.py",
     "mnist_dash/ui/try_view.py", "mnist_dash/ui/inside_view.py", "pages/evaluate.py",
@@ -30,19 +28,6 @@ TRANSLATED_FILES = [
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DIGITS = [str(digit) for digit in range(10)]
 FASHION = data.SPECS["fashion-mnist"].class_names
-
-
-@pytest.fixture
-def zh_cn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Speak zh-CN with a copy of the catalog."""
-    catalog = tmp_path / "zh_CN" / "LC_MESSAGES"
-    catalog.mkdir(parents=True)
-    shutil.copy(FRAGMENT, catalog / f"{i18n.DOMAIN}.po")
-    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
-    i18n.translations.cache_clear()
-    with i18n.language("zh-CN"):
-        yield
-    i18n.translations.cache_clear()
 
 
 def _progress() -> ProgressSnapshot:
@@ -128,9 +113,9 @@ def _msgids(call: ast.Call) -> tuple[str, ...]:
                  if isinstance(arg, ast.Constant) and isinstance(arg.value, str))
 
 
-def _fragment() -> dict[str, tuple[str, ...]]:
+def _catalog() -> dict[str, tuple[str, ...]]:
     """msgid -> its translations (one per plural form; the plural msgid maps to the same)."""
-    with FRAGMENT.open("rb") as po:
+    with CATALOG.open("rb") as po:
         catalog = pofile.read_po(po, locale="zh_CN")
     entries = {}
     for message in catalog:
@@ -144,7 +129,7 @@ def _fragment() -> dict[str, tuple[str, ...]]:
 
 
 def test_every_wrapped_string_is_translated_with_its_placeholders() -> None:
-    entries = _fragment()
+    entries = _catalog()
     found = 0
     for path in TRANSLATED_FILES:
         for call in _calls(path):
@@ -157,8 +142,8 @@ def test_every_wrapped_string_is_translated_with_its_placeholders() -> None:
     assert found > 100
 
 
-def test_strings_drawn_with_a_variable_are_in_the_fragment() -> None:
-    entries = _fragment()
+def test_strings_drawn_with_a_variable_are_in_the_catalog() -> None:
+    entries = _catalog()
     for msgid in (*FASHION, *(str(state) for state in JobState)):
         assert CJK.search(entries[msgid][0]), msgid
 

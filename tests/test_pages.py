@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from mnist_dash import data, metrics
 from mnist_dash.runs import RunStore
+from tests.conftest import app_resources
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -22,13 +22,8 @@ pytestmark = pytest.mark.real_data
 
 @pytest.fixture(autouse=True)
 def fresh_app(tmp_path, monkeypatch, real_mnist):
-    monkeypatch.setenv("MNIST_DASH_RUNS", str(tmp_path / "runs"))
-    st.cache_resource.clear()
-    yield
-    from mnist_dash import ui
-
-    ui.job_manager().shutdown()
-    st.cache_resource.clear()
+    with app_resources(monkeypatch, tmp_path / "runs"):
+        yield
 
 
 def start(page: str | None = None) -> AppTest:

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from mnist_dash.i18n import Msg
+from mnist_dash.i18n import Msg, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +22,11 @@ TOKEN_VARIABLE = "MNIST_DASH_INSTRUCTOR_TOKEN"
 _MINT = object()  # only this module can make capabilities
 
 
-class NotInstructor(Exception):
+class NotInstructor(Refusal):
     """Something only the instructor may do was asked without the instructor's capability."""
 
     def __init__(self, msg: Msg | None = None) -> None:
         super().__init__(msg or Msg("Only the instructor can do this."))
-
-    @property
-    def msg(self) -> Msg:
-        return self.args[0]
 
 
 class Instructor:

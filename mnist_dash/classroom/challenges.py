@@ -19,19 +19,15 @@ from mnist_dash.classroom import files
 from mnist_dash.classroom.auth import Instructor, require_instructor
 from mnist_dash.classroom.rules import Rules
 from mnist_dash.config import DATASETS, TrainConfig
-from mnist_dash.i18n import Msg
+from mnist_dash.i18n import Msg, Refusal
 
 MAX_TITLE, MAX_INSTRUCTIONS = 120, 20_000
 # Not the dataset nor the split seed: every submission's score must stay comparable.
 EDITABLE = ("title", "instructions", "rules", "ends_at")
 
 
-class ChallengeRefused(ValueError):
+class ChallengeRefused(Refusal, ValueError):
     """A challenge that cannot be created or changed as asked; `msg` says why."""
-
-    @property
-    def msg(self) -> Msg:
-        return self.args[0]
 
 
 def now_utc() -> datetime:

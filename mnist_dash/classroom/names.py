@@ -14,7 +14,7 @@ import unicodedata
 from pathlib import Path
 
 from mnist_dash.classroom import files
-from mnist_dash.i18n import Msg
+from mnist_dash.i18n import Msg, Refusal
 
 MIN_LENGTH, MAX_LENGTH = 2, 24
 PUNCTUATION = "-_.' "
@@ -29,12 +29,8 @@ ANIMALS = ("Heron", "Otter", "Fox", "Lynx", "Falcon", "Badger", "Panda", "Koala"
            "Raven", "Seal", "Tapir", "Wombat", "Yak", "Zebra")
 
 
-class NameRefused(ValueError):
+class NameRefused(Refusal, ValueError):
     """A display name that cannot be used; `msg` says why, for the learner."""
-
-    @property
-    def msg(self) -> Msg:
-        return self.args[0]
 
 
 def _allowed(char: str) -> bool:

@@ -25,7 +25,7 @@ from mnist_dash.classroom.challenges import Challenge, ChallengeBook, Submission
 from mnist_dash.classroom.load import LoadMeter, ServerLoad
 from mnist_dash.classroom.names import NameBook
 from mnist_dash.config import TrainConfig
-from mnist_dash.i18n import Msg
+from mnist_dash.i18n import Msg, Refusal
 from mnist_dash.jobs import JobRefused
 from mnist_dash.runs import RunRecord
 from mnist_dash.vocabulary import completed_epochs
@@ -44,12 +44,8 @@ class RulesBroken(JobRefused):
         self.violations = violations
 
 
-class BroadcastRefused(ValueError):
+class BroadcastRefused(Refusal, ValueError):
     """A broadcast message that cannot be sent; `msg` says why."""
-
-    @property
-    def msg(self) -> Msg:
-        return self.args[0]
 
 
 @dataclass(frozen=True)
