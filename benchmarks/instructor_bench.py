@@ -77,7 +77,7 @@ def instructor_open(browser: Browser, server: Server) -> Iterator[None]:
     try:
         page = context.new_page()
         page.goto(f"{server.url}/instructor?token={TOKEN}", timeout=TIMEOUT_MS)
-        page.get_by_role("heading", name="The class").wait_for(timeout=TIMEOUT_MS)
+        page.get_by_role("heading", name="The class", exact=True).wait_for(timeout=TIMEOUT_MS)
         yield
     finally:
         context.close()
@@ -106,7 +106,7 @@ def parallel_opens(browser: Browser, server: Server, count: int, quiet_seconds: 
             pages.append(contexts[-1].new_page())
             pages[-1].goto(f"{server.url}/instructor?token={TOKEN}", wait_until="commit", timeout=TIMEOUT_MS)
         for page in pages:
-            page.get_by_role("heading", name="The class").wait_for(timeout=TIMEOUT_MS)
+            page.get_by_role("heading", name="The class", exact=True).wait_for(timeout=TIMEOUT_MS)
         loaded = time.perf_counter()
     finally:
         probe.done.set()
