@@ -95,6 +95,16 @@ def test_a_fixed_field_is_locked_and_a_bounded_slider_stops_at_the_bound():
     assert "**Rules:** optimizer is fixed to sgd. At most 3 epochs. Dataset: MNIST." in markdown_text(at)
 
 
+def test_a_bound_of_one_leaves_the_slider_disabled_at_one():
+    # Streamlit refuses a slider whose min equals its max: this bound once crashed Train.
+    create_challenge(Rules(at_most={"epochs": 1, "hidden_layers": 1}))
+    at = start("pages/train.py")
+    assert not at.exception
+    for key, rule in (("form_epochs", "At most 1 epochs."), ("form_layers", "At most 1 hidden layers.")):
+        slider = at.slider(key=key)
+        assert slider.value == 1 and slider.disabled and slider.help == rule
+
+
 def test_a_tampered_config_is_refused_by_the_server_and_loses_nothing():
     create_challenge()
     at = start("pages/train.py")

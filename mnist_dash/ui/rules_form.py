@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mnist_dash import config as config_lib
-from mnist_dash.classroom.rules import Rules, shown_value
+from mnist_dash.classroom.rules import BOUNDS, Rules, shown_value
 from mnist_dash.i18n import _
 from mnist_dash.ui import state
 
@@ -33,6 +33,19 @@ def slider_max(own_max: int, bound: str, rules: Rules) -> int:
     """An integer slider's max_value: its own, or the bound's when lower (never below 1)."""
     limit = rules.at_most.get(bound)
     return own_max if limit is None else max(1, min(own_max, int(limit)))
+
+
+def int_slider(own_max: int, bound: str, rules: Rules, lock: dict[str, Any]) -> dict[str, Any]:
+    """An integer slider's range from 1 (and `lock`, from `locked`), stopped at the bound.
+
+    A bound of 1 leaves one value, which Streamlit cannot draw (min_value == max_value raises):
+    that slider keeps 1 to 2 and is disabled at 1 (bounded_keys lowers its value), the rule as help.
+    """
+    top = slider_max(own_max, bound, rules)
+    if top > 1:
+        return {"min_value": 1, "max_value": top, **lock}
+    rule = _(BOUNDS[bound].rule, limit=shown_value(rules.at_most[bound]))
+    return {"min_value": 1, "max_value": 2, **lock, "disabled": True, "help": rule}
 
 
 def bounded_keys(rules: Rules, choices: dict[str, Sequence[float]]) -> dict[str, Any]:

@@ -125,9 +125,8 @@ def preset_selector(rules: Rules = NO_RULES) -> str:
 
 def _layer_widgets(rules: Rules) -> tuple[int, ...]:
     lock = rules_form.locked("hidden_units", rules)
-    count = st.slider(_("Hidden layers"), 1,
-                      rules_form.slider_max(config_lib.MAX_HIDDEN_LAYERS, "hidden_layers", rules),
-                      key=state.FORM_LAYERS, persist_state="session", **lock)
+    count = st.slider(_("Hidden layers"), key=state.FORM_LAYERS, persist_state="session",
+                      **rules_form.int_slider(config_lib.MAX_HIDDEN_LAYERS, "hidden_layers", rules, lock))
     choices = rules_form.options(UNIT_CHOICES, "units_per_layer", rules)
     units = []
     for index in range(count):
@@ -194,8 +193,8 @@ def _learning_widgets(rules: Rules) -> dict:
         _("Batch size"), rules_form.options(BATCH_CHOICES, "batch_size", rules),
         key=_key("batch_size"), persist_state="session", **rules_form.locked("batch_size", rules))
     values["epochs"] = st.slider(
-        _("Epochs"), 1, rules_form.slider_max(config_lib.MAX_EPOCHS, "epochs", rules),
-        key=_key("epochs"), persist_state="session", **rules_form.locked("epochs", rules))
+        _("Epochs"), key=_key("epochs"), persist_state="session",
+        **rules_form.int_slider(config_lib.MAX_EPOCHS, "epochs", rules, rules_form.locked("epochs", rules)))
     values["train_size"] = st.select_slider(
         _("Training images"), rules_form.options(SIZE_CHOICES, "train_size", rules),
         key=_key("train_size"), persist_state="session", format_func=_image_count,

@@ -1,0 +1,104 @@
+"""Drive the classroom in a browser: the instructor page, its challenge form, the leaderboard, names.
+
+Widgets are found by their key (Streamlit puts `st-key-<key>` in the element's class). Tables are
+st.dataframe grids drawn on a canvas, without that class: they are found by a column header, and
+their cells read from the grid's accessible copy inside the canvas (only the rows it has drawn).
+Shared by the classroom e2e test and benchmarks/instructor_bench.py.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, quote, urlparse
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e import drive
+
+CLASS_HEADING = "Instructor: the class"
+RUNNING_CHALLENGE = "Running now:"
+REVEALED = "Ended: ranked by the private score"
+CLASS_TABLE = "Learner"  # a column header of the instructor's class table
+LEADERBOARD = "Name"  # ... of the leaderboard
+
+
+def widget(page: Page, key: str) -> Locator:
+    return page.locator(f".st-key-{key}")
+
+
+def open_instructor(page: Page, url: str, token: str) -> None:
+    """The instructor page unlocked with ?token= (the app takes it out of the address bar)."""
+    page.goto(f"{url}/instructor?token={quote(token, safe='')}")
+    expect(drive.main(page).get_by_role("heading", name=CLASS_HEADING)).to_be_visible(timeout=30_000)
+
+
+def _choose(page: Page, key: str, option: str) -> None:
+    field = widget(page, key).locator("input")
+    field.click()
+    field.fill(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(field).to_have_value(option)
+
+
+def create_challenge(page: Page, title: str, fixed: dict[str, str], at_most: dict[str, int]) -> None:
+    """Fill the instructor's form: `fixed` maps a field to its option as shown (optimizer -> SGD)."""
+    widget(page, "challenge_title").locator("input").fill(title)
+    for field, option in fixed.items():
+        _choose(page, f"challenge_fix_{field}", option)
+    for bound, limit in at_most.items():
+        box = widget(page, f"challenge_max_{bound}").locator("input")
+        box.fill(str(limit))
+        box.press("Tab")
+    widget(page, "challenge_create").locator("button").click()
+    expect(drive.main(page).get_by_text(RUNNING_CHALLENGE)).to_be_visible(timeout=15_000)
+
+
+def end_challenge(page: Page) -> None:
+    widget(page, "challenge_end").locator("button").click()
+    expect(widget(page, "challenge_end")).to_have_count(0, timeout=15_000)
+
+
+def grid(page: Page, header: str) -> Locator:
+    """The st.dataframe that has a column headed `header`."""
+    return drive.main(page).get_by_test_id("stDataFrame").filter(
+        has=page.locator("th[role='columnheader']", has_text=re.compile(f"^{re.escape(header)}$")))
+
+
+def grid_cells(page: Page, header: str) -> list[str]:
+    """The texts of the drawn cells of the table with that column (headers excluded)."""
+    cells = grid(page, header).locator("td[role='gridcell']")
+    return [text.strip() for text in cells.all_text_contents()]
+
+
+def grid_headers(page: Page, header: str) -> list[str]:
+    headers = grid(page, header).locator("th[role='columnheader']")
+    return [text.strip() for text in headers.all_text_contents()]
+
+
+def display_name(page: Page) -> str:
+    """The learner's display name, shown in bold under 'Your name in this class' in the sidebar."""
+    caption = drive.sidebar(page).get_by_text("Your name in this class")
+    expect(caption).to_be_visible()
+    name = drive.sidebar(page).get_by_test_id("stMarkdown").locator("strong").first
+    expect(name).not_to_be_empty()
+    return name.inner_text().strip()
+
+
+def learner_id(page: Page) -> str:
+    """The learner's own id, from the `learner` query parameter the app keeps in the address bar."""
+    def from_url() -> str:
+        return parse_qs(urlparse(page.url).query).get("learner", [""])[0]
+
+    return drive.wait_until(from_url, message="the learner id in the address bar")
+
+
+def wait_for_names(page: Page, header: str, names: list[str], timeout: float) -> None:
+    """Wait until every name shows in the cells of the table with that column."""
+    drive.wait_until(lambda: all(name in grid_cells(page, header) for name in names), timeout=timeout,
+                     interval=0.1, message=f"{names} in the table with the column {header!r}")
+
+
+def page_html_has(page: Page, secret: str) -> bool:
+    """Whether the page's whole HTML (its DOM, address included) contains `secret`."""
+    return secret in page.content() or secret in page.url
+
