@@ -153,7 +153,7 @@ def class_controls(instructor: Instructor) -> None:
     st.toggle(_("Pause new training for everyone"), key=state.CLASS_PAUSE,
               on_change=lambda: room.set_paused(instructor, state.pause_switch()),
               help=_("Running jobs go on; new ones are refused until you switch this off."))
-    text, send = st.columns([4, 1], vertical_alignment="bottom")
+    text, send = st.columns([3, 1], vertical_alignment="bottom")
     line = text.text_input(_("Message to every learner"), key="class_broadcast",
                            help=_("Shown at the top of every learner's page. Send an empty "
                                   "message to take it down."))
