@@ -21,7 +21,7 @@ if challenge:
         challenge_view.challenge_header(challenge)
         if challenge.dataset != dataset.name:
             st.warning(_("This challenge is on {dataset}: switch the dataset in the sidebar.",
-                         dataset=challenge_view.dataset_title(challenge.dataset)))
+                         dataset=app.dataset_title(challenge.dataset)))
     if state.challenge_to_apply(challenge.id):
         train_form.lock_fixed_fields(rules)
 

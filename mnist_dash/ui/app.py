@@ -116,13 +116,13 @@ def start_run_page(title: str, then: str,
         st.stop()
     if needs_its_dataset_to and record.config.dataset != dataset.name:
         st.warning(_("This run was trained on {dataset}; switch the dataset in the sidebar to "
-                     "{purpose}.", dataset=_dataset_title(record.config.dataset),
+                     "{purpose}.", dataset=dataset_title(record.config.dataset),
                      purpose=needs_its_dataset_to))
         st.stop()
     return dataset, record
 
 
-def _dataset_title(name: str) -> str:
+def dataset_title(name: str) -> str:
     spec = data.SPECS.get(name)
     return _(spec.title) if spec else name
 
@@ -144,7 +144,7 @@ def sidebar() -> None:
         st.selectbox(_("Language"), list(i18n.LANGUAGES), key=state.LANGUAGE,
                      format_func=i18n.LANGUAGES.get, on_change=state.keep_language_in_url,
                      icon=":material/translate:")
-        st.selectbox(_("Dataset"), list(data.SPECS), key=state.DATASET, format_func=_dataset_title,
+        st.selectbox(_("Dataset"), list(data.SPECS), key=state.DATASET, format_func=dataset_title,
                      persist_state="session",
                      help=_("Switch between handwritten digits and clothes."))
         _sidebar_name()

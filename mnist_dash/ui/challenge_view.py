@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_dash import data, i18n
+from mnist_dash import i18n
 from mnist_dash.classroom.challenges import Challenge
 from mnist_dash.classroom.room import RulesBroken
 from mnist_dash.i18n import _
 from mnist_dash.jobs import JobRefused
+from mnist_dash.ui import app
 
 
 def challenge_header(challenge: Challenge, heading: bool = True) -> None:
@@ -18,15 +19,10 @@ def challenge_header(challenge: Challenge, heading: bool = True) -> None:
     if challenge.instructions.strip():
         st.markdown(challenge.instructions)
     rules = [_(sentence) for sentence in challenge.rules.sentences()]
-    rules.append(_("Dataset: {dataset}.", dataset=dataset_title(challenge.dataset)))
+    rules.append(_("Dataset: {dataset}.", dataset=app.dataset_title(challenge.dataset)))
     st.markdown(_("**Rules:** {rules}", rules=" ".join(rules)))
     if challenge.ends_at is not None and challenge.ended_at is None:
         st.caption(_("Ends at {time} (UTC).", time=challenge.ends_at.strftime("%H:%M")))
-
-
-def dataset_title(name: str) -> str:
-    spec = data.SPECS.get(name)
-    return _(spec.title) if spec else name
 
 
 def show_refusal(error: JobRefused) -> None:
