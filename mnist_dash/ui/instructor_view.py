@@ -18,7 +18,7 @@ from mnist_dash.ui import data_fix, resources, run_picker, state
 
 # Each part refreshes at its own rate: a projected page that redraws everything every second costs
 # the browser a core (benchmarks: instructor_page).
-TABLE_POLL_SECONDS = 2.0  # the class table (redrawn only where a shown value changed)
+TABLE_POLL_SECONDS = 2.0  # the class table and the stop form
 CHART_POLL_SECONDS = 5.0  # the overlaid loss curves
 SERVER_POLL_SECONDS = 5.0  # the server's queue, workers, CPU and memory
 
@@ -66,8 +66,8 @@ def _shown_name(learner: LearnerJob) -> str:
 def class_table(learners: Sequence[LearnerJob]) -> pd.DataFrame:
     """One row per learner, by name: state, progress, current loss, test accuracy, queue, settings.
 
-    All text, rounded to what a projector shows: a tick where nothing visible changed draws the
-    same table (Streamlit's browser then redraws nothing).
+    All text, rounded to what a projector shows: a tick where nothing visible changed sends an
+    identical table.
     """
     rows = []
     for learner in learners:

@@ -22,6 +22,8 @@ COLUMN_TITLES = {  # leaderboard columns drawn, in order, with their headers
     "parameters": N_("Parameters"), "epochs": N_("Epochs"), "seconds": N_("Training time"),
     "config": N_("Settings"),
 }
+# Widths that fit every column at 1280 px beside the sidebar; the others are "small".
+COLUMN_WIDTHS = {"name": "medium", "config": "large"}
 SHAKE_UP = N_(
     "**Why the ranking changed.** While the challenge ran, every score came from the same public "
     "half of the test set, and every run that beat it was kept. Choosing settings by that score "
@@ -74,8 +76,12 @@ def _moved(change: int) -> str:
 
 def draw_table(frame: pd.DataFrame) -> str | None:
     """The table; the run id of a clicked row, or None."""
-    event = st.dataframe(table(frame), hide_index=True, on_select="rerun",
-                         selection_mode="single-row", key=state.LEADERBOARD_TABLE)
+    drawn = table(frame)
+    widths = {_(title): st.column_config.Column(width=COLUMN_WIDTHS.get(column, "small"))
+              for column, title in COLUMN_TITLES.items()}
+    event = st.dataframe(drawn, hide_index=True, on_select="rerun", selection_mode="single-row",
+                         key=state.LEADERBOARD_TABLE,
+                         column_config={title: widths[title] for title in drawn.columns})
     rows = event.selection.rows
     return str(frame["run_id"].iloc[rows[0]]) if rows else None
 
