@@ -137,6 +137,8 @@ def test_leaderboard_shows_names_and_scores_then_the_private_ranking(real_mnist)
     room().challenges.end(instructor(), challenge.id)
     at.run()
     table = at.dataframe[0].value
+    assert list(table.columns) == ["Rank", "Change", "Name", "Private score", "Public score",
+                                   "Parameters", "Epochs", "Training time", "Settings"]
     assert table["Name"].tolist() == ["Bob Builder", "Ada Lovelace"]
     assert table["Private score"].tolist() == ["100.00%", "94.00%"]
     assert table["Change"].tolist() == ["▲ 1", "▼ 1"]
