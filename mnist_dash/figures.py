@@ -144,6 +144,9 @@ LIVE_LAYOUT = {"margin": {"l": 60, "r": 20, "t": 50, "b": 110, "autoexpand": Fal
                "transition": {"duration": 0}, "uirevision": "live"}
 
 
+CLASS_POINTS = 100  # per learner on the instructor's overlaid chart: up to 20 lines, redrawn every few s
+
+
 def thin(steps: Sequence[int], values: Sequence[float], limit: int = LIVE_POINTS) -> tuple[list, list]:
     """At most `limit` evenly spaced points of a series, always ending with its last point."""
     if len(steps) <= limit:
@@ -240,11 +243,12 @@ def compare_history_figure(
 def class_loss_figure(series: dict[str, tuple[Sequence[int], Sequence[float]]]) -> go.Figure:
     """The loss curves of the class's running jobs in one chart, one line per learner, for projecting.
 
-    Redrawn every second or two on the instructor's page: a plain spec without plotly's validation
-    (as history_figure), fixed margins and height so the browser relayouts nothing, and
-    `uirevision` so a zoom survives the redraws.
+    Redrawn every few seconds on the instructor's page: a plain spec without plotly's validation
+    (as history_figure), each line thinned to CLASS_POINTS, fixed margins and height and no
+    transition so the browser relayouts and animates nothing, and `uirevision` so a zoom survives.
     """
-    traces = [{"type": "scatter", "x": list(steps), "y": list(losses), "mode": "lines", "name": name,
+    traces = [{"type": "scatter", "mode": "lines", "name": name,
+               **dict(zip("xy", thin(steps, losses, CLASS_POINTS), strict=True)),
                "line": {"color": PALETTE[position % len(PALETTE)], "width": 2},
                "hovertemplate": _("%{y:.3f} at step %{x}") + NO_EXTRA}
               for position, (name, (steps, losses)) in enumerate(series.items())]
@@ -252,9 +256,10 @@ def class_loss_figure(series: dict[str, tuple[Sequence[int], Sequence[float]]]) 
               "title": {"text": _("Training loss of every running job")},
               "xaxis": {"title": {"text": _("Optimizer step")}},
               "yaxis": {"title": {"text": _("Loss")}, "rangemode": "tozero"},
-              "height": 360, "uirevision": "class", "showlegend": True,
+              "height": 360, "uirevision": "class", "showlegend": True, "transition": {"duration": 0},
               "legend": {"orientation": "v", "x": 1.02, "y": 1}}
-    layout["margin"] = {**LAYOUT_DEFAULTS["margin"], "r": 180}  # room for the names beside the chart
+    # room for the names beside the chart, never grown by a long name (a relayout on every redraw)
+    layout["margin"] = {**LAYOUT_DEFAULTS["margin"], "r": 180, "autoexpand": False}
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 

@@ -9,7 +9,7 @@ Placeholders are named and Python-formatted: `_("Epoch {epoch} of {epochs}", epo
 so a translation may put them in any order. `N_()` only marks a constant for extraction; translate
 it with `_()` where it is drawn. `Msg` carries a sentence from where it was made (a worker thread,
 the job manager) to where it is drawn, and is translated there; `_(message_of(error))` draws an
-exception whose message is one.
+exception whose message is one; `PluralMsg` is the Msg that counts (ngettext's).
 
 Which language: `language("zh-CN")` sets it for a block of code (tests, the HTML report); the UI
 registers a lookup (`set_language_lookup`) that reads the browser session's choice. Everything else
@@ -116,18 +116,43 @@ def _make_msg(msgid: str, params: dict[str, object]) -> Msg:
     return Msg(msgid, **params)
 
 
+class PluralMsg(Msg):
+    """A Msg that counts something, like ngettext: `_()` draws the form for `n` ({n}, as a number)."""
+
+    plural: str
+    n: int
+
+    def __new__(cls, singular: str, plural: str, n: int, /, **params: object) -> PluralMsg:
+        text = str.__new__(cls, (singular if n == 1 else plural).format(n=f"{n:,}", **params))
+        text.msgid, text.plural, text.n, text.params = singular, plural, n, params
+        return text
+
+    def __reduce__(self) -> tuple:
+        return _make_plural_msg, (self.msgid, self.plural, self.n, self.params)
+
+
+def _make_plural_msg(singular: str, plural: str, n: int, params: dict[str, object]) -> PluralMsg:
+    return PluralMsg(singular, plural, n, **params)
+
+
 def _(message: str, /, **params: object) -> str:  # "/": a placeholder may be called {message}
     """`message` in the current language, with its named placeholders filled in.
 
     A placeholder's value that is itself a Msg (an error's message inside a job's) is translated too.
     """
+    if isinstance(message, PluralMsg):
+        return ngettext(message.msgid, message.plural, message.n,
+                        **_translated({**message.params, **params}))
     if isinstance(message, Msg):
         message, params = message.msgid, {**message.params, **params}
     text = translations(current()).gettext(message) if message else message
     if not params:
         return text
-    return text.format(**{name: _(value) if isinstance(value, Msg) else value
-                          for name, value in params.items()})
+    return text.format(**_translated(params))
+
+
+def _translated(params: dict[str, object]) -> dict[str, object]:
+    return {name: _(value) if isinstance(value, Msg) else value for name, value in params.items()}
 
 
 class Refusal(Exception):

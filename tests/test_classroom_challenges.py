@@ -7,7 +7,7 @@ import pytest
 from mnist_dash import i18n
 from mnist_dash.classroom.auth import InstructorKey, NotInstructor
 from mnist_dash.classroom.challenges import ChallengeBook, ChallengeRefused, Submission
-from mnist_dash.classroom.rules import Rules
+from mnist_dash.classroom.rules import CONFIG_FIELDS, FIELD_LABELS, Rules
 from mnist_dash.config import TrainConfig
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -25,7 +25,7 @@ def test_a_config_inside_the_rules_has_no_violations():
 def test_each_broken_rule_is_one_clear_sentence():
     config = TrainConfig(optimizer="adam", epochs=5, hidden_units=(64,), train_size=None)
     assert [str(m) for m in RULES.violations(config)] == [
-        "This challenge fixes optimizer to sgd; you chose adam.",
+        "This challenge fixes Optimizer to sgd; you chose adam.",
         "This challenge allows at most 3 epochs; you asked for 5.",
         "This challenge allows at most 50,000 parameters; your network has 50,890.",
         "This challenge allows at most 10,000 training images; you asked for 60,000.",
@@ -59,9 +59,33 @@ def test_impossible_rules_are_refused_at_once():
 def test_rules_read_as_sentences_and_round_trip_through_json():
     rules = Rules(fixed={"hidden_units": (32, 16), "optimizer": "sgd"}, at_most={"epochs": 3})
     assert [str(s) for s in rules.sentences()] == [
-        "hidden_units is fixed to 32-16.", "optimizer is fixed to sgd.", "At most 3 epochs."]
+        "Hidden layers is fixed to 32-16.", "Optimizer is fixed to sgd.", "At most 3 epochs."]
     assert Rules.from_dict(rules.to_dict()) == rules
     assert rules.apply_fixed(TrainConfig()).hidden_units == (32, 16)
+
+
+def test_rules_that_count_one_thing_say_it_in_the_singular():
+    rules = Rules(at_most={"epochs": 1, "hidden_layers": 1, "train_size": 10_000})
+    assert [str(s) for s in rules.sentences()] == [
+        "At most 1 epoch.", "At most 1 hidden layer.", "At most 10,000 training images."]
+    assert [str(m) for m in rules.violations(TrainConfig(epochs=2, hidden_units=(8, 8)))] == [
+        "This challenge allows at most 1 epoch; you asked for 2.",
+        "This challenge allows at most 1 hidden layer; you asked for 2.",
+        "This challenge allows at most 10,000 training images; you asked for 60,000."]
+
+
+def test_every_config_field_has_a_label_for_rule_sentences():
+    assert set(FIELD_LABELS) == set(CONFIG_FIELDS)
+
+
+def test_rule_sentences_name_fields_by_their_translated_labels_and_keep_code_names(zh_cn):
+    rules = Rules(fixed={"optimizer": "sgd"}, at_most={"epochs": 3})
+    fixed = i18n._(rules.sentences()[0])
+    broken = i18n._(rules.violations(TrainConfig(optimizer="adam"))[0])
+    assert i18n._("Optimizer") != "Optimizer"  # the catalog has the label
+    for sentence in (fixed, broken):
+        assert i18n._("Optimizer") in sentence and "optimizer" not in sentence
+    assert "sgd" in fixed and "adam" in broken  # values that are code names stay
 
 
 def make_challenge(book, **options):
@@ -81,7 +105,7 @@ def test_the_challenge_fixes_its_dataset(book):
     config = TrainConfig(optimizer="sgd", epochs=3, hidden_units=(60,), train_size=100,
                          dataset="fashion-mnist")
     assert [str(m) for m in challenge.violations(config)] == [
-        "This challenge fixes dataset to mnist; you chose fashion-mnist."]
+        "This challenge fixes Dataset to mnist; you chose fashion-mnist."]
 
 
 def test_only_the_instructor_creates_edits_or_ends_a_challenge(book):

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_dash.classroom import scoring
-from mnist_dash.classroom.rules import Rules
+from mnist_dash.classroom.rules import FIELD_LABELS, Rules
 from mnist_dash.config import TrainConfig
 from mnist_dash.runs import RunRecord
 from mnist_dash.vocabulary import EpochRecord, JobState
@@ -88,11 +88,11 @@ def test_a_fixed_field_is_locked_and_a_bounded_slider_stops_at_the_bound():
     at = start("pages/train.py")
     optimizer = at.selectbox(key="form_optimizer")
     assert optimizer.disabled and optimizer.value == "sgd"
-    assert "optimizer is fixed to sgd." in optimizer.help
+    assert "Optimizer is fixed to sgd." in optimizer.help
     epochs = at.slider(key="form_epochs")
     assert epochs.max == 3 and epochs.value <= 3 and not epochs.disabled
     assert at.subheader[0].value == "Challenge: Small and fast"
-    assert "**Rules:** optimizer is fixed to sgd. At most 3 epochs. Dataset: MNIST." in markdown_text(at)
+    assert "**Rules:** Optimizer is fixed to sgd. At most 3 epochs. Dataset: MNIST." in markdown_text(at)
 
 
 def test_a_bound_of_one_leaves_the_slider_disabled_at_one():
@@ -100,7 +100,7 @@ def test_a_bound_of_one_leaves_the_slider_disabled_at_one():
     create_challenge(Rules(at_most={"epochs": 1, "hidden_layers": 1}))
     at = start("pages/train.py")
     assert not at.exception
-    for key, rule in (("form_epochs", "At most 1 epochs."), ("form_layers", "At most 1 hidden layers.")):
+    for key, rule in (("form_epochs", "At most 1 epoch."), ("form_layers", "At most 1 hidden layer.")):
         slider = at.slider(key=key)
         assert slider.value == 1 and slider.disabled and slider.help == rule
 
@@ -112,7 +112,7 @@ def test_a_tampered_config_is_refused_by_the_server_and_loses_nothing():
     at.run()
     next(b for b in at.button if b.label == "Train").click().run()
     assert not at.exception
-    assert "This challenge fixes optimizer to sgd; you chose adam." in at.error[0].value
+    assert "This challenge fixes Optimizer to sgd; you chose adam." in at.error[0].value
     from mnist_dash.ui import resources
 
     assert resources.job_manager().all_jobs(instructor()) == []
@@ -137,6 +137,8 @@ def test_leaderboard_shows_names_and_scores_then_the_private_ranking(real_mnist)
     room().challenges.end(instructor(), challenge.id)
     at.run()
     table = at.dataframe[0].value
+    assert list(table.columns) == ["Rank", "Change", "Name", "Private score", "Public score",
+                                   "Parameters", "Epochs", "Training time", "Settings"]
     assert table["Name"].tolist() == ["Bob Builder", "Ada Lovelace"]
     assert table["Private score"].tolist() == ["100.00%", "94.00%"]
     assert table["Change"].tolist() == ["▲ 1", "▼ 1"]
@@ -194,3 +196,13 @@ def test_explore_shows_dataset_facts_and_the_path_only_to_the_servers_machine(
     captions = "\n".join(c.value for c in at.caption)
     assert "MNIST: 60,000 training and 10,000 test images · checksum " in captions
     assert (real_mnist.source in captions) is sees_path
+
+
+def test_rule_sentences_name_fields_by_the_train_forms_own_labels():
+    at = start("pages/train.py")
+    kinds = ("slider", "select_slider", "selectbox", "radio", "number_input", "checkbox", "toggle")
+    labels = {widget.label for kind in kinds for widget in at.get(kind)}
+    unlabelled = {field for field, label in FIELD_LABELS.items() if label not in labels}
+    # drawn only for some choices (momentum for SGD + momentum, ...), or never a widget
+    assert unlabelled <= {"momentum", "init_stddev", "augment_strength", "normalize_mean",
+                          "normalize_std"}, unlabelled

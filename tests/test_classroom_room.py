@@ -89,7 +89,7 @@ def test_the_server_refuses_a_forbidden_config_submitted_directly(room, clock, m
         manager.submit(forbidden, owner=ADA)  # whatever the page showed or sent
     assert isinstance(refused.value, jobs.JobRefused)
     assert [str(m) for m in refused.value.violations] == [
-        "This challenge fixes optimizer to sgd; you chose adam.",
+        "This challenge fixes Optimizer to sgd; you chose adam.",
         "This challenge allows at most 3 epochs; you asked for 5."]
     with pytest.raises(RulesBroken, match="parameters"):
         manager.submit(ALLOWED.replace(hidden_units=(512,)), owner=None)

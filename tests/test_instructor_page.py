@@ -8,6 +8,7 @@ from test_i18n_pages import drawn_texts, run
 from test_pages import APP, fresh_app, small_job, start, wait_for  # noqa: F401  (fresh_app: autouse)
 
 from mnist_dash import i18n
+from mnist_dash.classroom import leaderboard
 from mnist_dash.config import TrainConfig
 from mnist_dash.jobs import JobRefused
 from mnist_dash.ui import app as ui_app
@@ -47,7 +48,7 @@ def texts(at: AppTest) -> str:
 
 def table_with(at: AppTest, column: str) -> list[dict]:
     """The rows of the drawn table that has this column (no rows when none has)."""
-    frames = [frame.value for frame in at.dataframe if column in frame.value.columns]
+    frames = [frame.value for frame in (*at.table, *at.dataframe) if column in frame.value.columns]
     return frames[0].to_dict("records") if frames else []
 
 
@@ -87,7 +88,9 @@ def test_the_token_in_the_url_unlocks_the_live_class_and_leaves_the_address_bar(
         run(at, "en")
     row = next(row for row in class_rows(at) if row["Learner"] == name)
     assert row["Epoch"] == "1/1" and row["Test accuracy"].endswith("%")
-    assert row["Settings"] == resources.job_manager().jobs_of(owner)[0].config.summary()
+    config = resources.job_manager().jobs_of(owner)[0].config
+    assert row["Settings"] == leaderboard.settings_summary(config)
+    assert row["Progress"] == "100%"
 
 
 def test_the_typed_token_unlocks_and_is_never_drawn_again():

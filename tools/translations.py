@@ -31,7 +31,7 @@ LOCALE_DIR = ROOT / "mnist_dash" / "locale"
 TEMPLATE = LOCALE_DIR / "messages.pot"
 OVERRIDES = LOCALE_DIR / "zh_TW_overrides.tsv"
 SOURCE_DIRS = ("mnist_dash", "pages")  # the folders babel.cfg maps (and app.py, at the top)
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Msg": None}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Msg": None, "PluralMsg": (1, 2)}
 PROJECT = "mnist-dash"
 
 
@@ -68,7 +68,7 @@ def _without_dates(text: bytes) -> bytes:
 
 
 def extract_template() -> Catalog:
-    """Every _(), N_(), ngettext() and Msg() string of the sources babel.cfg names, with its files."""
+    """Every _(), N_(), ngettext(), Msg() and PluralMsg() string babel.cfg's sources hold, with files."""
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     template = Catalog(project=PROJECT, charset="utf-8")

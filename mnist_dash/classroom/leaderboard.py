@@ -61,8 +61,25 @@ def _summary(config: dict) -> str:
     if key not in _summaries:
         if len(_summaries) > 50_000:
             _summaries.clear()
-        _summaries[key] = TrainConfig.from_dict(config).summary()
+        _summaries[key] = settings_summary(TrainConfig.from_dict(config))
     return _summaries[key]
+
+
+def settings_summary(config: TrainConfig) -> str:
+    """A config in a class table's few words (in the current language): what tells runs apart.
+
+    Shorter than TrainConfig.summary so the column fits at 1280 px: epochs have their own column,
+    and the output layer and loss show only when they are not the usual softmax and cross-entropy.
+    """
+    shape = "-".join(str(n) for n in (784, *config.hidden_units, 10))
+    values = {"shape": shape, "activation": config.activation, "optimizer": config.optimizer,
+              "rate": format(config.learning_rate, "g"), "batch_size": config.batch_size}
+    if config.output_activation == "softmax" and config.loss == "crossentropy":
+        short = _("{shape} {activation}, {optimizer} lr={rate}, batch {batch_size}", **values)
+    else:
+        short = _("{shape} {activation}/{output}, {loss}, {optimizer} lr={rate}, batch {batch_size}",
+                  output=config.output_activation, loss=config.loss, **values)
+    return short + config.lessons_summary()
 
 
 def shown(frame: pd.DataFrame) -> pd.DataFrame:

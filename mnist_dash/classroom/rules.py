@@ -9,50 +9,91 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mnist_dash.config import TrainConfig
-from mnist_dash.i18n import N_, Msg
+from mnist_dash.i18n import N_, Msg, PluralMsg
 
 FULL_TRAIN_SIZE = 60_000  # what train_size None (all images) means for MNIST and Fashion-MNIST
 CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig))
 
 
+FIELD_LABELS = {  # a TrainConfig field -> its label in rule sentences: the Train form's widget label
+    "dataset": N_("Dataset"), "hidden_units": N_("Hidden layers"),
+    "activation": N_("Hidden activation"), "output_activation": N_("Output activation"),
+    "loss": N_("Loss"), "optimizer": N_("Optimizer"), "learning_rate": N_("Learning rate (log scale)"),
+    "momentum": N_("Momentum"), "batch_size": N_("Batch size"), "epochs": N_("Epochs"),
+    "dropout": N_("Dropout after each hidden layer"), "validation_split": N_("Held out for validation"),
+    "preprocessing": N_("Input scaling"), "normalize_mean": N_("Mean used to standardize"),
+    "normalize_std": N_("Std used to standardize"), "initializer": N_("Initial weights"),
+    "init_stddev": N_("Std of initial weights"), "seed": N_("Seed"), "train_size": N_("Training images"),
+    "shuffle": N_("Shuffle every epoch"), "augment": N_("Augmentation of each training batch"),
+    "augment_strength": N_("Strength of the distortions"),
+    "weight_decay": N_("Weight decay (of the kernels)"), "schedule": N_("Learning-rate schedule"),
+    "warmup_epochs": N_("Warm-up epochs"),
+    "early_stopping_patience": N_("Early stopping: patience in epochs (0 = off)"),
+}
+
+
 @dataclass(frozen=True)
 class Bound:
-    """A quantity a challenge may cap: how to read it from a config, and the sentence for breaking it."""
+    """A quantity a challenge may cap: how to read it from a config, and its sentences.
+
+    `broken(limit, value)`: the refusal of a config over the limit; `rule(limit)`: the rule itself.
+    Sentences that count (epochs, images) are PluralMsg, so "at most 1 epoch" reads right.
+    """
 
     value: Callable[[TrainConfig], float]
-    broken: str  # {limit} and {value}
-    rule: str  # {limit}
+    broken: Callable[[float, str], Msg]
+    rule: Callable[[float], Msg]
 
 
 BOUNDS: dict[str, Bound] = {
     "epochs": Bound(
         lambda c: c.epochs,
-        N_("This challenge allows at most {limit} epochs; you asked for {value}."),
-        N_("At most {limit} epochs.")),
+        lambda limit, value: PluralMsg(
+            "This challenge allows at most {n} epoch; you asked for {value}.",
+            "This challenge allows at most {n} epochs; you asked for {value}.", int(limit), value=value),
+        lambda limit: PluralMsg("At most {n} epoch.", "At most {n} epochs.", int(limit))),
     "parameters": Bound(
         lambda c: c.parameter_count,
-        N_("This challenge allows at most {limit} parameters; your network has {value}."),
-        N_("At most {limit} parameters.")),
+        lambda limit, value: PluralMsg(
+            "This challenge allows at most {n} parameter; your network has {value}.",
+            "This challenge allows at most {n} parameters; your network has {value}.", int(limit),
+            value=value),
+        lambda limit: PluralMsg("At most {n} parameter.", "At most {n} parameters.", int(limit))),
     "train_size": Bound(
         lambda c: c.train_size if c.train_size is not None else FULL_TRAIN_SIZE,
-        N_("This challenge allows at most {limit} training images; you asked for {value}."),
-        N_("At most {limit} training images.")),
+        lambda limit, value: PluralMsg(
+            "This challenge allows at most {n} training image; you asked for {value}.",
+            "This challenge allows at most {n} training images; you asked for {value}.", int(limit),
+            value=value),
+        lambda limit: PluralMsg("At most {n} training image.", "At most {n} training images.",
+                                int(limit))),
     "batch_size": Bound(
         lambda c: c.batch_size,
-        N_("This challenge allows a batch size of at most {limit}; you asked for {value}."),
-        N_("A batch size of at most {limit}.")),
+        lambda limit, value: Msg(
+            "This challenge allows a batch size of at most {limit}; you asked for {value}.",
+            limit=shown_value(limit), value=value),
+        lambda limit: Msg("A batch size of at most {limit}.", limit=shown_value(limit))),
     "hidden_layers": Bound(
         lambda c: len(c.hidden_units),
-        N_("This challenge allows at most {limit} hidden layers; you asked for {value}."),
-        N_("At most {limit} hidden layers.")),
+        lambda limit, value: PluralMsg(
+            "This challenge allows at most {n} hidden layer; you asked for {value}.",
+            "This challenge allows at most {n} hidden layers; you asked for {value}.", int(limit),
+            value=value),
+        lambda limit: PluralMsg("At most {n} hidden layer.", "At most {n} hidden layers.", int(limit))),
     "units_per_layer": Bound(
         lambda c: max(c.hidden_units),
-        N_("This challenge allows at most {limit} units per hidden layer; your widest has {value}."),
-        N_("At most {limit} units per hidden layer.")),
+        lambda limit, value: PluralMsg(
+            "This challenge allows at most {n} unit per hidden layer; your widest has {value}.",
+            "This challenge allows at most {n} units per hidden layer; your widest has {value}.",
+            int(limit), value=value),
+        lambda limit: PluralMsg("At most {n} unit per hidden layer.",
+                                "At most {n} units per hidden layer.", int(limit))),
     "learning_rate": Bound(
         lambda c: c.learning_rate,
-        N_("This challenge allows a learning rate of at most {limit}; you asked for {value}."),
-        N_("A learning rate of at most {limit}.")),
+        lambda limit, value: Msg(
+            "This challenge allows a learning rate of at most {limit}; you asked for {value}.",
+            limit=shown_value(limit), value=value),
+        lambda limit: Msg("A learning rate of at most {limit}.", limit=shown_value(limit))),
 }
 
 
@@ -67,6 +108,11 @@ def shown_value(value: Any) -> str:
     if isinstance(value, tuple | list):
         return "-".join(shown_value(v) for v in value)
     return str(value)
+
+
+def field_label(name: str) -> Msg:
+    """A config field as rule sentences name it: the Train form's label, translated where drawn."""
+    return Msg(FIELD_LABELS[name])
 
 
 def _normalized(name: str, value: Any) -> Any:
@@ -102,22 +148,28 @@ class Rules:
     def violations(self, config: TrainConfig) -> list[Msg]:
         """Every rule the config breaks, as sentences for the learner (empty: it may train)."""
         broken = [
-            Msg("This challenge fixes {field} to {value}; you chose {chosen}.", field=name,
+            Msg("This challenge fixes {field} to {value}; you chose {chosen}.", field=field_label(name),
                 value=shown_value(value), chosen=shown_value(getattr(config, name)))
             for name, value in self.fixed.items() if getattr(config, name) != value
         ]
         for name, limit in self.at_most.items():
-            bound, value = BOUNDS[name], BOUNDS[name].value(config)
+            value = BOUNDS[name].value(config)
             if value > limit:
-                broken.append(Msg(bound.broken, limit=shown_value(limit), value=shown_value(value)))
+                broken.append(BOUNDS[name].broken(limit, shown_value(value)))
         return broken
 
     def sentences(self) -> list[Msg]:
         """The rules as learners read them above the Train form."""
-        fixed = [Msg("{field} is fixed to {value}.", field=name, value=shown_value(value))
-                 for name, value in self.fixed.items()]
-        return fixed + [Msg(BOUNDS[name].rule, limit=shown_value(limit))
-                        for name, limit in self.at_most.items()]
+        return [*map(self.fixed_rule, self.fixed), *map(self.bound_rule, self.at_most)]
+
+    def fixed_rule(self, name: str) -> Msg:
+        """The rule on one fixed field: "Optimizer is fixed to sgd." (the label translated, not the value)."""
+        return Msg("{field} is fixed to {value}.", field=field_label(name),
+                   value=shown_value(self.fixed[name]))
+
+    def bound_rule(self, name: str) -> Msg:
+        """The rule on one bounded quantity: "At most 3 epochs." """
+        return BOUNDS[name].rule(self.at_most[name])
 
     def apply_fixed(self, config: TrainConfig) -> TrainConfig:
         """The config with the fixed fields set (to start the Train form inside the rules)."""

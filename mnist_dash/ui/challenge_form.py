@@ -51,6 +51,7 @@ BOUND_INPUTS = {  # rules.BOUNDS' names, in the order the form shows them
                                 config_lib.MAX_LEARNING_RATE, 0.001),
 }
 MAX_MINUTES = 24 * 60
+SUBMISSIONS_POLL_SECONDS = 5.0  # how often the active challenge's count of submitted runs refreshes
 
 
 def fix_key(field: str) -> str:
@@ -125,19 +126,25 @@ def _bound_inputs() -> dict[str, float]:
 
 
 def _active(instructor: Instructor, challenge: Challenge) -> None:
-    submitted = len(resources.classroom().challenges.submissions(challenge.id))
     with st.container(border=True):
         st.markdown(_("**Running now:** {title}", title=challenge.title))
         st.markdown(challenge.instructions)
         st.markdown("\n".join(f"- {_(rule)}" for rule in challenge.rules_in_force.sentences()))
-        ends = (_("Ends at {time}.", time=_local(challenge.ends_at)) if challenge.ends_at
-                else _("Ends when you end it."))
-        count = ngettext("{n} run submitted so far.", "{n} runs submitted so far.", submitted)
-        st.caption(f"{ends}  \n{count}")
+        _ends_and_count(challenge)
         if st.button(_("End the challenge and reveal the private scores"), key="challenge_end",
                      icon=":material/sports_score:"):
             resources.classroom().challenges.end(instructor, challenge.id)
             st.rerun()
+
+
+@st.fragment(run_every=SUBMISSIONS_POLL_SECONDS)
+def _ends_and_count(challenge: Challenge) -> None:
+    """When it ends, and how many runs were submitted: live, as learners' runs arrive."""
+    submitted = len(resources.classroom().challenges.submissions(challenge.id))
+    ends = (_("Ends at {time}.", time=_local(challenge.ends_at)) if challenge.ends_at
+            else _("Ends when you end it."))
+    count = ngettext("{n} run submitted so far.", "{n} runs submitted so far.", submitted)
+    st.caption(f"{ends}  \n{count}")
 
 
 def _past(past: list[Challenge]) -> None:

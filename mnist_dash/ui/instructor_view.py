@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import streamlit as st
 
 from mnist_dash import data, figures, i18n
+from mnist_dash.classroom import leaderboard
 from mnist_dash.classroom.auth import TOKEN_VARIABLE, Instructor, NotInstructor
+from mnist_dash.classroom.overview import LearnerJob, OverviewCache
 from mnist_dash.classroom.room import BroadcastRefused
 from mnist_dash.i18n import _
-from mnist_dash.jobs import JobSnapshot
 from mnist_dash.progress import epoch_and_batch
 from mnist_dash.ui import data_fix, resources, run_picker, state
-from mnist_dash.vocabulary import JobState
 
-CLASS_POLL_SECONDS = 1.5  # how often the class table, the loss chart and the server panel refresh
-LIVE = (JobState.RUNNING, JobState.STOPPING)
+# Each part refreshes at its own rate: a projected page that redraws everything every second costs
+# the browser a core (benchmarks: instructor_page).
+TABLE_POLL_SECONDS = 2.0  # the class table and the stop form
+CHART_POLL_SECONDS = 5.0  # the overlaid loss curves
+SERVER_POLL_SECONDS = 5.0  # the server's queue, workers, CPU and memory
 
 
 def unlock() -> Instructor | None:
@@ -47,59 +52,64 @@ def _how_to_get_in(generated: bool, refusal: str | None) -> None:
         st.error(refusal)
 
 
-def latest_per_learner(jobs: list[JobSnapshot]) -> list[JobSnapshot]:
-    """Each learner's newest job (`jobs` oldest first, as JobManager.all_jobs gives them)."""
-    return list({job.owner or job.job_id: job for job in jobs}.values())
+@st.cache_resource
+def _overviews() -> OverviewCache:
+    """The process's one overview per tick, for every instructor session."""
+    return OverviewCache(resources.job_manager(), resources.classroom())
 
 
-def learner_name(job: JobSnapshot) -> str:
+def _shown_name(learner: LearnerJob) -> str:
     """The name people see: never the owner id (a job from the command line has no learner)."""
-    return resources.classroom().names.name_of(job.owner) if job.owner else _("(command line)")
+    return learner.name if learner.name is not None else _("(command line)")
 
 
-def class_table(jobs: list[JobSnapshot]) -> pd.DataFrame:
-    """One row per learner, by name: state, progress, current loss, test accuracy, queue, settings."""
+def class_table(learners: Sequence[LearnerJob]) -> pd.DataFrame:
+    """One row per learner, by name: state, progress, current loss, test accuracy, queue, settings.
+
+    All text, rounded to what a projector shows: a tick where nothing visible changed sends an
+    identical table.
+    """
     rows = []
-    for job in jobs:
-        progress = job.progress
+    for learner in learners:
+        job, progress = learner.job, learner.job.progress
         epoch, _batch = epoch_and_batch(progress.step, progress.steps_per_epoch)
         rows.append({
-            _("Learner"): learner_name(job), _("State"): run_picker.state_name(job.state),
+            _("Learner"): _shown_name(learner), _("State"): run_picker.state_name(job.state),
             _("Epoch"): f"{epoch}/{progress.num_epochs}" if progress.num_epochs else "",
-            _("Progress"): 100 * progress.fraction,
+            _("Progress"): i18n.percent(progress.fraction, 0),
             _("Loss"): i18n.number(progress.loss, 3) if progress.loss is not None else "",
             _("Test accuracy"): (i18n.percent(job.test_accuracy, 2)
                                  if job.test_accuracy is not None else ""),
             _("Place in line"): str(job.queue_position or ""),
-            _("Settings"): job.config.summary(),
+            _("Settings"): leaderboard.settings_summary(job.config),
         })
     return pd.DataFrame(rows).sort_values(_("Learner")) if rows else pd.DataFrame(rows)
 
 
 def live_class(instructor: Instructor) -> None:
-    """The class table, stop any job, the running jobs' losses and the server, refreshed live."""
-
-    @st.fragment(run_every=CLASS_POLL_SECONDS)
-    def panel() -> None:
-        jobs = latest_per_learner(resources.job_manager().all_jobs(instructor))
-        st.subheader(_("The class"))
-        if not jobs:
-            st.info(_("No learner has trained yet."))
-        else:
-            st.dataframe(class_table(jobs), hide_index=True, key="class_table", column_config={
-                _("Progress"): st.column_config.ProgressColumn(min_value=0, max_value=100,
-                                                               format="%.0f%%")})
-            _stop_form(instructor, [job for job in jobs if job.active])
-        _loss_chart([job for job in jobs if job.state in LIVE])
-        _server()
-
-    panel()
+    """The class table and stop, the running jobs' losses, and the server: each refreshed at its rate."""
+    st.subheader(_("The class"))
+    _class_panel(instructor)
+    _loss_panel(instructor)
+    st.subheader(_("The server"))
+    _server_panel(instructor)
 
 
-def _stop_form(instructor: Instructor, active: list[JobSnapshot]) -> None:
+@st.fragment(run_every=TABLE_POLL_SECONDS)
+def _class_panel(instructor: Instructor) -> None:
+    overview = _overviews().get(instructor)
+    if not overview.learners:
+        st.info(_("No learner has trained yet."))
+        return
+    # st.table: plain HTML that wraps long settings, far cheaper for the browser than a data grid
+    st.table(class_table(overview.learners), hide_index=True)
+    _stop_form(instructor, overview.active)
+
+
+def _stop_form(instructor: Instructor, active: Sequence[LearnerJob]) -> None:
     if not active:
         return
-    names = {job.job_id: learner_name(job) for job in active}
+    names = {learner.job.job_id: _shown_name(learner) for learner in active}
     choice, button, _rest = st.columns([2, 1, 2], vertical_alignment="bottom")
     job_id = choice.selectbox(_("Stop a learner's job"), list(names), format_func=names.get,
                               key="class_stop_job")
@@ -108,18 +118,21 @@ def _stop_form(instructor: Instructor, active: list[JobSnapshot]) -> None:
         st.toast(_("Asked {name}'s job to stop.", name=names[job_id]))
 
 
-def _loss_chart(running: list[JobSnapshot]) -> None:
+@st.fragment(run_every=CHART_POLL_SECONDS)
+def _loss_panel(instructor: Instructor) -> None:
+    running = _overviews().get(instructor).running
     if not running:
         st.caption(_("The loss curves of running jobs appear here."))
         return
-    series = {learner_name(job): (job.progress.batch_steps, job.progress.batch_loss) for job in running}
+    series = {_shown_name(learner): (learner.job.progress.batch_steps, learner.job.progress.batch_loss)
+              for learner in running}
     st.plotly_chart(figures.class_loss_figure(series), key="class_loss_chart")
 
 
-def _server() -> None:
-    described = resources.job_manager().describe()
-    load = resources.classroom().server_load()
-    st.subheader(_("The server"))
+@st.fragment(run_every=SERVER_POLL_SECONDS)
+def _server_panel(instructor: Instructor) -> None:
+    overview = _overviews().get(instructor)
+    described, load = overview.described, overview.load
     waiting, workers, cpu, memory = st.columns(4)
     waiting.metric(_("Waiting in line"), i18n.number(described.get("waiting", 0)))
     total = described.get("workers") or _ray_slots(described)

@@ -16,12 +16,17 @@ from mnist_dash.ui import resources, state
 
 POLL_SECONDS = 2.0  # how often a running challenge's board looks for new submissions
 WINNERS = 3  # how many top configs can be loaded into Train after the end
-COLUMN_TITLES = {  # leaderboard columns drawn, in order, with their headers
+COLUMN_TITLES = {  # leaderboard columns drawn, in order, with their headers (the public rank is
+    # not one: Change says how far each moved from it, and every column must fit at 1280 px)
     "rank": N_("Rank"), "rank_change": N_("Change"), "name": N_("Name"),
-    "private": N_("Private score"), "public": N_("Public score"), "public_rank": N_("Public rank"),
+    "private": N_("Private score"), "public": N_("Public score"),
     "parameters": N_("Parameters"), "epochs": N_("Epochs"), "seconds": N_("Training time"),
     "config": N_("Settings"),
 }
+# Pixels per column: all of them fit beside the sidebar in a 1280 px window (about 800 px).
+COLUMN_WIDTHS = {"rank": 50, "rank_change": 60, "name": 95, "private": 90, "public": 90,
+                 "parameters": 75, "epochs": 65, "seconds": 90, "config": 160}
+ROW_HEIGHT = 70  # px: above 4 rem Streamlit wraps a cell's text, so settings and names show whole
 SHAKE_UP = N_(
     "**Why the ranking changed.** While the challenge ran, every score came from the same public "
     "half of the test set, and every run that beat it was kept. Choosing settings by that score "
@@ -74,8 +79,12 @@ def _moved(change: int) -> str:
 
 def draw_table(frame: pd.DataFrame) -> str | None:
     """The table; the run id of a clicked row, or None."""
-    event = st.dataframe(table(frame), hide_index=True, on_select="rerun",
-                         selection_mode="single-row", key=state.LEADERBOARD_TABLE)
+    drawn = table(frame)
+    widths = {_(title): st.column_config.Column(width=COLUMN_WIDTHS[column])
+              for column, title in COLUMN_TITLES.items()}
+    event = st.dataframe(drawn, hide_index=True, on_select="rerun", selection_mode="single-row",
+                         key=state.LEADERBOARD_TABLE, row_height=ROW_HEIGHT,
+                         column_config={title: widths[title] for title in drawn.columns})
     rows = event.selection.rows
     return str(frame["run_id"].iloc[rows[0]]) if rows else None
 

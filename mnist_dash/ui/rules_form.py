@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mnist_dash import config as config_lib
-from mnist_dash.classroom.rules import BOUNDS, Rules, shown_value
+from mnist_dash.classroom.rules import Rules
 from mnist_dash.i18n import _
 from mnist_dash.ui import state
 
@@ -18,8 +18,7 @@ def locked(field: str, rules: Rules, help: str | None = None) -> dict[str, Any]:
     """A widget's `disabled` and `help`: a fixed field is disabled, its help the rule."""
     if field not in rules.fixed:
         return {"help": help} if help else {}
-    return {"disabled": True, "help": _("{field} is fixed to {value}.", field=field,
-                                        value=shown_value(rules.fixed[field]))}
+    return {"disabled": True, "help": _(rules.fixed_rule(field))}
 
 
 def options(choices: Sequence[float], bound: str, rules: Rules) -> tuple:
@@ -44,8 +43,8 @@ def int_slider(own_max: int, bound: str, rules: Rules, lock: dict[str, Any]) -> 
     top = slider_max(own_max, bound, rules)
     if top > 1:
         return {"min_value": 1, "max_value": top, **lock}
-    rule = _(BOUNDS[bound].rule, limit=shown_value(rules.at_most[bound]))
-    return {"min_value": 1, "max_value": 2, **lock, "disabled": True, "help": rule}
+    return {"min_value": 1, "max_value": 2, **lock, "disabled": True,
+            "help": _(rules.bound_rule(bound))}
 
 
 def bounded_keys(rules: Rules, choices: dict[str, Sequence[float]]) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Drive the classroom in a browser: the instructor page, its challenge form, the leaderboard, names.
 
-Widgets are found by their key (Streamlit puts `st-key-<key>` in the element's class). Tables are
-st.dataframe grids drawn on a canvas, without that class: they are found by a column header, and
-their cells read from the grid's accessible copy inside the canvas (only the rows it has drawn).
+Widgets are found by their key (Streamlit puts `st-key-<key>` in the element's class). Tables
+(st.dataframe grids drawn on a canvas, or the class table's plain st.table) have no such class:
+they are found by a column header; a grid's cells are read from its accessible copy inside the
+canvas (only the rows it has drawn).
 Shared by the classroom e2e test and benchmarks/instructor_bench.py.
 """
 
@@ -58,20 +59,25 @@ def end_challenge(page: Page) -> None:
     expect(widget(page, "challenge_end")).to_have_count(0, timeout=15_000)
 
 
+HEADERS = "th[role='columnheader'], thead th"  # a grid's headers, or an st.table's
+CELLS = "td[role='gridcell'], tbody td"
+
+
 def grid(page: Page, header: str) -> Locator:
-    """The st.dataframe that has a column headed `header`."""
-    return drive.main(page).get_by_test_id("stDataFrame").filter(
-        has=page.locator("th[role='columnheader']", has_text=re.compile(f"^{re.escape(header)}$")))
+    """The st.dataframe (or st.table) that has a column headed `header`."""
+    main = drive.main(page)
+    tables = main.get_by_test_id("stDataFrame").or_(main.get_by_test_id("stTable"))
+    return tables.filter(has=page.locator(HEADERS, has_text=re.compile(f"^{re.escape(header)}$")))
 
 
 def grid_cells(page: Page, header: str) -> list[str]:
     """The texts of the drawn cells of the table with that column (headers excluded)."""
-    cells = grid(page, header).locator("td[role='gridcell']")
+    cells = grid(page, header).locator(CELLS)
     return [text.strip() for text in cells.all_text_contents()]
 
 
 def grid_headers(page: Page, header: str) -> list[str]:
-    headers = grid(page, header).locator("th[role='columnheader']")
+    headers = grid(page, header).locator(HEADERS)
     return [text.strip() for text in headers.all_text_contents()]
 
 

@@ -76,6 +76,8 @@ def test_a_challenge_from_instructor_to_leaderboard(open_page, server: Server) -
     drive.expect_finished(second)
     finished = time.monotonic()
     see_on_board(first, [first_name, second_name], finished)  # live, on the board already open
+    expect(drive.main(instructor).get_by_text("2 runs submitted so far.")).to_be_visible(
+        timeout=10_000)  # live on the instructor's page too, without a reload
     drive.go_to(second, "Leaderboard")
     see_on_board(second, [first_name, second_name], finished)
 
