@@ -1,6 +1,6 @@
 """Session state: every key the app reads or writes per browser session, and the only code that does.
 
-Values stay small (ids, choices, a few drawings), never models or datasets. A widget whose value
+Values stay small (ids, choices), never models or datasets. A widget whose value
 the code reads or sets through session state has its key here; keys that only name an element
 (buttons, charts) stay beside it. Widget keys are kept as they were: tests and the browser driver
 find widgets by them.
@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -60,8 +59,9 @@ SHUFFLE_SEED = "explore_seed"  # bumped by Shuffle for a new random sample
 AUGMENT_DRAW = "explore_augment_seed"  # bumped for new augmentation draws; absent: none asked for
 INSIDE_UNIT = "inside_unit"  # the first-layer unit shown large
 CANVAS_VERSION = "try_canvas_version"  # bumped to give the canvas a new key, which clears it
-OUR_DRAWINGS = "try_our_class"  # list of (28x28 uint8 drawing, label) the learners labelled
 DRAWING_LABEL = "try_label"  # the class chosen for the current drawing
+DRAWING_TO_REMOVE = "try_remove_choice"  # the id of the learner's own drawing chosen for removal
+DRAWING_REFUSAL = "try_drawing_refusal"  # why the last add or removal was refused, shown once
 TRY_COMPARE_RUN = "try_compare_run"  # the second run that reads the drawing moved to a corner
 
 # The classroom: the learner's name, the instructor's broadcast, the challenge and its leaderboard.
@@ -305,16 +305,17 @@ def clear_canvas() -> None:
     st.session_state[CANVAS_VERSION] = canvas_version() + 1
 
 
-def our_drawings() -> list[tuple[np.ndarray, int]]:
-    return st.session_state.get(OUR_DRAWINGS, [])
+def drawing_to_remove() -> str | None:
+    return st.session_state.get(DRAWING_TO_REMOVE)
 
 
-def set_our_drawings(drawings: list[tuple[np.ndarray, int]]) -> None:
-    st.session_state[OUR_DRAWINGS] = drawings
+def set_drawing_refusal(msg: i18n.Msg) -> None:
+    st.session_state[DRAWING_REFUSAL] = msg
 
 
-def forget_our_drawings() -> None:
-    st.session_state.pop(OUR_DRAWINGS, None)
+def drawing_refusal() -> i18n.Msg | None:
+    """Why the last add or removal of a drawing was refused; None when it was not (read once)."""
+    return st.session_state.pop(DRAWING_REFUSAL, None)
 
 
 def forget_drawing_label() -> None:
