@@ -27,7 +27,7 @@ from mnist_dash.ui import resources
 OWNER = "owner_id"  # this browser session's identity for the job manager
 LEARNER_PARAM = "learner"  # URL query parameter holding the owner id
 _OWNER_PATTERN = re.compile(r"[0-9a-f]{32}")
-JOB_ID = "job_id"  # the session's latest job
+JOB_ID = "job_id"  # the job whose settings the Train form holds (submitted or shown there)
 DATASET = "dataset_name"  # the sidebar's choice: "mnist" or "fashion-mnist"
 LANGUAGE = "language"  # the sidebar's language switch: a code of i18n.LANGUAGES
 LANGUAGE_PARAM = "lang"  # URL query parameter holding the language, e.g. ?lang=zh-CN
@@ -134,19 +134,22 @@ def dataset_name() -> str:
 
 
 def set_job_id(job_id: str) -> None:
+    """This session submitted the job: the Train form already holds its settings."""
     st.session_state[JOB_ID] = job_id
 
 
+def form_to_follow(job_id: str) -> bool:
+    """True the first time this session's Train form meets the job (fill it with its settings then)."""
+    if st.session_state.get(JOB_ID) == job_id:
+        return False
+    st.session_state[JOB_ID] = job_id
+    return True
+
+
 def session_job() -> JobSnapshot | None:
-    """The learner's latest job, found again by owner after a reload."""
-    manager = resources.job_manager()
-    job_id = st.session_state.get(JOB_ID)
-    if job_id is None:
-        latest = manager.jobs_of(owner_id())
-        if not latest:
-            return None
-        job_id = st.session_state[JOB_ID] = latest[0].job_id
-    return manager.snapshot(job_id)
+    """The learner's newest job, whichever of their tabs started it; found by owner after a reload."""
+    newest = resources.job_manager().jobs_of(owner_id())
+    return newest[0] if newest else None
 
 
 def session_records() -> list[RunRecord]:
@@ -201,6 +204,16 @@ def chosen_run(key: str = SELECTED_RUN) -> str | None:
 
 def choose_run(run_id: str, key: str = SELECTED_RUN) -> None:
     st.session_state[key] = run_id
+
+
+def default_run(key: str, run_id: str, choices: set[str], reason: str | None = None) -> None:
+    """Point a run picker at `run_id` (before it is drawn) when its choice is not among `choices`,
+    or when the `reason` for its default changed since it was last set (e.g. a new run ended)."""
+    marker = f"{key}_default_reason"
+    if st.session_state.get(key) in choices and st.session_state.get(marker) == reason:
+        return
+    st.session_state[key] = run_id
+    st.session_state[marker] = reason
 
 
 def confusion_chart_key(run_id: str) -> str:

@@ -146,7 +146,7 @@ def moved_to_a_corner(record: RunRecord, model: RunModel, digit: np.ndarray,
     _prefer_augmented(record)
     other = run_picker.pick_run(key=state.TRY_COMPARE_RUN, label=_("Compare with"),
                                 exclude=record.run_id)
-    if other is None or other.config.dataset != record.config.dataset:
+    if other is None:
         st.caption(_("Train a second run on the same dataset, with augmentation (Train, after the "
                      "tutorials), to compare the two here."))
         return
