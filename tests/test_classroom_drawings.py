@@ -99,6 +99,14 @@ def test_a_damaged_file_is_set_aside_and_the_class_starts_afresh(tmp_path):
     assert any(p.name.startswith("drawings.json.damaged-") for p in tmp_path.iterdir())
 
 
+def test_a_row_that_cannot_be_read_is_left_out(tmp_path):
+    path = tmp_path / "drawings.json"
+    DrawingBook(path).add(OWNER_A, "mnist", digit(), 1)
+    rows = json.loads(path.read_text())
+    path.write_text(json.dumps([*rows, {"id": "x", "owner": OWNER_B}, {**rows[0], "pixels": "AAAA"}]))
+    assert [d.owner for d in DrawingBook(path).drawings("mnist")] == [OWNER_A]
+
+
 def test_learners_adding_at_once_never_pass_the_cap(tmp_path):
     book = DrawingBook(tmp_path / "drawings.json", max_per_learner=100, max_total=20)
     owners = [f"{i:032x}" for i in range(8)]

@@ -8,6 +8,7 @@ learner and in total, so one busy learner cannot fill the server's disk or crowd
 from __future__ import annotations
 
 import base64
+import logging
 import threading
 import uuid
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ import numpy as np
 from mnist_dash.classroom import files
 from mnist_dash.classroom.auth import Instructor, require_instructor
 from mnist_dash.i18n import Msg, Refusal
+
+log = logging.getLogger(__name__)
 
 SIDE = 28  # every drawing is stored as the 28x28 image the network reads
 MAX_PER_LEARNER = 50
@@ -57,7 +60,7 @@ class DrawingBook:
         self.path = Path(path)
         self.max_per_learner, self.max_total = max_per_learner, max_total
         self._lock = threading.Lock()
-        self._drawings = [Drawing.from_json(row) for row in files.read_json(self.path, [])]
+        self._drawings = _read(self.path)
 
     def add(self, owner: str, dataset: str, pixels: np.ndarray, label: int) -> Drawing:
         """Keep a labelled drawing; DrawingRefused when the learner's or the class's set is full."""
@@ -123,3 +126,14 @@ class DrawingBook:
 
     def _save(self) -> None:
         files.write_json(self.path, [d.to_json() for d in self._drawings])
+
+
+def _read(path: Path) -> list[Drawing]:
+    """The saved drawings; a row that cannot be read is logged and left out, never the whole class."""
+    drawings = []
+    for row in files.read_json(path, []):
+        try:
+            drawings.append(Drawing.from_json(row))
+        except (KeyError, TypeError, ValueError) as error:
+            log.warning("%s: skipped a drawing that cannot be read (%r)", path, error)
+    return drawings
