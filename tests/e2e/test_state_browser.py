@@ -17,6 +17,14 @@ from tests.e2e.server import DEFAULT_DATA, REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 OWNER = "5" * 32
+PATIENCE_MS = 60_000  # these tests run beside others on busy machines: clicks may wait for the page
+
+
+def learners(open_page, count: int) -> list[Page]:
+    pages = [open_page() for _ in range(count)]
+    for page in pages:
+        page.set_default_timeout(PATIENCE_MS)
+    return pages
 
 
 def saved_run(server) -> None:
@@ -46,7 +54,7 @@ def our_drawings(page: Page) -> str:
 
 def test_a_drawing_added_by_one_learner_is_seen_by_another(open_page, server) -> None:
     saved_run(server)
-    ada, bob = open_page(), open_page()
+    ada, bob = learners(open_page, 2)
     for learner in (ada, bob):
         drive.open_app(learner, server.url, "try_it")
         expect(learner.get_by_text("Draw one digit")).to_be_visible(timeout=60_000)
@@ -64,10 +72,10 @@ def test_a_drawing_added_by_one_learner_is_seen_by_another(open_page, server) ->
 
 
 def test_a_second_tab_of_the_learner_follows_the_job_the_first_starts(open_page, server) -> None:
-    first, second = open_page(), open_page()
+    first, second = learners(open_page, 2)
     for tab in (first, second):
         drive.open_app(tab, server.url, f"train?learner={OWNER}")
-        expect(drive.main(tab).get_by_role("button", name="Train")).to_be_visible(timeout=60_000)
+        expect(drive.main(tab).get_by_role("button", name="Train", exact=True)).to_be_visible(timeout=60_000)
     drive.configure_training(first, units=32, epochs=1, train_images=1000, batch=128)
     drive.click_train(first)
     # The second tab is not touched: it notices the new job by itself, and shows it.
