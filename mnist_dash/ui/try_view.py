@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
@@ -102,8 +103,8 @@ def our_class(record: RunRecord, model: RunModel, class_names: tuple[str, ...],
     if record.test_accuracy is not None:
         columns[2].metric(_("Accuracy on the MNIST test set"), i18n.percent(record.test_accuracy, 1))
     counts = resources.classroom().drawings.counts(dataset, len(names))
-    st.caption(_("Drawings of each class: {counts}", counts=" · ".join(
-        f"{name} {i18n.number(count)}" for name, count in zip(names, counts, strict=True))))
+    st.dataframe(pd.DataFrame([counts], columns=names, index=[_("Drawings of each class")]),
+                 key="try_class_counts")
     st.image([preprocess.annotate(image, 56) for image in x], width=56,
              caption=[f"{number} · {names[t]}→{names[p]} {'✓' if t == p else '✗'}"
                       for number, (t, p) in enumerate(zip(labels, predicted, strict=True), 1)])
