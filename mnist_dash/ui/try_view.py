@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_dash import figures, i18n, preprocess
+from mnist_dash import figures, i18n, images, preprocess
 from mnist_dash.classroom.drawings import Drawing, DrawingRefused
 from mnist_dash.i18n import _
 from mnist_dash.runs import RunRecord
@@ -105,7 +105,8 @@ def our_class(record: RunRecord, model: RunModel, class_names: tuple[str, ...],
     counts = resources.classroom().drawings.counts(dataset, len(names))
     st.dataframe(pd.DataFrame([counts], columns=names, index=[_("Drawings of each class")]),
                  key="try_class_counts")
-    st.image([preprocess.annotate(image, 56) for image in x], width=56,
+    width = images.tile_width(class_names, 56)
+    st.image([preprocess.annotate(image, width) for image in x], width=width,
              caption=[f"{number} · {names[t]}→{names[p]} {'✓' if t == p else '✗'}"
                       for number, (t, p) in enumerate(zip(labels, predicted, strict=True), 1)])
     _remove_form(drawings, names)
