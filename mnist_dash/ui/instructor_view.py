@@ -189,16 +189,17 @@ def class_drawings(instructor: Instructor) -> None:
     shown = {d.id: _("Drawing {number}: {label}, by {name}", number=number, label=names[d.label],
                      name=resources.classroom().names.name_of(d.owner))
              for number, d in enumerate(drawings, 1)}
-    choice, remove, clear = st.columns([2, 1, 1], vertical_alignment="bottom")
-    chosen = choice.selectbox(_("Remove a drawing"), list(shown), format_func=shown.get,
-                              key="class_drawing_choice")
-    if remove.button(_("Remove"), key="class_drawing_remove", icon=":material/delete:"):
+    chosen = st.selectbox(_("Remove a drawing"), list(shown), format_func=shown.get,
+                          key="class_drawing_choice")
+    buttons = st.container(horizontal=True)  # side by side, each as wide as its words
+    if buttons.button(_("Remove"), key="class_drawing_remove", icon=":material/delete:"):
         try:
             book.remove_any(chosen, instructor)
-        except DrawingRefused as error:
+        except DrawingRefused as error:  # another instructor tab removed it first
             st.error(_(error.msg))
-        st.rerun()
-    if clear.button(_("Clear every drawing"), key="class_drawings_clear", icon=":material/delete_sweep:"):
+        else:
+            st.rerun()
+    if buttons.button(_("Clear every drawing"), key="class_drawings_clear", icon=":material/delete_sweep:"):
         st.toast(ngettext("Removed {n} drawing.", "Removed {n} drawings.", book.clear(instructor)))
         st.rerun()
 
