@@ -49,7 +49,8 @@ def draw_a_one(page: Page) -> None:
 
 def our_drawings(page: Page) -> Locator:
     """The value of the "Our drawings" metric."""
-    metric = drive.main(page).get_by_test_id("stMetric").filter(has_text="Our drawings")
+    label = page.get_by_test_id("stMetricLabel").get_by_text("Our drawings", exact=True)
+    metric = drive.main(page).get_by_test_id("stMetric").filter(has=label)
     return metric.get_by_test_id("stMetricValue")
 
 
