@@ -1,6 +1,7 @@
-"""Image helpers: PNG encoding, class means, samples."""
+"""Image helpers: PNG encoding, class means, samples, the width of captioned tiles."""
 
 import io
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
@@ -86,3 +87,12 @@ def probability_tile(image: np.ndarray, probabilities: np.ndarray, true_class: i
         length = max(1, int(probability * bar_width))
         draw.rectangle([height + 14, top, height + 14 + length, top + int(row) - 3], fill=color)
     return np.asarray(tile)
+
+
+WORD_TILE = 112  # px: a tile captioned with a class word ("T-shirt/top · #12345") in two lines
+
+
+def tile_width(class_names: Sequence[str], digit_width: int) -> int:
+    """The width (px) of an image tile whose caption names its class: `digit_width` for digits,
+    wide enough for words (Fashion-MNIST's "Ankle boot") to take at most two lines."""
+    return digit_width if all(len(str(name)) <= 2 for name in class_names) else max(digit_width, WORD_TILE)

@@ -7,8 +7,7 @@ from mnist_dash.i18n import _
 from mnist_dash.ui import app, inside_view, live
 from mnist_dash.ui import evaluate_view as view
 
-dataset, record = app.start_run_page(_("Evaluate a trained network"), then=_("come back here"),
-                                     needs_its_dataset_to=_("inspect it"))
+dataset, record = app.start_run_page(_("Evaluate a trained network"), then=_("come back here"))
 if not record.has_predictions:
     st.error(inside_view.no_predictions(record))
     live.history_charts(record.progress(), f"history_{record.run_id}", record.config)

@@ -40,7 +40,8 @@ with samples:
         state.next_shuffle()
     x, y = (dataset.x_train, dataset.y_train) if split == "train" else (dataset.x_test, dataset.y_test)
     picked = images.sample_indices(y, chosen or None, SAMPLE_SIZE, state.shuffle_seed())
-    st.image([x[i] for i in picked], caption=[f"{names[y[i]]} · #{i}" for i in picked], width=64)
+    st.image([x[i] for i in picked], caption=[f"{names[y[i]]} · #{i}" for i in picked],
+             width=images.tile_width(dataset.class_names, 64))
 
 # After the samples are on screen: on a fresh server plotly's import and first figure take ~0.5 s.
 from mnist_dash import figures  # noqa: E402

@@ -4,11 +4,11 @@ import streamlit as st
 
 from mnist_dash import i18n, inside_figures
 from mnist_dash.i18n import _
-from mnist_dash.ui import app, inside_view
+from mnist_dash.ui import app, inside_view, run_picker
 from mnist_dash.ui.run_models import run_model
 
 dataset, record = app.start_run_page(_("Inside the network"), then=_("come back and look inside it"),
-                                     needs_its_dataset_to=_("look inside it"))
+                                     opens_on=run_picker.BEST)
 model = run_model(record)
 if model is None or not record.has_predictions:
     if model is not None:

@@ -16,6 +16,7 @@ instructor_view.live_class(instructor)
 controls, challenges = st.columns(2, gap="large")
 with controls:
     instructor_view.class_controls(instructor)
+    instructor_view.class_drawings(instructor)
     instructor_view.data_panel(instructor)
 with challenges:
     challenge_form.challenges(instructor)

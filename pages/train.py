@@ -25,6 +25,7 @@ if challenge:
     if state.challenge_to_apply(challenge.id):
         train_form.lock_fixed_fields(rules)
 
+train_form.show_job_settings(state.session_job(), rules)
 teach.apply_prefill(rules)
 preset_name = train_form.preset_selector(rules)
 preset = PRESETS.get(preset_name)

@@ -4,11 +4,12 @@ import streamlit as st
 
 from mnist_dash import data, figures, i18n, preprocess
 from mnist_dash.i18n import _
-from mnist_dash.ui import app, try_view
+from mnist_dash.ui import app, run_picker, try_view
 from mnist_dash.ui.run_models import run_model
 
 _dataset, record = app.start_run_page(_("Try it: draw a digit"),
-                                      then=_("come back and test it with your own handwriting"))
+                                      then=_("come back and test it with your own handwriting"),
+                                      opens_on=run_picker.BEST)
 model = run_model(record)
 if model is None:
     st.stop()

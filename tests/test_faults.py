@@ -98,8 +98,12 @@ def test_reload_finds_the_same_job_through_the_url(tmp_path, monkeypatch, tiny_d
     reloaded = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     reloaded.query_params["learner"] = owner
     reloaded.run()
-    assert reloaded.session_state["job_id"] == job.job_id
+    assert any(m.value.startswith("**Job:**") for m in reloaded.sidebar.markdown)
+    reloaded.switch_page("pages/train.py").run()
+    assert reloaded.session_state["job_id"] == job.job_id  # the form follows the job found again
     fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert "No training job yet." in [c.value for c in fresh.sidebar.caption]
+    fresh.switch_page("pages/train.py").run()
     assert "job_id" not in fresh.session_state
     ui.job_manager().shutdown()
     st.cache_resource.clear()

@@ -5,7 +5,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from mnist_dash import images
+from mnist_dash import data, images
 
 
 def _digits(count: int) -> np.ndarray:
@@ -66,3 +66,9 @@ def test_probability_tile_marks_the_predicted_and_true_bars() -> None:
     long_end = 84 + 14 + int(0.82 * 90) - 1
     assert tuple(tile[int(7 * row) + 3, long_end]) == (213, 94, 0)
     assert tuple(tile[int(7 * row) + 3, long_end + 3]) == (255, 255, 255)
+
+
+def test_tiles_captioned_with_words_are_wider_than_digit_tiles():
+    assert images.tile_width(data.SPECS["mnist"].class_names, 64) == 64
+    assert images.tile_width(data.SPECS["fashion-mnist"].class_names, 64) == images.WORD_TILE
+    assert images.tile_width(data.SPECS["fashion-mnist"].class_names, 200) == 200

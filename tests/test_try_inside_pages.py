@@ -11,6 +11,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from mnist_dash.classroom.room import CLASSROOM_DIR
 from tests.conftest import make_arrays
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,10 +43,13 @@ def app_env(saved_run, monkeypatch):
 
     ui.job_manager().shutdown()
     st.cache_resource.clear()
+    (runs / CLASSROOM_DIR / "drawings.json").unlink(missing_ok=True)  # each test starts a class afresh
 
 
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
+def open_page(page: str, **query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(query)
+    at.run()
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -88,18 +92,64 @@ def test_try_it_predicts_a_drawing_and_scores_our_class(monkeypatch):
 
 
 def test_our_class_keeps_at_most_its_limit(monkeypatch):
-    """Drawings live in session state: a learner adding forever must not grow it forever."""
+    """Drawings live on the server: a learner adding forever must not grow them forever."""
     at = open_page("pages/try_it.py")
-    from mnist_dash.ui import try_view
+    from mnist_dash.ui import resources
 
     fake_drawing(monkeypatch)
-    monkeypatch.setattr(try_view, "OUR_CLASS_LIMIT", 3)
+    resources.classroom().drawings.max_per_learner = 3
     at.run()
     for _ in range(4):
         at.selectbox(key="try_label").set_value(1).run()
         at.button(key="try_add").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert {m.label: m.value for m in at.metric}["Our drawings"] == "3"
+    assert any("the most one learner may" in error.value for error in at.error)
+
+
+def add_a_one(at: AppTest) -> None:
+    at.selectbox(key="try_label").set_value(1).run()
+    at.button(key="try_add").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def our_drawings(at: AppTest) -> str | None:
+    return {m.label: m.value for m in at.metric}.get("Our drawings")
+
+
+def test_our_class_is_the_whole_class_and_each_removes_only_their_own(monkeypatch):
+    ada, bob = open_page("pages/try_it.py"), open_page("pages/try_it.py")
+    fake_drawing(monkeypatch)
+    add_a_one(ada.run())
+    bob.run()
+    assert our_drawings(bob) == "1"
+    counts = bob.dataframe[0].value
+    assert counts.index.tolist() == ["Drawings of each class"]
+    assert counts.iloc[0].tolist() == [0, 1, 0, 0, 0, 0, 0, 0, 0, 0]
+    assert not [box for box in bob.selectbox if box.key == "try_remove_choice"]  # not Bob's to remove
+    add_a_one(bob)
+    assert our_drawings(bob) == "2"
+    assert bob.selectbox(key="try_remove_choice").options == ["Drawing 2: 1"]
+    ada.run()
+    assert ada.selectbox(key="try_remove_choice").options == ["Drawing 1: 1"]
+    ada.button(key="try_remove").click().run()
+    assert our_drawings(ada) == "1"
+    assert our_drawings(bob.run()) == "1"
+
+
+def test_the_instructor_sees_the_drawings_and_clears_them(monkeypatch):
+    monkeypatch.setenv("MNIST_DASH_INSTRUCTOR_TOKEN", "drawings-token-for-tests")
+    learner = open_page("pages/try_it.py")
+    fake_drawing(monkeypatch)
+    add_a_one(learner.run())
+    instructor = open_page("pages/instructor.py", token="drawings-token-for-tests")
+    assert any(c.value == "1 drawing of MNIST classes, added on Try it." for c in instructor.caption)
+    options = instructor.selectbox(key="class_drawing_choice")
+    assert options.format_func(options.value).startswith("Drawing 1: 1, by ")
+    instructor.button(key="class_drawings_clear").click().run()
+    assert not instructor.exception, [e.value for e in instructor.exception]
+    assert our_drawings(learner.run()) is None
+    assert any("No drawings in our set yet" in caption.value for caption in learner.caption)
 
 
 def test_inside_shows_weights_unit_maps_and_downloads():

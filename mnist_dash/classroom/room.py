@@ -1,4 +1,5 @@
-"""The classroom: the one object the UI holds for names, challenges, scoring, pause and broadcast.
+"""The classroom: the one object the UI holds for names, challenges, scoring, pause, broadcast and
+the class's drawings.
 
 Wire it into the job manager so the server enforces what pages show:
 `JobManager(..., admission=room.admit, on_run_end=room.record)`. `admit` refuses jobs while
@@ -22,6 +23,7 @@ import pandas as pd
 from mnist_dash.classroom import leaderboard, scoring
 from mnist_dash.classroom.auth import Instructor, require_instructor
 from mnist_dash.classroom.challenges import Challenge, ChallengeBook, Submission, now_utc
+from mnist_dash.classroom.drawings import DrawingBook
 from mnist_dash.classroom.load import LoadMeter, ServerLoad
 from mnist_dash.classroom.names import NameBook
 from mnist_dash.config import TrainConfig
@@ -66,6 +68,7 @@ class Classroom:
         self.root = Path(root)
         self.names = NameBook(self.root / "names.json")
         self.challenges = ChallengeBook(self.root)
+        self.drawings = DrawingBook(self.root / "drawings.json")
         self._test_labels, self._clock = test_labels, clock
         self._lock = threading.Lock()
         self._paused = False

@@ -26,6 +26,7 @@ PAGES = {
 POLL_SECONDS = 1.0  # how often a running job's views refresh
 BANNER_POLL_SECONDS = 2.0  # how often a page that cannot train checks whether it now can
 BROADCAST_POLL_SECONDS = 2.0  # how often every page looks for the instructor's broadcast
+FOLLOW_POLL_SECONDS = 2.0  # how often every page looks for a job the learner started in another tab
 _MARKDOWN_SPECIALS = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~$:]")
 ICON = Path(__file__).resolve().parent / "icon.png"
 
@@ -59,6 +60,7 @@ def start_page() -> data.Dataset:
     require_router()
     _cluster_banner()
     _broadcast_banner()
+    _follow_newest_job()
     dataset = data_fix.dataset_or_fixes(state.dataset_name())
     if dataset is None:
         st.stop()
@@ -93,31 +95,40 @@ def _broadcast_banner() -> None:
     st.info(plain_text(message.text), icon=":material/campaign:")
 
 
+def _follow_newest_job() -> None:
+    """Rerun the page when the learner starts a job in another tab (same owner id), so that every
+    tab of theirs shows their newest job."""
+    shown = state.session_job()
+    shown_id = shown.job_id if shown else None
+
+    @st.fragment(run_every=FOLLOW_POLL_SECONDS)
+    def follow() -> None:
+        newest = state.session_job()
+        if (newest.job_id if newest else None) != shown_id:
+            st.rerun()
+
+    follow()
+
+
 def plain_text(text: str) -> str:
     """Text drawn as typed: markdown and HTML characters escaped (names, broadcasts)."""
     return _MARKDOWN_SPECIALS.sub(r"\\\g<0>", text)
 
 
 def start_run_page(title: str, then: str,
-                   needs_its_dataset_to: str | None = None) -> tuple[data.Dataset, RunRecord]:
-    """The top of a page about one trained run: start_page, the title, and the run picker.
+                   opens_on: str = run_picker.NEWEST) -> tuple[data.Dataset, RunRecord]:
+    """The top of a page about one trained run: start_page, the title, and the run picker over the
+    runs of the sidebar's dataset, which opens on the newest run or the best (`opens_on`).
 
-    Without any run, it says "Train a network first, then {then}." and stops the page. With
-    `needs_its_dataset_to`, a run trained on another dataset stops it too, with a warning saying
-    that switching the dataset lets the learner do that. Both are verb phrases, already
-    translated by the caller (`then=_("come back here")`).
+    Without any run, it says "Train a network first, then {then}." and stops the page. `then` is a
+    verb phrase, already translated by the caller (`then=_("come back here")`).
     """
     dataset = start_page()
     st.title(title)
-    record = run_picker.pick_run()
+    record = run_picker.pick_run(opens_on=opens_on)
     if record is None:
         st.info(_("No runs yet. Train a network first, then {then}.", then=then))
         st.page_link(PAGES["train"], label=_("Go to Train"), icon=":material/arrow_forward:")
-        st.stop()
-    if needs_its_dataset_to and record.config.dataset != dataset.name:
-        st.warning(_("This run was trained on {dataset}; switch the dataset in the sidebar to "
-                     "{purpose}.", dataset=dataset_title(record.config.dataset),
-                     purpose=needs_its_dataset_to))
         st.stop()
     return dataset, record
 

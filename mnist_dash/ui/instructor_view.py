@@ -1,4 +1,5 @@
-"""The instructor page's pieces: the token gate, the live class view, the server, the class controls."""
+"""The instructor page's pieces: the token gate, the live class view, the server, the class controls,
+our class's drawings."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from mnist_dash import data, figures, i18n
+from mnist_dash import data, figures, i18n, preprocess
 from mnist_dash.classroom import leaderboard
 from mnist_dash.classroom.auth import TOKEN_VARIABLE, Instructor, NotInstructor
+from mnist_dash.classroom.drawings import DrawingRefused
 from mnist_dash.classroom.overview import LearnerJob, OverviewCache
 from mnist_dash.classroom.room import BroadcastRefused
-from mnist_dash.i18n import _
+from mnist_dash.i18n import _, ngettext
 from mnist_dash.progress import epoch_and_batch
 from mnist_dash.ui import data_fix, resources, run_picker, state
 
@@ -181,6 +183,38 @@ def class_controls(instructor: Instructor) -> None:
     st.download_button(_("Download the class results (CSV)"), room.results_csv(instructor),
                        file_name="class-results.csv", mime="text/csv", key="class_results_csv",
                        icon=":material/download:")
+
+
+def class_drawings(instructor: Instructor) -> None:
+    """Our class's handwriting (the sidebar's dataset): look at it, remove a drawing, or clear all."""
+    book = resources.classroom().drawings
+    dataset = state.dataset_name()
+    drawings = book.drawings(dataset)
+    st.subheader(_("Our class's handwriting"))
+    st.caption(ngettext("{n} drawing of {dataset} classes, added on Try it.",
+                        "{n} drawings of {dataset} classes, added on Try it.", len(drawings),
+                        dataset=_(data.SPECS[dataset].title)))
+    if not drawings:
+        return
+    names = figures.class_labels(data.SPECS[dataset].class_names)
+    st.image([preprocess.annotate(d.pixels, 48) for d in drawings], width=48,
+             caption=[f"{number} · {names[d.label]}" for number, d in enumerate(drawings, 1)])
+    shown = {d.id: _("Drawing {number}: {label}, by {name}", number=number, label=names[d.label],
+                     name=resources.classroom().names.name_of(d.owner))
+             for number, d in enumerate(drawings, 1)}
+    chosen = st.selectbox(_("Remove a drawing"), list(shown), format_func=shown.get,
+                          key="class_drawing_choice")
+    buttons = st.container(horizontal=True)  # side by side, each as wide as its words
+    if buttons.button(_("Remove"), key="class_drawing_remove", icon=":material/delete:"):
+        try:
+            book.remove_any(chosen, instructor)
+        except DrawingRefused as error:  # another instructor tab removed it first
+            st.error(_(error.msg))
+        else:
+            st.rerun()
+    if buttons.button(_("Clear every drawing"), key="class_drawings_clear", icon=":material/delete_sweep:"):
+        st.toast(ngettext("Removed {n} drawing.", "Removed {n} drawings.", book.clear(instructor)))
+        st.rerun()
 
 
 def data_panel(instructor: Instructor) -> None:

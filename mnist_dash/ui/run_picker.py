@@ -1,4 +1,5 @@
-"""The run picker: this session's runs (in memory) and the shared run store, newest first."""
+"""The run picker: this session's runs (in memory) and the shared run store, newest first, of the
+sidebar's dataset only."""
 
 from __future__ import annotations
 
@@ -42,21 +43,43 @@ def _label(record: RunRecord, own: bool) -> str:
     return _("{time} · shared · {summary}{ended} · {accuracy}", **parts)
 
 
-def pick_run(key: str = state.SELECTED_RUN, label: str | None = None,
-             exclude: str | None = None) -> RunRecord | None:
-    """The run chosen in a select box (labelled `label`, by default "Run") over every run but
-    `exclude`; None when there is none."""
+NEWEST, BEST = "newest", "best"  # what a run page opens on: the run just trained, the best one
+
+
+def best_run(runs: list[RunRecord], own: set[str]) -> RunRecord | None:
+    """The completed run with the highest test accuracy, among the learner's own runs when they
+    have one; None when no run completed."""
+    finished = [r for r in runs if r.state == JobState.COMPLETED and r.test_accuracy is not None]
+    pool = [r for r in finished if r.run_id in own] or finished
+    return max(pool, key=lambda r: r.test_accuracy) if pool else None
+
+
+def pick_run(key: str = state.SELECTED_RUN, label: str | None = None, exclude: str | None = None,
+             opens_on: str | None = None) -> RunRecord | None:
+    """The run chosen in a select box (labelled `label`, by default "Run") over the runs of the
+    sidebar's dataset but `exclude`; None when there is none.
+
+    `opens_on` (NEWEST or BEST) makes it a page's main picker: it says how many runs of the other
+    dataset are hidden, and moves to that default whenever one of the learner's runs ends. Without
+    it, the picker keeps its choice and starts on the newest run.
+    """
     own = {r.run_id: r for r in state.session_records()}
     saved, problems = resources.run_store().list_runs()
     for problem in problems:
         st.caption(_("Skipped: {problem}", problem=_(problem)))
-    labels = {run_id: _label(record, True) for run_id, record in own.items()}
-    labels.update({r.run_id: _label(r, False) for r in saved if r.run_id not in own})
-    labels.pop(exclude, None)
-    if not labels:
+    everything = [*own.values(), *(r for r in saved if r.run_id not in own)]
+    runs = [r for r in everything if r.config.dataset == state.dataset_name() and r.run_id != exclude]
+    if opens_on is not None:
+        _hidden_note(sum(r.config.dataset != state.dataset_name() for r in everything))
+    if not runs:
         return None
-    if state.chosen_run(key) not in labels:
-        state.choose_run(next(iter(labels)), key)
+    labels = {r.run_id: _label(r, r.run_id in own) for r in runs}
+    if opens_on is None:
+        state.default_run(key, runs[0].run_id, set(labels))
+    else:
+        default = (best_run(runs, set(own)) if opens_on == BEST else None) or runs[0]
+        state.default_run(key, default.run_id, set(labels),
+                          reason=f"{opens_on}:{next(iter(own), '')}:{state.dataset_name()}")
     run_id = st.selectbox(label or _("Run"), list(labels), key=key, format_func=labels.get,
                           help=_("'yours' are this session's runs; 'shared' are saved runs "
                                  "everyone using this server can see."))
@@ -67,3 +90,10 @@ def pick_run(key: str = state.SELECTED_RUN, label: str | None = None,
     except DamagedRun as error:
         st.error(_(i18n.message_of(error)))
         return None
+
+
+def _hidden_note(hidden: int) -> None:
+    if hidden:
+        st.caption(ngettext("{n} run of the other dataset is hidden: switch the dataset in the "
+                            "sidebar to see it.", "{n} runs of the other dataset are hidden: switch "
+                            "the dataset in the sidebar to see them.", hidden))

@@ -1,6 +1,6 @@
 """Session state: every key the app reads or writes per browser session, and the only code that does.
 
-Values stay small (ids, choices, a few drawings), never models or datasets. A widget whose value
+Values stay small (ids, choices), never models or datasets. A widget whose value
 the code reads or sets through session state has its key here; keys that only name an element
 (buttons, charts) stay beside it. Widget keys are kept as they were: tests and the browser driver
 find widgets by them.
@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -28,7 +27,7 @@ from mnist_dash.ui import resources
 OWNER = "owner_id"  # this browser session's identity for the job manager
 LEARNER_PARAM = "learner"  # URL query parameter holding the owner id
 _OWNER_PATTERN = re.compile(r"[0-9a-f]{32}")
-JOB_ID = "job_id"  # the session's latest job
+JOB_ID = "job_id"  # the job whose settings the Train form holds (submitted or shown there)
 DATASET = "dataset_name"  # the sidebar's choice: "mnist" or "fashion-mnist"
 LANGUAGE = "language"  # the sidebar's language switch: a code of i18n.LANGUAGES
 LANGUAGE_PARAM = "lang"  # URL query parameter holding the language, e.g. ?lang=zh-CN
@@ -60,8 +59,9 @@ SHUFFLE_SEED = "explore_seed"  # bumped by Shuffle for a new random sample
 AUGMENT_DRAW = "explore_augment_seed"  # bumped for new augmentation draws; absent: none asked for
 INSIDE_UNIT = "inside_unit"  # the first-layer unit shown large
 CANVAS_VERSION = "try_canvas_version"  # bumped to give the canvas a new key, which clears it
-OUR_DRAWINGS = "try_our_class"  # list of (28x28 uint8 drawing, label) the learners labelled
 DRAWING_LABEL = "try_label"  # the class chosen for the current drawing
+DRAWING_TO_REMOVE = "try_remove_choice"  # the id of the learner's own drawing chosen for removal
+DRAWING_REFUSAL = "try_drawing_refusal"  # why the last add or removal was refused, shown once
 TRY_COMPARE_RUN = "try_compare_run"  # the second run that reads the drawing moved to a corner
 
 # The classroom: the learner's name, the instructor's broadcast, the challenge and its leaderboard.
@@ -134,19 +134,22 @@ def dataset_name() -> str:
 
 
 def set_job_id(job_id: str) -> None:
+    """This session submitted the job: the Train form already holds its settings."""
     st.session_state[JOB_ID] = job_id
 
 
+def form_to_follow(job_id: str) -> bool:
+    """True the first time this session's Train form meets the job (fill it with its settings then)."""
+    if st.session_state.get(JOB_ID) == job_id:
+        return False
+    st.session_state[JOB_ID] = job_id
+    return True
+
+
 def session_job() -> JobSnapshot | None:
-    """The learner's latest job, found again by owner after a reload."""
-    manager = resources.job_manager()
-    job_id = st.session_state.get(JOB_ID)
-    if job_id is None:
-        latest = manager.jobs_of(owner_id())
-        if not latest:
-            return None
-        job_id = st.session_state[JOB_ID] = latest[0].job_id
-    return manager.snapshot(job_id)
+    """The learner's newest job, whichever of their tabs started it; found by owner after a reload."""
+    newest = resources.job_manager().jobs_of(owner_id())
+    return newest[0] if newest else None
 
 
 def session_records() -> list[RunRecord]:
@@ -201,6 +204,16 @@ def chosen_run(key: str = SELECTED_RUN) -> str | None:
 
 def choose_run(run_id: str, key: str = SELECTED_RUN) -> None:
     st.session_state[key] = run_id
+
+
+def default_run(key: str, run_id: str, choices: set[str], reason: str | None = None) -> None:
+    """Point a run picker at `run_id` (before it is drawn) when its choice is not among `choices`,
+    or when the `reason` for its default changed since it was last set (e.g. a new run ended)."""
+    marker = f"{key}_default_reason"
+    if st.session_state.get(key) in choices and st.session_state.get(marker) == reason:
+        return
+    st.session_state[key] = run_id
+    st.session_state[marker] = reason
 
 
 def confusion_chart_key(run_id: str) -> str:
@@ -305,16 +318,17 @@ def clear_canvas() -> None:
     st.session_state[CANVAS_VERSION] = canvas_version() + 1
 
 
-def our_drawings() -> list[tuple[np.ndarray, int]]:
-    return st.session_state.get(OUR_DRAWINGS, [])
+def drawing_to_remove() -> str | None:
+    return st.session_state.get(DRAWING_TO_REMOVE)
 
 
-def set_our_drawings(drawings: list[tuple[np.ndarray, int]]) -> None:
-    st.session_state[OUR_DRAWINGS] = drawings
+def set_drawing_refusal(msg: i18n.Msg) -> None:
+    st.session_state[DRAWING_REFUSAL] = msg
 
 
-def forget_our_drawings() -> None:
-    st.session_state.pop(OUR_DRAWINGS, None)
+def drawing_refusal() -> i18n.Msg | None:
+    """Why the last add or removal of a drawing was refused; None when it was not (read once)."""
+    return st.session_state.pop(DRAWING_REFUSAL, None)
 
 
 def forget_drawing_label() -> None:

@@ -9,6 +9,7 @@ from mnist_dash import config as config_lib
 from mnist_dash.classroom.rules import Rules
 from mnist_dash.config import TrainConfig
 from mnist_dash.i18n import N_, _
+from mnist_dash.jobs import JobSnapshot
 from mnist_dash.presets import DEFAULT_PRESET, PRESETS
 from mnist_dash.ui import rules_form, state
 from mnist_dash.ui.rules_form import NO_RULES
@@ -79,6 +80,18 @@ def fill_form(config: TrainConfig, rules: Rules = NO_RULES) -> None:
     config = rules_form.fixed_config(config, rules)
     state.set_form(_form_fields(config), [_nearest(UNIT_CHOICES, units) for units in config.hidden_units])
     keep_within(rules)
+
+
+def show_job_settings(job: JobSnapshot | None, rules: Rules = NO_RULES) -> None:
+    """Fill the form with the settings of the learner's job on screen, once per job (before the
+    form is drawn): after a reload, or when another tab of theirs started it. What the learner
+    changes afterwards stays."""
+    if job is None or not state.form_to_follow(job.job_id):
+        return
+    fill_form(job.config, rules)
+    same = (name for name, preset in PRESETS.items()
+            if preset.config.replace(dataset=job.config.dataset) == job.config)
+    state.set_form_preset(next(same, CUSTOM))
 
 
 def lock_fixed_fields(rules: Rules) -> None:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_dash import figures, i18n, preprocess
+from mnist_dash import figures, i18n, images, preprocess
+from mnist_dash.classroom.drawings import Drawing, DrawingRefused
 from mnist_dash.i18n import _
 from mnist_dash.runs import RunRecord
 from mnist_dash.ui import resources, run_picker, state, train_form
 from mnist_dash.ui.run_models import RunModel, run_model
 
-OUR_CLASS_LIMIT = 200  # 200 x 784 bytes: small enough for session state
 CANVAS_SIZE, STROKE_WIDTH = 280, 18
 STEP_SIZE = 150
 
@@ -61,45 +62,79 @@ def steps(prepared: preprocess.Preprocessed) -> None:
                           "network never saw look like this, and your drawing is often misread."))
 
 
-def add_to_our_class(digit: np.ndarray, label: int) -> None:
-    drawings = state.our_drawings()
-    if len(drawings) < OUR_CLASS_LIMIT:
-        state.set_our_drawings([*drawings, (digit.copy(), label)])
+def add_to_our_class(digit: np.ndarray, label: int, dataset: str) -> None:
+    """The Add button's callback: the drawing joins the class's set (or the refusal is kept to show)."""
+    try:
+        resources.classroom().drawings.add(state.owner_id(), dataset, digit, label)
+    except DrawingRefused as error:
+        state.set_drawing_refusal(error.msg)
     state.forget_drawing_label()
     state.clear_canvas()
 
 
+def remove_own_drawing() -> None:
+    """The Remove button's callback: the learner's chosen drawing leaves the class's set."""
+    try:
+        resources.classroom().drawings.remove(state.drawing_to_remove(), state.owner_id())
+    except DrawingRefused as error:
+        state.set_drawing_refusal(error.msg)
+
+
 def our_class(record: RunRecord, model: RunModel, class_names: tuple[str, ...],
               digit: np.ndarray | None) -> None:
-    """Label drawings to build a small test set of our own, then score the network on it."""
-    drawings = state.our_drawings()
+    """Label drawings to build a test set of the whole class, then score the network on it."""
+    dataset = record.config.dataset
     names = figures.class_labels(class_names)
     if digit is not None:
-        left, right = st.columns([1, 2], vertical_alignment="bottom")
-        label = left.selectbox(_("This drawing is a"), range(len(names)),
-                               format_func=names.__getitem__, key=state.DRAWING_LABEL, index=None,
-                               placeholder=_("choose its class"))
-        right.button(_("Add it to our class's test set"), disabled=label is None,
-                     on_click=add_to_our_class, args=(digit, label), key="try_add",
-                     help=_("Kept in this browser tab only, up to {limit} drawings.",
-                            limit=OUR_CLASS_LIMIT))
+        _add_form(digit, dataset, names)
+    refusal = state.drawing_refusal()
+    if refusal is not None:
+        st.error(_(refusal))
+    drawings = resources.classroom().drawings.drawings(dataset)
     if not drawings:
         st.caption(_("No drawings in our set yet: draw a digit, choose its class and add it."))
         return
-    x = np.stack([image for image, _label in drawings])
-    labels = np.array([label for _image, label in drawings])
+    x = np.stack([drawing.pixels for drawing in drawings])
+    labels = np.array([drawing.label for drawing in drawings])
     predicted = model.probabilities(record, x).argmax(axis=1)
     columns = st.columns(3)
     columns[0].metric(_("Our drawings"), i18n.number(len(drawings)))
     columns[1].metric(_("Accuracy on our drawings"), i18n.percent((predicted == labels).mean(), 0))
     if record.test_accuracy is not None:
         columns[2].metric(_("Accuracy on the MNIST test set"), i18n.percent(record.test_accuracy, 1))
-    st.image([preprocess.annotate(image, 56) for image in x], width=56,
-             caption=[f"{names[t]}→{names[p]} {'✓' if t == p else '✗'}"
-                      for t, p in zip(labels, predicted, strict=True)])
-    if st.button(_("Forget our drawings"), key="try_forget"):
-        state.forget_our_drawings()
-        st.rerun()
+    counts = resources.classroom().drawings.counts(dataset, len(names))
+    st.dataframe(pd.DataFrame([counts], columns=names, index=[_("Drawings of each class")]),
+                 key="try_class_counts")
+    width = images.tile_width(class_names, 56)
+    st.image([preprocess.annotate(image, width) for image in x], width=width,
+             caption=[f"{number} · {names[t]}→{names[p]} {'✓' if t == p else '✗'}"
+                      for number, (t, p) in enumerate(zip(labels, predicted, strict=True), 1)])
+    _remove_form(drawings, names)
+
+
+def _add_form(digit: np.ndarray, dataset: str, names: list[str]) -> None:
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    label = left.selectbox(_("This drawing is a"), range(len(names)),
+                           format_func=names.__getitem__, key=state.DRAWING_LABEL, index=None,
+                           placeholder=_("choose its class"))
+    right.button(_("Add it to our class's test set"), disabled=label is None,
+                 on_click=add_to_our_class, args=(digit, label, dataset), key="try_add",
+                 help=_("Everyone in the class sees it, without your name; you can add up to "
+                        "{limit} and remove your own.",
+                        limit=resources.classroom().drawings.max_per_learner))
+
+
+def _remove_form(drawings: list[Drawing], names: list[str]) -> None:
+    """Remove one of the learner's own drawings, chosen by its number in the gallery."""
+    owner = state.owner_id()
+    mine = {drawing.id: _("Drawing {number}: {label}", number=number, label=names[drawing.label])
+            for number, drawing in enumerate(drawings, 1) if drawing.owner == owner}
+    if not mine:
+        return
+    choice, button, _rest = st.columns([2, 1, 2], vertical_alignment="bottom")
+    choice.selectbox(_("Remove one of your drawings"), list(mine), format_func=mine.get,
+                     key=state.DRAWING_TO_REMOVE)
+    button.button(_("Remove"), key="try_remove", icon=":material/delete:", on_click=remove_own_drawing)
 
 
 def moved_to_a_corner(record: RunRecord, model: RunModel, digit: np.ndarray,
@@ -113,7 +148,7 @@ def moved_to_a_corner(record: RunRecord, model: RunModel, digit: np.ndarray,
     _prefer_augmented(record)
     other = run_picker.pick_run(key=state.TRY_COMPARE_RUN, label=_("Compare with"),
                                 exclude=record.run_id)
-    if other is None or other.config.dataset != record.config.dataset:
+    if other is None:
         st.caption(_("Train a second run on the same dataset, with augmentation (Train, after the "
                      "tutorials), to compare the two here."))
         return
