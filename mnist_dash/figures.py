@@ -50,7 +50,7 @@ def layout_defaults(title: str, margin: dict[str, int] | None = None) -> dict[st
     with the text."""
     style = look.current()
     sides = margin or {"l": 60, "r": 20, "t": 60, "b": 50}
-    return {"font": {"size": style.font_size},
+    return {"font": {"size": style.font_size}, "legend": {"font": {"size": style.font_size}},
             "title": {"text": title, "font": {"size": style.title_size}},
             "hoverlabel": {"font": {"size": style.font_size}},
             "margin": {side: _scaled(pixels, style) for side, pixels in sides.items()}}
@@ -62,12 +62,31 @@ def _white_template() -> dict:
     return plotly.io.templates["plotly_white"].to_plotly_json()
 
 
-def _style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout: Any) -> go.Figure:
+# Axis text is sized on every axis, not only by the layout's font: Streamlit's chart theme sets
+# the axes' fonts (12 px tick labels), and only an axis's own setting wins over it.
+
+def axis(title: str, **settings: Any) -> dict[str, Any]:
+    """A plain-spec axis with its title and tick labels in the current look's size."""
+    size = look.current().font_size
+    return {"title": {"text": title, "font": {"size": size}}, "tickfont": {"size": size}, **settings}
+
+
+def styled(fig: go.Figure, title: str, margin: dict[str, int] | None = None,
+           **layout: Any) -> go.Figure:
+    """A figure in plotly_white with the current look: title, fonts, margins, every axis's text."""
     # The template by name: plotly validates a template given as a dict (~200 ms), not by name.
-    margin = layout.pop("margin", None)
-    fig.update_layout({"template": "plotly_white", **layout_defaults(title, margin), **layout},
-                      xaxis_title=x_title, yaxis_title=y_title)
+    fig.update_layout(template="plotly_white", **layout_defaults(title, margin))
+    fig.update_layout(layout)  # after the defaults, so a legend given here keeps their font
+    size = look.current().font_size
+    fig.for_each_xaxis(lambda each: each.update(tickfont_size=size, title_font_size=size))
+    fig.for_each_yaxis(lambda each: each.update(tickfont_size=size, title_font_size=size))
     return fig
+
+
+def _style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout: Any) -> go.Figure:
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    return styled(fig, title, layout.pop("margin", None), **layout)
 
 
 def _metric_title(metric: str) -> str:
@@ -99,8 +118,10 @@ def class_balance_figure(
     ):
         fig.add_trace(go.Bar(x=names, y=list(counts), name=label, marker_color=color,
                              hovertemplate=hover + NO_EXTRA))
+    # The legend above the bars: beside them it takes a third of a narrow column's width.
     return _style(fig, _("Images per class"), _("Class"), _("Images"), barmode="group",
-                  xaxis_type="category")
+                  xaxis_type="category",
+                  legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"})
 
 
 def _square_matrix_axes(fig: go.Figure, class_names: Sequence[str], height: int) -> go.Figure:
@@ -195,16 +216,17 @@ def history_figure(
                        "mode": "lines+markers", "name": label,
                        "line": {"color": color, "width": style.line_width, "dash": dash},
                        "marker": {"size": style.marker_size}})
-    x_axis: dict[str, Any] = {"title": {"text": _("Optimizer step")}, "automargin": False}
+    x_axis = axis(_("Optimizer step"), automargin=False)
     if total_steps is not None:
         x_axis["range"] = [0, total_steps]
-    y_axis: dict[str, Any] = {"title": {"text": y_title}, "automargin": False}
+    y_axis = axis(y_title, automargin=False)
     if metric == "accuracy":
         y_axis["range"] = [0, 1]
     # The height stays: the Train page fits both charts on one screen.
     layout = {"template": _white_template(), **layout_defaults(y_title, LIVE_MARGIN), **LIVE_LAYOUT,
               "xaxis": x_axis, "yaxis": y_axis, "height": 380,
-              "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"}}
+              "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top",
+                         "font": {"size": style.font_size}}}
     layout["margin"]["autoexpand"] = False
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
@@ -275,10 +297,9 @@ def class_loss_figure(series: dict[str, tuple[Sequence[int], Sequence[float]]]) 
     beside = {"l": 60, "r": 180, "t": 60, "b": 50}  # room for the names beside the chart
     layout = {"template": _white_template(),
               **layout_defaults(_("Training loss of every running job"), beside),
-              "xaxis": {"title": {"text": _("Optimizer step")}},
-              "yaxis": {"title": {"text": _("Loss")}, "rangemode": "tozero"},
+              "xaxis": axis(_("Optimizer step")), "yaxis": axis(_("Loss"), rangemode="tozero"),
               "height": _scaled(360, style), "uirevision": "class", "showlegend": True,
-              "legend": {"orientation": "v", "x": 1.02, "y": 1}}
+              "legend": {"orientation": "v", "x": 1.02, "y": 1, "font": {"size": style.font_size}}}
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 

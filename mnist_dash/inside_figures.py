@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from mnist_dash import look
-from mnist_dash.figures import CHANGE_SCALE, NO_EXTRA, PALETTE, class_labels, layout_defaults
+from mnist_dash.figures import CHANGE_SCALE, NO_EXTRA, PALETTE, class_labels, styled
 from mnist_dash.i18n import _
 from mnist_dash.vocabulary import EpochRecord
 
@@ -23,9 +23,7 @@ RIGHT_SYMBOL, WRONG_SYMBOL = "circle", "x"
 
 def _layout(fig: go.Figure, title: str, height: int, margin: dict[str, int] | None = None,
             **layout) -> go.Figure:
-    defaults = layout_defaults(title, margin or {"l": 20, "r": 20, "t": 60, "b": 20})
-    fig.update_layout({"template": "plotly_white", **defaults, **layout}, height=height)
-    return fig
+    return styled(fig, title, margin or {"l": 20, "r": 20, "t": 60, "b": 20}, height=height, **layout)
 
 
 def tile_weights(weights: np.ndarray, num_columns: int, gap: int = 1) -> np.ndarray:

@@ -70,7 +70,8 @@ def page_css(look: Look) -> str:
     return (
         "<style>"
         f"html {{ font-size: {look.page_font_px}px; }}"
-        "[data-testid='stCaptionContainer'], [data-testid='stWidgetLabel'] p,"
-        " [data-testid='stMetricLabel'] p { color: rgba(30, 32, 40, 0.86); }"
+        "[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *,"
+        " [data-testid='stWidgetLabel'] p, [data-testid='stMetricLabel'] p"
+        " { color: rgba(30, 32, 40, 0.86); }"
         "</style>"
     )

@@ -179,6 +179,10 @@ def test_charts_are_readable_by_default() -> None:
     with look.presenting(False):
         fig = _history()
     assert fig.layout.font.size >= 15 and fig.layout.title.font.size > fig.layout.font.size
+    # On each axis too: Streamlit's chart theme would otherwise draw tick labels at 12 px.
+    bars = figures.class_balance_figure([5] * 10, [1] * 10, NAMES)
+    for axis in (fig.layout.xaxis, fig.layout.yaxis, bars.layout.xaxis, bars.layout.yaxis):
+        assert axis.tickfont.size >= 15 and axis.title.font.size >= 15
     batch = fig.data[0]
     assert batch.line.width >= 1.5 and batch.opacity >= 0.7
 
@@ -198,6 +202,7 @@ def test_presenter_mode_enlarges_text_margins_and_lines(build) -> None:
     assert presenting.layout.font.size > everyday.layout.font.size
     assert presenting.layout.title.font.size > everyday.layout.title.font.size
     assert presenting.layout.margin.l > everyday.layout.margin.l
+    assert presenting.layout.xaxis.tickfont.size > everyday.layout.xaxis.tickfont.size
     for shown, usual in zip(presenting.data, everyday.data, strict=True):
         if getattr(shown, "line", None) is not None and usual.line.width is not None:
             assert shown.line.width > usual.line.width
