@@ -45,7 +45,7 @@ def _scaled(pixels: int, style: look.Look) -> int:
     return round(pixels * style.font_size / look.READABLE.font_size)
 
 
-def layout_defaults(title: str, margin: dict[str, int] | None = None) -> dict[str, Any]:
+def _layout_defaults(title: str, margin: dict[str, int] | None = None) -> dict[str, Any]:
     """The title, fonts and margins of the current look; `margin` (in everyday pixels) grows
     with the text."""
     style = look.current()
@@ -75,7 +75,7 @@ def styled(fig: go.Figure, title: str, margin: dict[str, int] | None = None,
            **layout: Any) -> go.Figure:
     """A figure in plotly_white with the current look: title, fonts, margins, every axis's text."""
     # The template by name: plotly validates a template given as a dict (~200 ms), not by name.
-    fig.update_layout(template="plotly_white", **layout_defaults(title, margin))
+    fig.update_layout(template="plotly_white", **_layout_defaults(title, margin))
     fig.update_layout(layout)  # after the defaults, so a legend given here keeps their font
     size = look.current().font_size
     fig.for_each_xaxis(lambda each: each.update(tickfont_size=size, title_font_size=size))
@@ -223,7 +223,7 @@ def history_figure(
     if metric == "accuracy":
         y_axis["range"] = [0, 1]
     # The height stays: the Train page fits both charts on one screen.
-    layout = {"template": _white_template(), **layout_defaults(y_title, LIVE_MARGIN), **LIVE_LAYOUT,
+    layout = {"template": _white_template(), **_layout_defaults(y_title, LIVE_MARGIN), **LIVE_LAYOUT,
               "xaxis": x_axis, "yaxis": y_axis, "height": 380,
               "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top",
                          "font": {"size": style.font_size}}}
@@ -296,7 +296,7 @@ def class_loss_figure(series: dict[str, tuple[Sequence[int], Sequence[float]]]) 
               for position, (name, (steps, losses)) in enumerate(series.items())]
     beside = {"l": 60, "r": 180, "t": 60, "b": 50}  # room for the names beside the chart
     layout = {"template": _white_template(),
-              **layout_defaults(_("Training loss of every running job"), beside),
+              **_layout_defaults(_("Training loss of every running job"), beside),
               "xaxis": axis(_("Optimizer step")), "yaxis": axis(_("Loss"), rangemode="tozero"),
               "height": _scaled(360, style), "uirevision": "class", "showlegend": True,
               "legend": {"orientation": "v", "x": 1.02, "y": 1, "font": {"size": style.font_size}}}
