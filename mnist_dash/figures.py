@@ -118,10 +118,8 @@ def class_balance_figure(
     ):
         fig.add_trace(go.Bar(x=names, y=list(counts), name=label, marker_color=color,
                              hovertemplate=hover + NO_EXTRA))
-    # The legend above the bars: beside them it takes a third of a narrow column's width.
     return _style(fig, _("Images per class"), _("Class"), _("Images"), barmode="group",
-                  xaxis_type="category",
-                  legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"})
+                  xaxis_type="category")
 
 
 def _square_matrix_axes(fig: go.Figure, class_names: Sequence[str], height: int) -> go.Figure:
