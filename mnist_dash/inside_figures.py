@@ -117,8 +117,10 @@ def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarr
                              marker={"symbol": WRONG_SYMBOL, "color": "#555555", "size": wrong_size}))
     fig.update_xaxes(title_text=_("component 1"), zeroline=False)
     fig.update_yaxes(title_text=_("component 2"), zeroline=False)
+    # Under the axis title, further down as the text grows.
+    legend_y = -0.012 * look.current().font_size
     return _layout(fig, title, height=560, margin={"l": 50, "r": 20, "t": 60, "b": 50},
-                   legend={"title": {"text": _("true class")}, "orientation": "h", "y": -0.15})
+                   legend={"title": {"text": _("true class")}, "orientation": "h", "y": legend_y})
 
 
 def class_accuracy_figure(history: Sequence[EpochRecord], class_names: Sequence[str]) -> go.Figure:

@@ -72,6 +72,6 @@ def page_css(look: Look) -> str:
         f"html {{ font-size: {look.page_font_px}px; }}"
         "[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *,"
         " [data-testid='stWidgetLabel'] p, [data-testid='stMetricLabel'] p"
-        " { color: rgba(30, 32, 40, 0.86); }"
+        " { color: rgba(30, 32, 40, 0.86) !important; }"  # over Streamlit's faded caption colour
         "</style>"
     )
