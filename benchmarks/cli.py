@@ -33,6 +33,7 @@ BENCHMARKS = {
     "many_learners": "benchmarks.learners:many_learners",
     "class_throughput": "benchmarks.class_throughput:class_throughput",
     "instructor_page": "benchmarks.instructor_bench:instructor_page",
+    "first_load": "benchmarks.first_load:first_load",
 }
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
 QUICK_OUT = Path(tempfile.gettempdir()) / "mnist-dash-bench-quick" / "results.json"

@@ -94,14 +94,20 @@ def _too_few_updates(config: TrainConfig, epochs: list[EpochRecord], what: str) 
 
 def _barely_learning(config: TrainConfig, losses: list[float], epochs: list[EpochRecord],
                      state: JobState) -> Finding | None:
-    """A flat or slow run: blame, in this order, too few updates, the loss, then the step size."""
+    """A flat, slow or short run: blame, in this order, too few updates, the loss, then the step size.
+
+    A finished run with too few updates is short even when its accuracy looks fine (79 updates
+    reach 88%): it has not levelled off, and more updates, not another step size, is the lesson.
+    """
     if len(losses) < 20:
         return None
     window = max(3, len(losses) // 10)
     first, last = _mean(losses[:window]), _mean(losses[-window:])
     flat = first > 0 and (first - last) / first < FLAT_DROP
     accuracy = epochs[-1].accuracy if epochs else None
-    slow = state == JobState.COMPLETED and accuracy is not None and accuracy < SLOW_ACCURACY
+    updates = _updates(config, epochs, state)
+    few = updates is not None and updates < FEW_UPDATES
+    slow = state == JobState.COMPLETED and accuracy is not None and (accuracy < SLOW_ACCURACY or few)
     if not (flat or slow):
         return None
     if flat:
@@ -112,8 +118,6 @@ def _barely_learning(config: TrainConfig, losses: list[float], epochs: list[Epoc
         title, factor = _("Learning slowly"), 3
         what = _("After {epochs} it gets only {accuracy} of the training images right.",
                  epochs=epochs_text(completed_epochs(epochs)), accuracy=percent(accuracy, 0))
-    updates = _updates(config, epochs, state)
-    few = updates is not None and updates < FEW_UPDATES
     if few and not (flat and _rate_is_small(config)):
         return _too_few_updates(config, epochs, what)
     if config.loss == "mse" and config.optimizer == "sgd":

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from mnist_dash import architecture
 from mnist_dash import config as config_lib
 from mnist_dash.config import TrainConfig
-from mnist_dash.i18n import _, number, percent
+from mnist_dash.i18n import _, ngettext, number, percent
 from mnist_dash.schedules import Schedule
 
 
@@ -115,12 +115,16 @@ def epochs_and_batches(config: TrainConfig, num_train_images: int) -> Explanatio
     steps = architecture.steps_per_epoch(config, images)
     return Explanation(
         _("Epochs and batches, counted"),
-        _("The network trains on **{images}** images ({held_out} held out to check it on images "
-          "it never learns from). A **batch** of {batch_size} images gives one weight update, so "
-          "one **epoch** (one pass over all of them) is **{steps}** updates, and {epochs} epochs "
-          "make **{updates}** updates.", images=number(images - held_out),
-          held_out=number(held_out), batch_size=config.batch_size, steps=steps,
-          epochs=config.epochs, updates=number(steps * config.epochs)),
+        ngettext("The network trains on **{images}** images ({held_out} held out to check it on "
+                 "images it never learns from). A **batch** of {batch_size} images gives one "
+                 "weight update, so one **epoch** (one pass over all of them) is **{steps}** "
+                 "updates, and {n} epoch makes **{updates}** updates.",
+                 "The network trains on **{images}** images ({held_out} held out to check it on "
+                 "images it never learns from). A **batch** of {batch_size} images gives one "
+                 "weight update, so one **epoch** (one pass over all of them) is **{steps}** "
+                 "updates, and {n} epochs make **{updates}** updates.", config.epochs,
+                 images=number(images - held_out), held_out=number(held_out),
+                 batch_size=config.batch_size, steps=steps, updates=number(steps * config.epochs)),
     )
 
 
@@ -199,11 +203,15 @@ def learning_rate_schedule(config: TrainConfig, num_train_images: int) -> Explan
     formulas = []
     text = []
     if warmup:
-        text.append(_("For the first {epochs} epoch(s) ({updates} updates) the rate climbs in a "
-                      "straight line from {start} to {rate}: at the start the weights are random "
-                      "and the gradients large and erratic, so big steps could throw the network "
-                      "somewhere it never recovers from.", epochs=config.warmup_epochs,
-                      updates=number(warmup), start=format(schedule.rate_at(0), ".2g"), rate=rate))
+        text.append(ngettext(
+            "For the first epoch ({updates} updates) the rate climbs in a straight line from "
+            "{start} to {rate}: at the start the weights are random and the gradients large and "
+            "erratic, so big steps could throw the network somewhere it never recovers from.",
+            "For the first {n} epochs ({updates} updates) the rate climbs in a straight line from "
+            "{start} to {rate}: at the start the weights are random and the gradients large and "
+            "erratic, so big steps could throw the network somewhere it never recovers from.",
+            config.warmup_epochs, updates=number(warmup), start=format(schedule.rate_at(0), ".2g"),
+            rate=rate))
         formulas.append(rf"\eta_t = {rate} \cdot \frac{{t + 1}}{{{warmup}}}\quad (t < {warmup})")
     if config.schedule == "cosine":
         text.append(_("Then it follows half a cosine over the remaining {updates} updates, from "
@@ -214,9 +222,12 @@ def learning_rate_schedule(config: TrainConfig, num_train_images: int) -> Explan
                         rf"{{{decay_steps}}}\Big)")
     elif config.schedule == "step":
         every = max(1, (config.epochs - config.warmup_epochs) // 3)
-        text.append(_("Then it starts at {rate} and is halved every {every} epoch(s): big steps "
-                      "early to travel, smaller ones later to settle into a minimum instead of "
-                      "bouncing around it.", rate=rate, every=every))
+        text.append(ngettext(
+            "Then it starts at {rate} and is halved after every epoch: big steps early to "
+            "travel, smaller ones later to settle into a minimum instead of bouncing around it.",
+            "Then it starts at {rate} and is halved every {n} epochs: big steps early to travel, "
+            "smaller ones later to settle into a minimum instead of bouncing around it.",
+            every, rate=rate))
         formulas.append(rf"\eta = {rate} \cdot 0.5^{{\lfloor e / {every} \rfloor}}"
                         r"\quad (e = " + _words(_("epochs after warm-up")) + ")")
     else:

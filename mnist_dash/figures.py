@@ -2,7 +2,8 @@
 
 Their words (titles, axes, legends, hover text) are in the current language (mnist_dash.i18n).
 Hover templates are plotly's own (`%{y}`): they go through `_()` without parameters, so no
-Python formatting touches their braces.
+Python formatting touches their braces. Text sizes and line widths follow `look.current()`:
+readable by default, larger in presenter mode.
 """
 
 import functools
@@ -14,7 +15,7 @@ import plotly.graph_objects as go
 import plotly.io
 from plotly.subplots import make_subplots
 
-from mnist_dash import i18n
+from mnist_dash import i18n, look
 from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.metrics import normalize_rows
 from mnist_dash.progress import ProgressSnapshot
@@ -26,7 +27,6 @@ RIGHT_COLOR, WRONG_COLOR, NEUTRAL_COLOR = PALETTE[2], PALETTE[3], "#BBBBBB"
 TRUE_CLASS_COLOR = PALETTE[0]  # the right answer, when the model picked another
 INK_SCALE = [[0.0, "black"], [1.0, "white"]]  # MNIST look: 0 = black paper, 255 = white ink
 CHANGE_SCALE = [[0.0, "#B35806"], [0.5, "#FFFFFF"], [1.0, "#542788"]]  # orange down, purple up
-FONT_SIZE = 14
 METRIC_TITLES = {"loss": N_("Loss"), "accuracy": N_("Accuracy")}
 # compare_history_figure's title and axis, by (which curves, metric): whole phrases, not pieces.
 COMPARE_TITLES = {
@@ -38,7 +38,22 @@ COMPARE_TITLES = {
 NO_EXTRA = "<extra></extra>"  # plotly: no trace name beside the hover text
 
 
-LAYOUT_DEFAULTS = {"font": {"size": FONT_SIZE}, "margin": {"l": 60, "r": 20, "t": 60, "b": 50}}
+
+
+def _scaled(pixels: int, style: look.Look) -> int:
+    """A margin measured for the everyday look, grown with the text of `style`."""
+    return round(pixels * style.font_size / look.READABLE.font_size)
+
+
+def _layout_defaults(title: str, margin: dict[str, int] | None = None) -> dict[str, Any]:
+    """The title, fonts and margins of the current look; `margin` (in everyday pixels) grows
+    with the text."""
+    style = look.current()
+    sides = margin or {"l": 60, "r": 20, "t": 60, "b": 50}
+    return {"font": {"size": style.font_size}, "legend": {"font": {"size": style.font_size}},
+            "title": {"text": title, "font": {"size": style.title_size}},
+            "hoverlabel": {"font": {"size": style.font_size}},
+            "margin": {side: _scaled(pixels, style) for side, pixels in sides.items()}}
 
 
 @functools.cache
@@ -47,11 +62,31 @@ def _white_template() -> dict:
     return plotly.io.templates["plotly_white"].to_plotly_json()
 
 
-def _style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout: Any) -> go.Figure:
+# Axis text is sized on every axis, not only by the layout's font: Streamlit's chart theme sets
+# the axes' fonts (12 px tick labels), and only an axis's own setting wins over it.
+
+def axis(title: str, **settings: Any) -> dict[str, Any]:
+    """A plain-spec axis with its title and tick labels in the current look's size."""
+    size = look.current().font_size
+    return {"title": {"text": title, "font": {"size": size}}, "tickfont": {"size": size}, **settings}
+
+
+def styled(fig: go.Figure, title: str, margin: dict[str, int] | None = None,
+           **layout: Any) -> go.Figure:
+    """A figure in plotly_white with the current look: title, fonts, margins, every axis's text."""
     # The template by name: plotly validates a template given as a dict (~200 ms), not by name.
-    fig.update_layout({"template": "plotly_white", **LAYOUT_DEFAULTS, **layout},
-                      title={"text": title}, xaxis_title=x_title, yaxis_title=y_title)
+    fig.update_layout(template="plotly_white", **_layout_defaults(title, margin))
+    fig.update_layout(layout)  # after the defaults, so a legend given here keeps their font
+    size = look.current().font_size
+    fig.for_each_xaxis(lambda each: each.update(tickfont_size=size, title_font_size=size))
+    fig.for_each_yaxis(lambda each: each.update(tickfont_size=size, title_font_size=size))
     return fig
+
+
+def _style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout: Any) -> go.Figure:
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    return styled(fig, title, layout.pop("margin", None), **layout)
 
 
 def _metric_title(metric: str) -> str:
@@ -140,8 +175,8 @@ def confusion_figure(
 LIVE_POINTS = 200  # per-batch points drawn at most: a line this long looks the same, and redraws cheaply
 # The live charts' layout never depends on their data: plotly then does no margin relayout or
 # animation when the points change every second (each costs the learner's browser CPU).
-LIVE_LAYOUT = {"margin": {"l": 60, "r": 20, "t": 50, "b": 110, "autoexpand": False},
-               "transition": {"duration": 0}, "uirevision": "live"}
+LIVE_LAYOUT = {"transition": {"duration": 0}, "uirevision": "live"}
+LIVE_MARGIN = {"l": 60, "r": 20, "t": 50, "b": 110}
 
 
 CLASS_POINTS = 100  # per learner on the instructor's overlaid chart: up to 20 lines, redrawn every few s
@@ -167,10 +202,11 @@ def history_figure(
     live view takes little of the GIL from the training thread.
     """
     y_title = _metric_title(metric)
+    style = look.current()
     shown_steps, shown_values = thin(batch_steps, batch_values)
     traces = [{"type": "scatter", "x": shown_steps, "y": shown_values, "mode": "lines",
-               "name": _("Training (each batch)"), "opacity": 0.5,
-               "line": {"color": TRAIN_COLOR, "width": 1}}]
+               "name": _("Training (each batch)"), "opacity": style.batch_opacity,
+               "line": {"color": TRAIN_COLOR, "width": style.batch_line_width}}]
     epoch_series = (
         (_("Training (epoch)"), list(train_epoch_values), TRAIN_COLOR, "solid"),
         (_("Validation (epoch)"), list(val_epoch_values), TEST_COLOR, "dash"),
@@ -179,16 +215,20 @@ def history_figure(
         # A live run may have its train value for an epoch before its validation value.
         traces.append({"type": "scatter", "x": list(epoch_steps)[: len(values)], "y": values,
                        "mode": "lines+markers", "name": label,
-                       "line": {"color": color, "width": 2, "dash": dash}, "marker": {"size": 9}})
-    x_axis: dict[str, Any] = {"title": {"text": _("Optimizer step")}, "automargin": False}
+                       "line": {"color": color, "width": style.line_width, "dash": dash},
+                       "marker": {"size": style.marker_size}})
+    x_axis = axis(_("Optimizer step"), automargin=False)
     if total_steps is not None:
         x_axis["range"] = [0, total_steps]
-    y_axis: dict[str, Any] = {"title": {"text": y_title}, "automargin": False}
+    y_axis = axis(y_title, automargin=False)
     if metric == "accuracy":
         y_axis["range"] = [0, 1]
-    layout = {"template": _white_template(), **LAYOUT_DEFAULTS, **LIVE_LAYOUT, "title": {"text": y_title},
+    # The height stays: the Train page fits both charts on one screen.
+    layout = {"template": _white_template(), **_layout_defaults(y_title, LIVE_MARGIN), **LIVE_LAYOUT,
               "xaxis": x_axis, "yaxis": y_axis, "height": 380,
-              "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"}}
+              "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top",
+                         "font": {"size": style.font_size}}}
+    layout["margin"]["autoexpand"] = False
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
@@ -216,7 +256,7 @@ def learning_rate_figure(steps: Sequence[int], rates: Sequence[float],
     """The learning rate of every update (the schedule), drawn under the loss chart."""
     rate = _("Learning rate")
     fig = go.Figure(go.Scatter(x=list(steps), y=list(rates), mode="lines", name=rate,
-                               line={"color": TRAIN_COLOR, "width": 2}))
+                               line={"color": TRAIN_COLOR, "width": look.current().line_width}))
     _style(fig, rate, _("Optimizer step"), rate, height=220, showlegend=False)
     if total_steps is not None:
         fig.update_xaxes(range=[0, total_steps])
@@ -232,10 +272,13 @@ def compare_history_figure(
         raise ValueError("which must be 'Validation' or 'Training' and metric one of "
                          f"{sorted(METRIC_TITLES)}; got {which!r} and {metric!r}")
     title, y_title = (_(text) for text in COMPARE_TITLES[which, metric])
+    style = look.current()
     fig = go.Figure()
     for position, (name, epochs, values) in enumerate(runs):
         fig.add_trace(go.Scatter(x=list(epochs), y=list(values), mode="lines+markers", name=name,
-                                 line={"color": PALETTE[position % len(PALETTE)]}))
+                                 line={"color": PALETTE[position % len(PALETTE)],
+                                       "width": style.line_width},
+                                 marker={"size": style.marker_size}))
     _style(fig, title, _("Epoch"), y_title, height=380)
     return _fix_metric_axis(fig, metric)
 
@@ -247,19 +290,20 @@ def class_loss_figure(series: dict[str, tuple[Sequence[int], Sequence[float]]]) 
     (as history_figure), each line thinned to CLASS_POINTS, fixed margins and height and no
     transition so the browser relayouts and animates nothing, and `uirevision` so a zoom survives.
     """
+    style = look.current()
     traces = [{"type": "scatter", "mode": "lines", "name": name,
                **dict(zip("xy", thin(steps, losses, CLASS_POINTS), strict=True)),
-               "line": {"color": PALETTE[position % len(PALETTE)], "width": 2},
+               "line": {"color": PALETTE[position % len(PALETTE)], "width": style.line_width},
                "hovertemplate": _("%{y:.3f} at step %{x}") + NO_EXTRA}
               for position, (name, (steps, losses)) in enumerate(series.items())]
-    layout = {"template": _white_template(), **LAYOUT_DEFAULTS,
-              "title": {"text": _("Training loss of every running job")},
-              "xaxis": {"title": {"text": _("Optimizer step")}},
-              "yaxis": {"title": {"text": _("Loss")}, "rangemode": "tozero"},
-              "height": 360, "uirevision": "class", "showlegend": True, "transition": {"duration": 0},
-              "legend": {"orientation": "v", "x": 1.02, "y": 1}}
-    # room for the names beside the chart, never grown by a long name (a relayout on every redraw)
-    layout["margin"] = {**LAYOUT_DEFAULTS["margin"], "r": 180, "autoexpand": False}
+    beside = {"l": 60, "r": 180, "t": 60, "b": 50}  # room for the names beside the chart
+    layout = {"template": _white_template(),
+              **_layout_defaults(_("Training loss of every running job"), beside),
+              "xaxis": axis(_("Optimizer step")), "yaxis": axis(_("Loss"), rangemode="tozero"),
+              "height": _scaled(360, style), "uirevision": "class", "showlegend": True,
+              "transition": {"duration": 0},
+              "legend": {"orientation": "v", "x": 1.02, "y": 1, "font": {"size": style.font_size}}}
+    layout["margin"]["autoexpand"] = False  # never grown by a long name: a relayout on every redraw
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
@@ -297,11 +341,11 @@ def probability_figure(
     fig = go.Figure(go.Bar(
         x=probabilities, y=list(range(len(probabilities))), orientation="h",
         marker_color=colors, text=texts, textposition="outside", cliponaxis=False,
-        constraintext="none", textfont={"size": 12},
+        constraintext="none", textfont={"size": look.current().small_text},
         hovertemplate="%{x:.1%}<extra></extra>",
     ))
     _style(fig, _("Model's probabilities"), _("Probability"), "", height=240, showlegend=False,
-           margin={"l": 40, "r": 130, "t": 40, "b": 40}, font={"size": 12})
+           margin={"l": 40, "r": 130, "t": 40, "b": 40})
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(tickvals=list(range(len(class_names))), ticktext=class_labels(class_names),
                      autorange="reversed")
@@ -387,7 +431,7 @@ def class_scatter_figure(parameters: Sequence[int], scores: Sequence[float],
         fig.add_trace(go.Scatter(
             x=[row[0] for row in mine], y=[row[1] for row in mine], mode="markers", name=optimizer,
             customdata=[[row[3]] for row in mine],
-            marker={"size": 12, "color": PALETTE[index % len(PALETTE)],
+            marker={"size": look.current().marker_size + 3, "color": PALETTE[index % len(PALETTE)],
                     "line": {"width": 1, "color": "white"}},
             hovertemplate=_("%{customdata[0]}: %{y:.2%} with %{x:,} parameters") + NO_EXTRA))
     _style(fig, _("Size vs score: the class's experiment"), _("Parameters (log scale)"),

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from mnist_dash.figures import CHANGE_SCALE, FONT_SIZE, NO_EXTRA, PALETTE, class_labels
+from mnist_dash import look
+from mnist_dash.figures import CHANGE_SCALE, NO_EXTRA, PALETTE, class_labels, styled
 from mnist_dash.i18n import _
 from mnist_dash.vocabulary import EpochRecord
 
@@ -20,11 +21,9 @@ CLASS_COLORS = (*PALETTE, "#882255", "#999933")
 RIGHT_SYMBOL, WRONG_SYMBOL = "circle", "x"
 
 
-def _layout(fig: go.Figure, title: str, height: int, **layout) -> go.Figure:
-    defaults = {"template": "plotly_white", "font": {"size": FONT_SIZE},
-                "margin": {"l": 20, "r": 20, "t": 60, "b": 20}}
-    fig.update_layout({**defaults, **layout}, title={"text": title}, height=height)
-    return fig
+def _layout(fig: go.Figure, title: str, height: int, margin: dict[str, int] | None = None,
+            **layout) -> go.Figure:
+    return styled(fig, title, margin or {"l": 20, "r": 20, "t": 60, "b": 20}, height=height, **layout)
 
 
 def tile_weights(weights: np.ndarray, num_columns: int, gap: int = 1) -> np.ndarray:
@@ -52,11 +51,12 @@ def weight_grid_figure(weights: np.ndarray, num_columns: int = 8, first_unit: in
         z=grid, colorscale=CHANGE_SCALE, zmin=-1, zmax=1, zmid=0, hoverinfo="skip",
         colorbar={"title": {"text": _("weight ÷ unit's<br>largest |weight|")}, "len": 0.6},
     ))
+    label_font = {"size": look.current().small_text, "color": "#222222"}
     for unit in range(len(weights)):
         row, column = divmod(unit, num_columns)
         fig.add_annotation(x=column * (width + 1), y=row * (height + 1), text=str(first_unit + unit),
-                           showarrow=False, xanchor="left", yanchor="top",
-                           font={"size": 10, "color": "#333333"}, bgcolor="rgba(255,255,255,0.7)")
+                           showarrow=False, xanchor="left", yanchor="top", font=label_font,
+                           bgcolor="rgba(255,255,255,0.8)")
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
     rows = -(-len(weights) // num_columns)
@@ -90,28 +90,37 @@ def _hover(indices: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
 
 def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
                      indices: np.ndarray, class_names: Sequence[str], title: str) -> go.Figure:
-    """A 2-D map, one colour per true class; misclassified images drawn as crosses."""
+    """A 2-D map, one colour per true class; misclassified images drawn as crosses.
+
+    Each class is two traces, one legend entry: its right points (a dot, shown in the legend) and
+    its wrong ones (crosses, grouped with it), so no class's legend mark is the cross that means
+    "misclassified".
+    """
     points, labels, predicted = np.asarray(points), np.asarray(labels), np.asarray(predicted)
     indices = np.asarray(indices)
     names = class_labels(class_names)
+    wrong_size = look.current().marker_size
     fig = go.Figure()
     for label, name in enumerate(names):
-        members = labels == label
-        wrong = members & (predicted != labels)
-        fig.add_trace(go.Scatter(
-            x=points[members, 0], y=points[members, 1], mode="markers", name=name,
-            marker={"color": CLASS_COLORS[label % len(CLASS_COLORS)], "opacity": 0.7,
-                    "size": np.where(wrong[members], 9, 5).tolist(),
-                    "symbol": np.where(wrong[members], WRONG_SYMBOL, RIGHT_SYMBOL).tolist()},
-            text=_hover(indices[members], labels[members], predicted[members], names),
-            hovertemplate="%{text}" + NO_EXTRA,
-        ))
+        for wrong in (False, True):
+            members = (labels == label) & ((predicted != labels) == wrong)
+            fig.add_trace(go.Scatter(
+                x=points[members, 0], y=points[members, 1], mode="markers", name=name,
+                legendgroup=str(label), showlegend=not wrong,
+                marker={"color": CLASS_COLORS[label % len(CLASS_COLORS)], "opacity": 0.7,
+                        "size": wrong_size if wrong else round(0.6 * wrong_size),
+                        "symbol": WRONG_SYMBOL if wrong else RIGHT_SYMBOL},
+                text=_hover(indices[members], labels[members], predicted[members], names),
+                hovertemplate="%{text}" + NO_EXTRA,
+            ))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=_("✗ misclassified"),
-                             marker={"symbol": WRONG_SYMBOL, "color": "#555555", "size": 9}))
+                             marker={"symbol": WRONG_SYMBOL, "color": "#555555", "size": wrong_size}))
     fig.update_xaxes(title_text=_("component 1"), zeroline=False)
     fig.update_yaxes(title_text=_("component 2"), zeroline=False)
+    # Under the axis title, further down as the text grows.
+    legend_y = -0.012 * look.current().font_size
     return _layout(fig, title, height=560, margin={"l": 50, "r": 20, "t": 60, "b": 50},
-                   legend={"title": {"text": _("true class")}, "orientation": "h", "y": -0.15})
+                   legend={"title": {"text": _("true class")}, "orientation": "h", "y": legend_y})
 
 
 def class_accuracy_figure(history: Sequence[EpochRecord], class_names: Sequence[str]) -> go.Figure:

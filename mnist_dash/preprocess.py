@@ -144,6 +144,7 @@ def _centre_at_corner(digit: np.ndarray, size: int) -> tuple[float, float]:
 
 
 MARK_RGB = (230, 159, 0)  # Okabe-Ito orange: visible on black paper and on white ink
+FRAME_RGB = (74, 80, 96)  # slate: white ink and black paper both stand out on it, and on the page
 
 
 def annotate(image: np.ndarray, size: int, box: tuple[int, int, int, int] | None = None,
@@ -171,3 +172,17 @@ def annotate(image: np.ndarray, size: int, box: tuple[int, int, int, int] | None
         draw.line([x - 8, y, x + 8, y], fill=MARK_RGB, width=3)
         draw.line([x, y - 8, x, y + 8], fill=MARK_RGB, width=3)
     return np.asarray(picture)
+
+
+def framed(picture: np.ndarray, size: int, border: int = 4) -> np.ndarray:
+    """An RGB picture centred on a slate square of `size` + 2 * `border` pixels.
+
+    A crop of a thin "1" is almost all white ink: on a white page it has no visible edge.
+    """
+    height, width = picture.shape[:2]
+    side = max(size, height, width) + 2 * border
+    square = np.empty((side, side, 3), dtype=np.uint8)
+    square[:] = FRAME_RGB
+    top, left = (side - height) // 2, (side - width) // 2
+    square[top:top + height, left:left + width] = picture
+    return square

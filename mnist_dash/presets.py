@@ -91,6 +91,27 @@ def _lecun_table_presets() -> tuple[Preset, ...]:
     )
 
 
+WORKSHOP = Preset(
+    name="workshop",
+    title=N_("Workshop: a run to watch (about 15 s)"),
+    description=N_(
+        "Made for a class to watch: one hidden layer of 256 relu units, softmax, cross-entropy, "
+        "SGD with momentum 0.9 at learning rate 0.01, batch 64, 10 epochs on 20,000 training "
+        "images (10% held out for validation): 282 updates per epoch, 2,820 in all. It trains in "
+        "about 15 s (median of 3 on a busy 2-core machine; a laptop is faster), so the curves "
+        "grow while the class watches: the batch accuracy climbs within the first epoch, then "
+        "the validation accuracy creeps from about 93% to 96%."
+    ),
+    source=N_("mnist-dash's own recipe"),
+    reported=N_("0.956 test accuracy and 15.6 s of training, measured here (median of 3)"),
+    reported_test_accuracy=None,
+    config=TrainConfig(
+        hidden_units=(256,), activation="relu", output_activation="softmax", loss="crossentropy",
+        optimizer="momentum", learning_rate=0.01, momentum=0.9, batch_size=64, epochs=10,
+        validation_split=0.1, train_size=20_000,
+    ),
+)
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
@@ -112,6 +133,7 @@ PRESETS: dict[str, Preset] = {
                 batch_size=128, epochs=5, validation_split=0.0,
             ),
         ),
+        WORKSHOP,
         Preset(
             name="tf2-raw-loop",
             title=N_("TF2 course, raw GradientTape loop"),

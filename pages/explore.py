@@ -15,6 +15,8 @@ dataset = app.start_page()
 names = [_(name) for name in dataset.class_names]
 
 st.title(_("Explore {dataset}", dataset=_(dataset.title)))
+st.info(_("**Start here:** look at the samples below, then open one image up close to see the "
+          "784 numbers a network reads. Ready? Train one on **Train live**."), icon=":material/flag:")
 facts_line = resources.data_sources().describe(dataset.name)
 st.caption(_("{title}: {train} training and {test} test images · checksum {checksum}",
              title=_(facts_line.title), train=i18n.number(facts_line.train_images),

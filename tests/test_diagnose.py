@@ -184,3 +184,25 @@ def test_plurals_read_right():
         falling(2.3, 0.35, 158), JobState.COMPLETED)
     assert "158 updates" in found[0].explanation and "2 epochs of 79 batches" in found[0].explanation
     assert "seen 2 times" in found[0].explanation
+
+
+def test_a_79_update_run_at_88_percent_is_short_not_healthy_and_not_the_rates_fault():
+    """The workshop's run as the brief gives it: 1 epoch, 79 updates, 88.6% accuracy, the batch
+    loss still falling. It looks fine, but it stopped before it levelled off."""
+    history = [EpochRecord(epoch=1, step=79, seconds=1.3, loss=0.41, accuracy=0.886)]
+    for rate in (0.001, 0.003):  # the preset's rate, and the one the old advice suggested
+        found = diagnose.diagnose(KERAS_BOOK_SHORT.replace(learning_rate=rate), history,
+                                  falling(2.3, 0.33, 79))
+        assert kinds(found) == ["too_little_training"]
+        assert set(found[0].changes) == {"epochs"} and found[0].changes["epochs"] * 79 >= 500
+        text = found[0].explanation + found[0].suggestion
+        assert "learning rate" not in text and "too small" not in text
+        assert "only 79 updates" in text and "89%" in text and "1 epochs" not in text
+        assert "more training images" in found[0].suggestion
+
+
+def test_a_long_run_at_88_percent_is_not_sent_to_train_longer():
+    config = KERAS_BOOK_SHORT.replace(epochs=8, train_size=None)
+    history = [EpochRecord(epoch=i + 1, step=469 * (i + 1), seconds=1.0, loss=0.3 - 0.001 * i,
+                           accuracy=0.886) for i in range(8)]
+    assert "too_little_training" not in kinds(diagnose.diagnose(config, history, falling(2.3, 0.3, 200)))

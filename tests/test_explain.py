@@ -74,3 +74,21 @@ def test_step_schedule_says_how_often_it_halves():
 def test_early_stopping_names_the_patience():
     item = explain.early_stopping(BASE.replace(early_stopping_patience=4))
     assert "**4**" in item.text and r"\ge 4" in item.formulas[0]
+
+
+@pytest.mark.parametrize(("epochs", "warmup", "expected", "warmup_text"), [
+    (1, 0, "and 1 epoch makes **540** updates", "Then it follows half a cosine"),
+    (2, 1, "and 2 epochs make **1,080** updates", "For the first epoch (540 updates)"),
+    (3, 2, "and 3 epochs make **1,620** updates", "For the first 2 epochs (1,080 updates)"),
+])
+def test_epoch_counts_read_right_in_the_singular_and_the_plural(epochs, warmup, expected, warmup_text):
+    config = BASE.replace(epochs=epochs, warmup_epochs=warmup, schedule="cosine")
+    counted = explain.epochs_and_batches(config, 60000).text
+    schedule = explain.learning_rate_schedule(config, 60000).text
+    assert expected in counted and warmup_text in schedule
+    assert "epoch(s)" not in counted + schedule and "1 epochs" not in counted + schedule
+
+
+def test_a_step_schedule_halving_after_each_epoch_says_so():
+    item = explain.learning_rate_schedule(BASE.replace(schedule="step", epochs=3), 60000)
+    assert "halved after every epoch" in item.text

@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from mnist_dash import figures
+from mnist_dash import figures, inside_figures, look
 
 NAMES = [str(digit) for digit in range(10)]
 
@@ -167,3 +167,53 @@ def test_live_layout_does_not_depend_on_the_data():
     assert layouts[0] == layouts[1]
     assert layouts[0]["margin"]["autoexpand"] is False and layouts[0]["transition"] == {"duration": 0}
     assert layouts[0]["xaxis"]["automargin"] is False and layouts[0]["xaxis"]["range"] == [0, 500]
+
+
+def _history() -> go.Figure:
+    return figures.history_figure([1, 2, 3, 4], [0.9, 0.7, 0.6, 0.5], [2, 4], [0.8, 0.55], [0.7],
+                                  "loss", total_steps=20)
+
+
+def test_charts_are_readable_by_default() -> None:
+    """Axis text at least 15 px (it was ~11 px on screen), the per-batch line neither hairline nor pale."""
+    with look.presenting(False):
+        fig = _history()
+    assert fig.layout.font.size >= 15 and fig.layout.title.font.size > fig.layout.font.size
+    # On each axis too: Streamlit's chart theme would otherwise draw tick labels at 12 px.
+    bars = figures.class_balance_figure([5] * 10, [1] * 10, NAMES)
+    for axis in (fig.layout.xaxis, fig.layout.yaxis, bars.layout.xaxis, bars.layout.yaxis):
+        assert axis.tickfont.size >= 15 and axis.title.font.size >= 15
+    batch = fig.data[0]
+    assert batch.line.width >= 1.5 and batch.opacity >= 0.7
+
+
+@pytest.mark.parametrize("build", [
+    _history,
+    lambda: figures.class_balance_figure([5] * 10, [1] * 10, NAMES),
+    lambda: figures.compare_history_figure([("A", [1, 2], [0.5, 0.4])], "loss"),
+    lambda: figures.class_loss_figure({"Ada": ([1, 2], [2.0, 1.0])}),
+    lambda: inside_figures.weight_grid_figure(np.ones((4, 28, 28))),
+])
+def test_presenter_mode_enlarges_text_margins_and_lines(build) -> None:
+    with look.presenting(False):
+        everyday = build()
+    with look.presenting(True):
+        presenting = build()
+    assert presenting.layout.font.size > everyday.layout.font.size
+    assert presenting.layout.title.font.size > everyday.layout.title.font.size
+    assert presenting.layout.margin.l > everyday.layout.margin.l
+    assert presenting.layout.xaxis.tickfont.size > everyday.layout.xaxis.tickfont.size
+    for shown, usual in zip(presenting.data, everyday.data, strict=True):
+        if getattr(shown, "line", None) is not None and usual.line.width is not None:
+            assert shown.line.width > usual.line.width
+    for shown, usual in zip(presenting.layout.annotations, everyday.layout.annotations, strict=True):
+        assert shown.font.size > usual.font.size  # the unit numbers on the weight tiles
+
+
+def test_presenter_markers_grow_and_the_session_lookup_decides_outside_a_block(monkeypatch) -> None:
+    monkeypatch.setattr(look, "_lookup", lambda: True)  # a session whose switch is on
+    assert look.is_presenting()
+    big = _history()
+    with look.presenting(False):  # a block wins over the session
+        small = _history()
+    assert big.data[1].marker.size > small.data[1].marker.size

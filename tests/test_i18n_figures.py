@@ -97,7 +97,7 @@ def test_numbers_and_marks_in_figures_follow_the_language(zh_cn) -> None:
     embedding = inside_figures.embedding_figure(np.zeros((2, 2)), np.array([0, 0]), np.array([0, 1]),
                                                 np.array([7, 8]), FASHION[:2], "map")
     assert embedding.data[0].name == "T恤/上衣"
-    assert embedding.data[0].text[1] == "测试图片 #8<br>标签 T恤/上衣，预测 裤子 ✗"
+    assert embedding.data[1].text[0] == "测试图片 #8<br>标签 T恤/上衣，预测 裤子 ✗"  # class 0's mistakes
     assert embedding.data[-1].name == "✗ 分错的"
 
 

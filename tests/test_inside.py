@@ -144,16 +144,22 @@ def test_unit_weights_figure_is_centred_on_zero():
     assert (heatmap.zmin, heatmap.zmax, heatmap.zmid) == (-2.0, 2.0, 0)
 
 
-def test_embedding_figure_one_trace_per_class_and_crosses_for_mistakes():
+def test_embedding_figure_one_legend_entry_per_class_and_crosses_for_mistakes():
     labels = np.array([0, 0, 1, 2, 2, 2])
     predicted = np.array([0, 1, 1, 2, 0, 2])
     points = np.arange(12, dtype=float).reshape(6, 2)
     fig = inside_figures.embedding_figure(points, labels, predicted, np.arange(100, 106),
                                           ["zero", "one", "two"], "map")
-    assert [trace.name for trace in fig.data] == ["zero", "one", "two", "✗ misclassified"]
-    assert list(fig.data[0].marker.symbol) == ["circle", "x"]
-    assert list(fig.data[2].marker.symbol) == ["circle", "x", "circle"]
-    assert "test image #101" in fig.data[0].text[1] and "predicted one" in fig.data[0].text[1]
+    in_legend = [trace for trace in fig.data if trace.showlegend is not False]
+    assert [trace.name for trace in in_legend] == ["zero", "one", "two", "✗ misclassified"]
+    # A class's legend mark is a dot even when its first point is a mistake (class "two" here
+    # once showed the cross that means "misclassified").
+    assert [trace.marker.symbol for trace in in_legend[:3]] == ["circle"] * 3
+    crosses = {trace.name: list(trace.x) for trace in fig.data
+               if trace.marker.symbol == "x" and trace.showlegend is False}
+    assert crosses == {"zero": [2.0], "one": [], "two": [8.0]}
+    wrong_zero = next(trace for trace in fig.data if trace.name == "zero" and trace.marker.symbol == "x")
+    assert "test image #101" in wrong_zero.text[0] and "predicted one" in wrong_zero.text[0]
     assert len(set(inside_figures.CLASS_COLORS)) == 10
 
 

@@ -67,6 +67,7 @@ def small_job(at: AppTest, epochs: int = 2, images: int = 1000) -> None:
 def test_explore_shows_facts_samples_and_filters(real_mnist):
     at = start()
     assert at.title[0].value == "Explore MNIST"
+    assert at.info[0].value.startswith("**Start here:**")  # one line for a newcomer, first
     assert [m.value for m in at.metric][:2] == ["60,000", "10,000"]
     images = at.get("image")[0]
     captions = [img.caption for img in images.proto.imgs]

@@ -93,3 +93,13 @@ def test_annotate_enlarges_and_marks():
     picture = preprocess.annotate(np.zeros((28, 28), dtype=np.uint8), 140, point=(14.0, 14.0))
     assert picture.shape == (140, 140, 3)
     assert tuple(picture[72, 72]) == preprocess.MARK_RGB
+
+
+def test_a_thin_crop_is_framed_on_a_square_that_stands_out_from_white_ink_and_the_page():
+    thin_one = np.full((20, 3), 255, dtype=np.uint8)  # a cropped "1": all ink
+    picture = preprocess.annotate(thin_one, 150)
+    shown = preprocess.framed(picture, 150)
+    assert shown.shape == (158, 158, 3)
+    assert tuple(shown[0, 0]) == tuple(shown[-1, -1]) == preprocess.FRAME_RGB  # not white
+    assert tuple(shown[79, 79]) == (255, 255, 255)  # the ink, centred
+    assert (shown == 255).all(axis=2).sum() == picture.shape[0] * picture.shape[1]

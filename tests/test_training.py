@@ -1,5 +1,7 @@
 """The training engine on tiny synthetic data, and once on the real MNIST file."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -7,6 +9,7 @@ from mnist_dash import model as model_lib
 from mnist_dash import training
 from mnist_dash.accumulator import EpochAccumulator
 from mnist_dash.config import TrainConfig
+from mnist_dash.presets import PRESETS
 from mnist_dash.progress import DownsampledSeries, Progress
 from mnist_dash.vocabulary import EpochRecord, JobState
 
@@ -244,3 +247,16 @@ def test_per_class_accuracy_is_recorded_each_epoch(tiny_dataset):
     for entry in outcome.history:
         assert len(entry.class_accuracy) == 10
         assert all(0.0 <= v <= 1.0 or np.isnan(v) for v in entry.class_accuracy)
+
+
+def test_the_workshop_preset_trains_several_epochs_and_says_how_long_it_takes(tiny_dataset):
+    """The recipe, shrunk to the tiny dataset (it keeps every other setting), learns over several
+    epochs; its description names the time it was measured to take."""
+    preset = PRESETS["workshop"]
+    assert re.search(r"about \d+ s", preset.description) and re.search(r"\d+ s", preset.title)
+    assert preset.config.epochs >= 5  # a curve with several points
+    tiny = preset.config.replace(train_size=None, epochs=3, hidden_units=(32,))
+    outcome = training.train(tiny, tiny_dataset, Progress())
+    assert outcome.state == JobState.COMPLETED
+    assert [record.epoch for record in outcome.history] == [1, 2, 3]
+    assert outcome.history[-1].loss < outcome.history[0].loss

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from mnist_dash.classroom import leaderboard, scoring
+from mnist_dash.classroom import scoring
 from mnist_dash.classroom.auth import Instructor, require_instructor
 from mnist_dash.classroom.challenges import Challenge, ChallengeBook, Submission, now_utc
 from mnist_dash.classroom.drawings import DrawingBook
@@ -31,6 +31,11 @@ from mnist_dash.i18n import Msg, Refusal
 from mnist_dash.jobs import JobRefused
 from mnist_dash.runs import RunRecord
 from mnist_dash.vocabulary import completed_epochs
+
+# pandas (and the leaderboard, a table) take 0.5-2.5 s to import: imported where used, so a first
+# visitor's page does not wait for them.
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +151,8 @@ class Classroom:
 
     def standings(self, challenge_id: str | None = None) -> pd.DataFrame:
         """The leaderboard of a challenge (default: shown_challenge); see leaderboard.standings."""
+        from mnist_dash.classroom import leaderboard
+
         challenge = self.challenges.get(challenge_id) if challenge_id else self.shown_challenge()
         if challenge is None:
             return leaderboard.standings([], {}, revealed=False)
@@ -165,6 +172,8 @@ class Classroom:
                              "run_id": s.run_id, "public": s.public, "private": s.private,
                              "parameters": s.parameters, "epochs": s.epochs, "seconds": s.seconds,
                              "submitted": s.submitted.isoformat(timespec="seconds"), **config})
+        import pandas as pd
+
         return pd.DataFrame(rows).to_csv(index=False)
 
     def server_load(self) -> ServerLoad:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnist_dash import data, i18n
+from mnist_dash import data, i18n, look
 from mnist_dash.i18n import _
 from mnist_dash.progress import epoch_and_batch
 from mnist_dash.runs import RunRecord
@@ -36,6 +36,7 @@ def run_app() -> None:
     # A local icon: a ":material/...:" favicon is fetched from a font server on every load.
     st.set_page_config(page_title="mnist-dash", page_icon=str(ICON), layout="wide")
     state.language()  # before any text: the navigation's titles are translated too
+    st.html(look.page_css(look.PRESENTING if state.presenting() else look.READABLE))
     navigation = st.navigation([
         st.Page(PAGES["explore"], title=_("Explore the data"), icon=":material/image_search:",
                 default=True),
@@ -158,6 +159,9 @@ def sidebar() -> None:
         st.selectbox(_("Dataset"), list(data.SPECS), key=state.DATASET, format_func=dataset_title,
                      persist_state="session",
                      help=_("Switch between handwritten digits and clothes."))
+        st.toggle(_("Presenter mode"), key=state.PRESENTING, on_change=state.keep_presenting_in_url,
+                  help=_("Larger text and thicker chart lines, for a projector. The address "
+                         "keeps it (?present=1): share it or bookmark it."))
         _sidebar_name()
         _sidebar_job_status()
 

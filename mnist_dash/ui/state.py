@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from mnist_dash import i18n
+from mnist_dash import i18n, look
 from mnist_dash.classroom.names import NameRefused
 from mnist_dash.config import TrainConfig
 from mnist_dash.jobs import JobSnapshot
@@ -31,6 +31,8 @@ JOB_ID = "job_id"  # the job whose settings the Train form holds (submitted or s
 DATASET = "dataset_name"  # the sidebar's choice: "mnist" or "fashion-mnist"
 LANGUAGE = "language"  # the sidebar's language switch: a code of i18n.LANGUAGES
 LANGUAGE_PARAM = "lang"  # URL query parameter holding the language, e.g. ?lang=zh-CN
+PRESENTING = "presenting"  # the sidebar's presenter switch: larger text and lines for a room
+PRESENT_PARAM = "present"  # URL query parameter: ?present=1 while the switch is on
 
 # Choosing a run (Evaluate, Try it, Inside) and a confusion-matrix cell (Evaluate).
 SELECTED_RUN = "selected_run"  # run id chosen in the run picker
@@ -114,6 +116,41 @@ def keep_language_in_url() -> None:
 
 def _valid_language(tag: object) -> str | None:
     return i18n.normalize(tag) if isinstance(tag, str) else None
+
+
+def presenting() -> bool:
+    """Whether this session draws for a room (presenter mode), also kept in the URL (?present=1).
+
+    A ?present= in the URL wins (1 on, anything else off), then the session's switch; a page
+    switch drops the URL's parameters, so the session puts it back. Call it at the top of every
+    full run, before any figure is built; figures read the result from the session (`_session_presenting`).
+    """
+    from_url = st.query_params.get(PRESENT_PARAM)
+    on = from_url == "1" if from_url is not None else bool(st.session_state.get(PRESENTING))
+    st.session_state[PRESENTING] = on
+    keep_presenting_in_url()
+    return on
+
+
+def keep_presenting_in_url() -> None:
+    """The presenter switch's callback too: ?present=1 while on, no parameter while off."""
+    if st.session_state[PRESENTING]:
+        if st.query_params.get(PRESENT_PARAM) != "1":
+            st.query_params[PRESENT_PARAM] = "1"
+    elif PRESENT_PARAM in st.query_params:
+        del st.query_params[PRESENT_PARAM]
+
+
+def _session_presenting() -> bool:
+    """The presenter switch of the session whose script runs in this thread (off outside one)."""
+    context = get_script_run_ctx(suppress_warning=True)
+    if context is None:
+        return False
+    session = context.session_state
+    return bool(session[PRESENTING]) if PRESENTING in session else False
+
+
+look.set_presenting_lookup(_session_presenting)
 
 
 def _session_language() -> str | None:

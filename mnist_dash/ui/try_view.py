@@ -55,9 +55,9 @@ def steps(prepared: preprocess.Preprocessed) -> None:
     ]
     columns = st.columns(len(pictures) + 1)
     for column, (picture, caption) in zip(columns, pictures, strict=False):
-        column.image(picture)
+        column.image(preprocess.framed(picture, STEP_SIZE))
         column.caption(caption)
-    columns[-1].image(preprocess.annotate(prepared.squeezed, STEP_SIZE))
+    columns[-1].image(preprocess.framed(preprocess.annotate(prepared.squeezed, STEP_SIZE), STEP_SIZE))
     columns[-1].caption(_("Without steps 2–4: the whole canvas squeezed to 28×28. Digits the "
                           "network never saw look like this, and your drawing is often misread."))
 

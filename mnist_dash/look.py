@@ -1,0 +1,77 @@
+"""How large the app draws text and lines: readable by default, larger for a room (presenter mode).
+
+Figures (mnist_dash.figures, mnist_dash.inside_figures) read `current()` when they are built; the
+UI registers a lookup (`set_presenting_lookup`) that reads the browser session's presenter switch,
+so a figure drawn in a fragment rerun gets the session's look too. `presenting(True)` sets it for
+a block of code (tests, benchmarks). Nothing here imports plotly or Streamlit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Look:
+    """Sizes in CSS pixels for a chart and the page around it."""
+
+    font_size: int  # chart text: axis titles, tick labels, legends, hover boxes
+    title_size: int  # chart titles
+    small_text: int  # text inside cells and on tiles (unit numbers, bar labels)
+    line_width: float  # a chart's main lines (per-epoch curves, compared runs)
+    batch_line_width: float  # the per-batch line under the per-epoch curves
+    batch_opacity: float  # ...drawn lighter, so the epoch curves stand out
+    marker_size: int  # per-epoch markers, scatter points
+    page_font_px: int  # the page's base font (Streamlit sizes text in rem of this)
+
+
+READABLE = Look(font_size=15, title_size=18, small_text=13, line_width=2.5, batch_line_width=1.5,
+                batch_opacity=0.75, marker_size=9, page_font_px=16)
+PRESENTING = Look(font_size=20, title_size=24, small_text=17, line_width=4.0, batch_line_width=2.5,
+                  batch_opacity=0.85, marker_size=13, page_font_px=20)
+
+_chosen: contextvars.ContextVar[bool | None] = contextvars.ContextVar("mnist_dash_presenting",
+                                                                     default=None)
+_lookup: Callable[[], bool] = lambda: False  # noqa: E731  (replaced by the UI)
+
+
+def set_presenting_lookup(lookup: Callable[[], bool]) -> None:
+    """Tell the figures where the current session's presenter switch is (the UI calls this once)."""
+    global _lookup
+    _lookup = lookup
+
+
+def is_presenting() -> bool:
+    """A `presenting()` block's choice, else the session's switch, else off."""
+    chosen = _chosen.get()
+    return _lookup() if chosen is None else chosen
+
+
+def current() -> Look:
+    return PRESENTING if is_presenting() else READABLE
+
+
+@contextlib.contextmanager
+def presenting(on: bool = True) -> Iterator[None]:
+    """Draw with the presenter's look (or, with on=False, the everyday one) inside the block."""
+    token = _chosen.set(on)
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
+def page_css(look: Look) -> str:
+    """The page's style: captions and help text dark enough to read on a projector, and the base
+    font of `look` (Streamlit's text, widgets and sidebar scale with it)."""
+    return (
+        "<style>"
+        f"html {{ font-size: {look.page_font_px}px; }}"
+        "[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *,"
+        " [data-testid='stWidgetLabel'] p, [data-testid='stMetricLabel'] p"
+        " { color: rgba(30, 32, 40, 0.86) !important; }"  # over Streamlit's faded caption colour
+        "</style>"
+    )
