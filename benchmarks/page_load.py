@@ -5,16 +5,16 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from benchmarks.browser import TIMEOUT_MS
+from benchmarks.browser import IMAGE_SELECTOR as EXPLORE_IMAGES
+from benchmarks.browser import TIMEOUT_MS, open_train
 from benchmarks.common import Context, Outcome, Row, median, require_browser, within
 from tests.e2e import drive
-from tests.e2e.server import chromium, streamlit_server
+from tests.e2e.server import PROJECTOR, chromium, streamlit_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 PAGE_LOAD_TARGET_SECONDS = 2.0
-PROJECTOR = {"width": 1280, "height": 720}
 # Navigation title -> what shows the page's main content is drawn (not only its title).
 PAGES = {
     "Evaluate": "[class*='st-key-confusion_'] .js-plotly-plot",
@@ -25,7 +25,8 @@ PAGES = {
 
 def train_small_run(page: Page, url: str) -> None:
     """A 1-epoch, 2,000-image run from the Train page, as a learner makes one."""
-    drive.open_app(page, url, "train")
+    page.goto(f"{url}/train", timeout=TIMEOUT_MS)
+    open_train(page, via_sidebar=False)
     drive.configure_training(page, units=32, epochs=1, train_images=2000, batch=32)
     drive.click_train(page, TIMEOUT_MS)
     drive.expect_finished(page, timeout=TIMEOUT_MS / 1000)
@@ -34,7 +35,7 @@ def train_small_run(page: Page, url: str) -> None:
 def visit_seconds(page: Page, title: str) -> float:
     """From the click on the page's navigation link to its main content visible (from Explore)."""
     drive.go_to(page, "Explore the data")
-    page.locator("[data-testid='stImage'] img").first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    page.locator(EXPLORE_IMAGES).first.wait_for(state="visible", timeout=TIMEOUT_MS)
     clicked = time.perf_counter()
     drive.go_to(page, title)
     page.locator(PAGES[title]).first.wait_for(state="visible", timeout=TIMEOUT_MS)
