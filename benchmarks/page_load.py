@@ -18,7 +18,7 @@ PAGE_LOAD_TARGET_SECONDS = 2.0
 # Navigation title -> what shows the page's main content is drawn (not only its title).
 PAGES = {
     "Evaluate": "[class*='st-key-confusion_'] .js-plotly-plot",
-    "Try it: draw a digit": "[data-testid='stMain'] iframe",  # the drawing canvas
+    "Try it: draw a digit": ".st-key-try_clear button",  # drawn just after the canvas
     "Inside the network": "[class*='st-key-inside_grid_'] .js-plotly-plot",
 }
 
