@@ -27,6 +27,7 @@ BENCHMARKS = {
     "live_view_overhead": "benchmarks.jobs_bench:live_view_overhead",
     "live_view_browser": "benchmarks.browser:live_view_browser",
     "cold_start": "benchmarks.browser:cold_start",
+    "run_pages": "benchmarks.page_load:run_pages",
     "stop_latency": "benchmarks.jobs_bench:stop_latency",
     "evaluate_render": "benchmarks.app_bench:evaluate_render",
     "language_cost": "benchmarks.language:language_cost",

@@ -27,6 +27,7 @@ RIGHT_COLOR, WRONG_COLOR, NEUTRAL_COLOR = PALETTE[2], PALETTE[3], "#BBBBBB"
 TRUE_CLASS_COLOR = PALETTE[0]  # the right answer, when the model picked another
 INK_SCALE = [[0.0, "black"], [1.0, "white"]]  # MNIST look: 0 = black paper, 255 = white ink
 CHANGE_SCALE = [[0.0, "#B35806"], [0.5, "#FFFFFF"], [1.0, "#542788"]]  # orange down, purple up
+IMPROVEMENT_SCALE = [[0.0, PALETTE[3]], [0.5, "#FFFFFF"], [1.0, PALETTE[2]]]  # vermillion worse, green better
 METRIC_TITLES = {"loss": N_("Loss"), "accuracy": N_("Accuracy")}
 # compare_history_figure's title and axis, by (which curves, metric): whole phrases, not pieces.
 COMPARE_TITLES = {
@@ -147,20 +148,33 @@ def _click_overlay(counts: np.ndarray, marker_size: float) -> go.Scatter:
     return go.Scatter(
         x=predicted.ravel(), y=true.ravel(), mode="markers", customdata=customdata,
         marker={"symbol": "square", "size": marker_size, "opacity": 0, "color": NEUTRAL_COLOR},
-        hovertemplate=_("True %{customdata[0]}, predicted %{customdata[1]}: "
-                        "%{customdata[2]} images") + NO_EXTRA,
+        # Short, small and see-through: plotly puts the box beside the cell, over its neighbours.
+        hovertemplate=_("%{customdata[0]} → %{customdata[1]}: %{customdata[2]} images") + NO_EXTRA,
+        hoverlabel={"font": {"size": 12}, "bgcolor": "rgba(255, 255, 255, 0.75)",
+                    "bordercolor": NEUTRAL_COLOR},
         showlegend=False, name="cells",
     )
 
 
+SELECTED_CELL = "selected cell"  # the name of the outline around the chosen cell (tests find it)
+
+
+def _cell_outline(true: int, predicted: int) -> dict[str, Any]:
+    return {"type": "rect", "name": SELECTED_CELL, "x0": predicted - 0.5, "x1": predicted + 0.5,
+            "y0": true - 0.5, "y1": true + 0.5, "line": {"color": TEST_COLOR, "width": 4},
+            "layer": "above"}
+
+
 def confusion_figure(
-    matrix: np.ndarray, class_names: Sequence[str], normalized: bool = False
+    matrix: np.ndarray, class_names: Sequence[str], normalized: bool = False,
+    selected: tuple[int, int] | None = None,
 ) -> go.Figure:
-    """Confusion matrix heatmap (rows true, columns predicted) whose cells can be clicked."""
+    """Confusion matrix heatmap (rows true, columns predicted) whose cells can be clicked;
+    the `selected` (true, predicted) cell gets a thick outline."""
     counts = np.asarray(matrix, dtype=np.int64)
     shown = normalize_rows(counts) if normalized else counts
-    height = 520
-    cell_pixels = (height - 110) / max(len(class_names), 1)
+    height = 480
+    cell_pixels = (height - 86) / max(len(class_names), 1)
     heatmap = go.Heatmap(
         z=shown, x=list(range(len(class_names))), y=list(range(len(class_names))),
         text=_cell_text(shown, normalized), texttemplate="%{text}", hoverinfo="skip",
@@ -168,7 +182,11 @@ def confusion_figure(
     )
     fig = go.Figure([heatmap, _click_overlay(counts, 0.9 * cell_pixels)])
     title = _("Confusion matrix (% of each true class)") if normalized else _("Confusion matrix")
-    _style(fig, title, _("Predicted"), _("True"), hovermode="closest")
+    # A low title and thin margins: the matrix and the chosen cell's images fit one screen.
+    _style(fig, title, _("Predicted"), _("True"), hovermode="closest",
+           margin={"l": 50, "r": 10, "t": 36, "b": 50}, title_y=0.98)
+    if selected is not None:
+        fig.add_shape(_cell_outline(*selected))
     return _square_matrix_axes(fig, class_names, height)
 
 
@@ -267,12 +285,15 @@ def compare_history_figure(
     runs: Sequence[tuple[str, Sequence[int], Sequence[float]]], metric: str,
     which: str = "Validation",
 ) -> go.Figure:
-    """Per-epoch curves of several runs (`which`: "Validation" or "Training"), one line per run."""
+    """Per-epoch curves of several runs (`which`: "Validation" or "Training"), one line per run;
+    bars of the last value when no run has two epochs (two dots on an axis teach nothing)."""
     if (which, metric) not in COMPARE_TITLES:
         raise ValueError("which must be 'Validation' or 'Training' and metric one of "
                          f"{sorted(METRIC_TITLES)}; got {which!r} and {metric!r}")
     title, y_title = (_(text) for text in COMPARE_TITLES[which, metric])
     style = look.current()
+    if all(len(values) <= 1 for _name, _epochs, values in runs):
+        return _compare_bars(runs, title, y_title, metric)
     fig = go.Figure()
     for position, (name, epochs, values) in enumerate(runs):
         fig.add_trace(go.Scatter(x=list(epochs), y=list(values), mode="lines+markers", name=name,
@@ -280,6 +301,19 @@ def compare_history_figure(
                                        "width": style.line_width},
                                  marker={"size": style.marker_size}))
     _style(fig, title, _("Epoch"), y_title, height=380)
+    return _fix_metric_axis(fig, metric)
+
+
+def _compare_bars(runs: Sequence[tuple[str, Sequence[int], Sequence[float]]], title: str,
+                  y_title: str, metric: str) -> go.Figure:
+    names = [name for name, _epochs, _values in runs]
+    values = [values[-1] if len(values) else None for _name, _epochs, values in runs]
+    fig = go.Figure(go.Bar(
+        x=names, y=values, text=[i18n.number(v, 4) if v is not None else "" for v in values],
+        textposition="outside", marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(runs))],
+        hovertemplate="%{x}: %{y}" + NO_EXTRA))
+    _style(fig, title, "", y_title, height=380, showlegend=False)
+    fig.update_xaxes(type="category")
     return _fix_metric_axis(fig, metric)
 
 
@@ -407,14 +441,23 @@ def class_means_figure(means: np.ndarray, class_names: Sequence[str]) -> go.Figu
 def confusion_difference_figure(
     matrix_a: np.ndarray, matrix_b: np.ndarray, class_names: Sequence[str]
 ) -> go.Figure:
-    """Cell-by-cell change from run A to run B (B minus A), purple up, orange down, white 0."""
+    """Cell-by-cell change from run A to run B, written as B − A and coloured by who is better.
+
+    More images on the diagonal is better, more off it is worse: the colour is the change on
+    the diagonal and minus the change off it, so green is always "B better" (its key says so).
+    """
     difference = np.asarray(matrix_b, dtype=np.int64) - np.asarray(matrix_a, dtype=np.int64)
+    sign = np.where(np.eye(len(difference), dtype=bool), 1, -1)
     limit = max(int(np.abs(difference).max(initial=0)), 1)
+    better, worse = _("B better"), _("B worse")
     fig = go.Figure(go.Heatmap(
-        z=difference, x=list(range(len(class_names))), y=list(range(len(class_names))),
+        z=sign * difference, x=list(range(len(class_names))), y=list(range(len(class_names))),
         text=[[f"{value:+d}" if value else "" for value in row] for row in difference],
-        texttemplate="%{text}", colorscale=CHANGE_SCALE, zmin=-limit, zmax=limit,
-        hovertemplate=_("True %{y}, predicted %{x}: %{z:+d} images") + NO_EXTRA,
+        customdata=difference.tolist(), texttemplate="%{text}", colorscale=IMPROVEMENT_SCALE,
+        zmin=-limit, zmax=limit,
+        colorbar={"title": {"text": _("B against A"), "side": "top"}, "tickvals": [-limit, 0, limit],
+                  "ticktext": [worse, _("same"), better], "thickness": 14, "len": 0.8},
+        hovertemplate=_("True %{y}, predicted %{x}: %{customdata:+d} images") + NO_EXTRA,
     ))
     _style(fig, _("Change in the confusion matrix (B − A)"), _("Predicted"), _("True"))
     return _square_matrix_axes(fig, class_names, 600)

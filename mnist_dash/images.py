@@ -1,7 +1,9 @@
 """Image helpers: PNG encoding, class means, samples, the width of captioned tiles."""
 
+import functools
 import io
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -59,33 +61,39 @@ def sample_indices(y: np.ndarray, classes: list[int] | None, count: int, seed: i
 _TRUE_RGB, _WRONG_RGB, _RIGHT_RGB, _OTHER_RGB = (0, 114, 178), (213, 94, 0), (0, 158, 115), (160, 160, 160)
 
 
+LABEL_FONT_PIXELS = 12  # class numbers beside the bars: readable on a projector
+ROW_PIXELS = 15  # one bar's row: the label's height and a gap
+LABEL_PIXELS = 14  # the column of class numbers between the digit and the bars
+MARGIN_PIXELS = 12  # white after the longest bar, so it never touches the next tile
+
+
 def probability_tile(image: np.ndarray, probabilities: np.ndarray, true_class: int,
                      scale: int = 3, bar_width: int = 90) -> np.ndarray:
     """A digit beside ten small bars of the model's probabilities: one RGB picture per image.
 
     The predicted class's bar is green when right and vermillion when wrong; the true class's
-    bar is blue when the model missed it. Rows are classes 0..9, top to bottom.
+    bar is blue when the model missed it. Rows are classes 0..9, top to bottom, each labelled
+    in 12 px type; a white margin on the right keeps a full bar off the next picture.
     """
     from PIL import ImageDraw
 
     probabilities = np.asarray(probabilities, dtype=np.float64).ravel()
     predicted = int(probabilities.argmax())
     digit = np.repeat(np.repeat(np.asarray(image, dtype=np.uint8), scale, 0), scale, 1)
-    height = digit.shape[0]
-    tile = Image.new("RGB", (height + 14 + bar_width, height), (255, 255, 255))
-    tile.paste(Image.fromarray(digit).convert("RGB"), (0, 0))
+    side = digit.shape[0]
+    height = max(side, ROW_PIXELS * len(probabilities))
+    bars_left = side + 4 + LABEL_PIXELS
+    tile = Image.new("RGB", (bars_left + bar_width + MARGIN_PIXELS, height), (255, 255, 255))
+    tile.paste(Image.fromarray(digit).convert("RGB"), (0, (height - side) // 2))
     draw = ImageDraw.Draw(tile)
-    row = height / len(probabilities)
+    font = _label_font()
     for index, probability in enumerate(probabilities):
-        top = int(index * row) + 1
-        color = _OTHER_RGB
-        if index == true_class:
-            color = _TRUE_RGB
-        if index == predicted:
-            color = _RIGHT_RGB if predicted == true_class else _WRONG_RGB
-        draw.text((height + 3, top - 2), str(index % 10), fill=(60, 60, 60))
+        top = index * ROW_PIXELS
+        draw.text((side + 4, top + ROW_PIXELS // 2), str(index % 10), fill=(60, 60, 60), font=font,
+                  anchor="lm")
         length = max(1, int(probability * bar_width))
-        draw.rectangle([height + 14, top, height + 14 + length, top + int(row) - 3], fill=color)
+        draw.rectangle([bars_left, top + 3, bars_left + length - 1, top + ROW_PIXELS - 3],
+                       fill=_bar_color(index, predicted, true_class))
     return np.asarray(tile)
 
 
@@ -96,3 +104,16 @@ def tile_width(class_names: Sequence[str], digit_width: int) -> int:
     """The width (px) of an image tile whose caption names its class: `digit_width` for digits,
     wide enough for words (Fashion-MNIST's "Ankle boot") to take at most two lines."""
     return digit_width if all(len(str(name)) <= 2 for name in class_names) else max(digit_width, WORD_TILE)
+
+
+def _bar_color(index: int, predicted: int, true_class: int) -> tuple[int, int, int]:
+    if index == predicted:
+        return _RIGHT_RGB if predicted == true_class else _WRONG_RGB
+    return _TRUE_RGB if index == true_class else _OTHER_RGB
+
+
+@functools.cache
+def _label_font() -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=LABEL_FONT_PIXELS)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from mnist_dash import images
 from mnist_dash.i18n import N_
@@ -91,18 +92,21 @@ def pca_2d(x: np.ndarray, seed: int = 0, power_iterations: int = 7) -> np.ndarra
     x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
     if len(x) < 2:
         raise ValueError(f"PCA needs at least 2 rows; got {len(x)}")
-    centred = x - x.mean(axis=0)
-    rank = min(2 + 20, *centred.shape)  # 20 extra directions make the top 2 accurate
-    basis = centred @ np.random.default_rng(seed).standard_normal((centred.shape[1], rank))
-    for _ in range(power_iterations):
+    # One BLAS thread: these products are small, and OpenBLAS's threads spin-wait for a core
+    # the training threads hold (2 cores under load: 7 s instead of 0.4 s, see RESULTS.md).
+    with threadpool_limits(limits=1, user_api="blas"):
+        centred = x - x.mean(axis=0)
+        rank = min(2 + 20, *centred.shape)  # 20 extra directions make the top 2 accurate
+        basis = centred @ np.random.default_rng(seed).standard_normal((centred.shape[1], rank))
+        for _ in range(power_iterations):
+            basis, _ = np.linalg.qr(basis)
+            basis, _ = np.linalg.qr(centred.T @ basis)
+            basis = centred @ basis
         basis, _ = np.linalg.qr(basis)
-        basis, _ = np.linalg.qr(centred.T @ basis)
-        basis = centred @ basis
-    basis, _ = np.linalg.qr(basis)
-    _, _, components = np.linalg.svd(basis.T @ centred, full_matrices=False)
-    components = components[:2]
-    signs = np.sign(components[np.arange(len(components)), np.abs(components).argmax(axis=1)])
-    points = centred @ (components * signs[:, None]).T
+        _, _, components = np.linalg.svd(basis.T @ centred, full_matrices=False)
+        components = components[:2]
+        signs = np.sign(components[np.arange(len(components)), np.abs(components).argmax(axis=1)])
+        points = centred @ (components * signs[:, None]).T
     return np.pad(points, ((0, 0), (0, 2 - points.shape[1])))
 
 

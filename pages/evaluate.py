@@ -17,27 +17,18 @@ view.headline(record)
 predicted = metrics.predictions_from_probabilities(record.test_probabilities)
 matrix = metrics.confusion_matrix(dataset.y_test, predicted, dataset.num_classes)
 
-st.subheader(_("Which classes does it confuse?"))
-true, pred = view.confusion_section(record, dataset, matrix)
-view.gallery(metrics.cell_indices(dataset.y_test, record.test_probabilities, true, pred),
-             record, dataset, key="cell_show_all")
+section = view.section_picker()
+if section == "cells":
+    view.confusion_section(record, dataset, matrix)
+elif section == "mistakes":
+    view.mistakes_section(record, dataset)
+elif section == "classes":
+    view.class_metrics_section(matrix, dataset, record.run_id)
+elif section == "history":
+    live.history_charts(record.progress(), f"history_{record.run_id}", record.config)
+else:
+    view.compare_section(record, dataset, matrix)
 
-st.subheader(_("Most confident mistakes"))
-st.caption(_("Wrong answers the network was surest about: often odd handwriting, sometimes a "
-             "wrong label."))
-view.gallery(metrics.most_confident_mistakes(dataset.y_test, record.test_probabilities, 20),
-             record, dataset, key="mistakes_show_all")
-
-st.subheader(_("Per-class precision, recall and F1"))
-view.class_metrics_section(matrix, dataset, record.run_id)
-
-st.subheader(_("How it learned"))
-live.history_charts(record.progress(), f"history_{record.run_id}", record.config)
-
-st.subheader(_("Take it home"))
-with st.expander(_("Download the model, its history, a script that retrains it, and a report"),
+with st.expander(_("Take it home: the model, its history, a script that retrains it, and a report"),
                  icon=":material/download:"):
     inside_view.take_home(record, dataset)
-
-st.subheader(_("Compare with another run"))
-view.compare_section(record, dataset, matrix)

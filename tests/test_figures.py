@@ -113,10 +113,31 @@ def test_class_means_figure() -> None:
 def test_confusion_difference_figure(matrix: np.ndarray) -> None:
     later = matrix.copy()
     later[2, 5] += 3
+    later[4, 4] += 2
     heatmap = figures.confusion_difference_figure(matrix, later, NAMES).data[0]
-    assert np.asarray(heatmap.z)[2, 5] == 3 and np.asarray(heatmap.z).sum() == 3
+    colour = np.asarray(heatmap.z)
+    # The colour says how much B improves on A: 3 more mistakes is -3, 2 more right answers +2.
+    assert colour[2, 5] == -3 and colour[4, 4] == 2 and colour.sum() == -1
     assert heatmap.zmin == -heatmap.zmax == -3  # symmetric, so white is 0
-    assert heatmap.text[2][5] == "+3"
+    assert heatmap.text[2][5] == "+3" and heatmap.text[4][4] == "+2"  # the text is the plain change
+    assert list(heatmap.colorbar.ticktext) == ["B worse", "same", "B better"]
+    assert heatmap.colorscale[-1][1] == figures.RIGHT_COLOR  # green is better
+
+
+def test_confusion_figure_outlines_the_selected_cell(matrix: np.ndarray) -> None:
+    assert not figures.confusion_figure(matrix, NAMES).layout.shapes
+    (outline,) = figures.confusion_figure(matrix, NAMES, selected=(3, 7)).layout.shapes
+    assert outline.name == figures.SELECTED_CELL and outline.type == "rect"
+    assert (outline.x0, outline.x1, outline.y0, outline.y1) == (6.5, 7.5, 2.5, 3.5)
+    assert outline.line.width >= 3
+
+
+def test_compare_history_figure_draws_bars_for_one_epoch_runs() -> None:
+    fig = figures.compare_history_figure([("A: lr 0.001", [1], [0.5]), ("B: lr 0.003", [1], [0.4])],
+                                         "loss", "Training")
+    (bars,) = fig.data
+    assert isinstance(bars, go.Bar) and list(bars.x) == ["A: lr 0.001", "B: lr 0.003"]
+    assert list(bars.y) == [0.5, 0.4] and fig.layout.title.text == "Training loss per epoch"
 
 
 def test_live_history_figure_built_without_validation_is_a_valid_figure():

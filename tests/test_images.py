@@ -56,16 +56,29 @@ def test_probability_tile_marks_the_predicted_and_true_bars() -> None:
     probabilities = np.full(10, 0.02)
     probabilities[7] = 0.82  # predicted 7, truly a 1
     tile = images.probability_tile(image, probabilities, true_class=1)
-    assert tile.shape == (84, 84 + 14 + 90, 3) and tile.dtype == np.uint8
-    assert (tile[40, 40] == 255).all()  # the digit's ink, left
-    row = 84 / 10
-    wrong_bar = tile[int(7 * row) + 3, 84 + 14 + 5]
+    side, row = 84, images.ROW_PIXELS
+    bars = side + 4 + images.LABEL_PIXELS
+    assert tile.shape == (10 * row, bars + 90 + images.MARGIN_PIXELS, 3) and tile.dtype == np.uint8
+    assert (tile[(10 * row - side) // 2 + 40, 40] == 255).all()  # the digit's ink, left, centred
+    wrong_bar = tile[7 * row + 5, bars + 5]
     assert tuple(wrong_bar) == (213, 94, 0)
-    true_bar = tile[int(1 * row) + 3, 84 + 14 + 1]
+    true_bar = tile[1 * row + 5, bars]
     assert tuple(true_bar) == (0, 114, 178)
-    long_end = 84 + 14 + int(0.82 * 90) - 1
-    assert tuple(tile[int(7 * row) + 3, long_end]) == (213, 94, 0)
-    assert tuple(tile[int(7 * row) + 3, long_end + 3]) == (255, 255, 255)
+    long_end = bars + int(0.82 * 90) - 1
+    assert tuple(tile[7 * row + 5, long_end]) == (213, 94, 0)
+    assert tuple(tile[7 * row + 5, long_end + 3]) == (255, 255, 255)
+
+
+def test_probability_tile_labels_are_readable_and_a_full_bar_stops_short_of_the_edge() -> None:
+    certain = np.zeros(10)
+    certain[3] = 1.0
+    tile = images.probability_tile(np.zeros((28, 28), np.uint8), certain, true_class=3, scale=4)
+    label_column = tile[:, 112 + 4: 112 + 4 + images.LABEL_PIXELS]
+    inked_rows = np.flatnonzero((label_column < 200).any(axis=(1, 2)))
+    first_label = inked_rows[inked_rows < images.ROW_PIXELS]
+    assert first_label.max() - first_label.min() + 1 >= 8  # the "0" is 8+ px tall (12 px type)
+    right_edge = tile[:, -images.MARGIN_PIXELS:]
+    assert (right_edge == 255).all()  # the full bar ends before the tile's white margin
 
 
 def test_tiles_captioned_with_words_are_wider_than_digit_tiles():

@@ -175,3 +175,18 @@ def test_class_accuracy_figure_has_one_row_per_class_and_one_column_per_epoch():
     z = np.asarray(fig.data[0].z)
     assert z.shape == (10, 3) and z[7, 2] == 0.7
     assert list(fig.data[0].x) == [1, 2, 3]
+
+
+def test_pca_runs_on_one_blas_thread(monkeypatch) -> None:
+    """OpenBLAS threads spin-wait for cores the training threads hold: one thread is 10x faster then."""
+    from threadpoolctl import threadpool_info
+
+    seen, real_qr = [], np.linalg.qr
+
+    def qr(a):
+        seen.append(max(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"))
+        return real_qr(a)
+
+    monkeypatch.setattr(np.linalg, "qr", qr)
+    inside.pca_2d(np.random.default_rng(0).standard_normal((50, 30)), seed=0)
+    assert seen and set(seen) == {1}

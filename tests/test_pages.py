@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_dash import data, metrics
 from mnist_dash.runs import RunStore
+from mnist_dash.ui.evaluate_view import GALLERY_STEP
 from tests.conftest import app_resources
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,16 +139,55 @@ def test_evaluate_cell_gallery_shows_exactly_those_images(real_mnist):
     at.selectbox(key="cell_true").set_value(true).run()
     at.selectbox(key="cell_pred").set_value(pred).run()
     expected = np.flatnonzero((real_mnist.y_test == true) & (predicted == pred))
-    gallery = at.get("image")[0]
-    captions = [img.caption for img in gallery.proto.imgs]
-    shown = [int(c.split(":")[0].lstrip("#")) for c in captions]
-    assert set(shown) <= set(expected.tolist()) and len(shown) == min(len(expected), 60)
+    shown = gallery_indices(at)
+    assert set(shown) <= set(expected.tolist()) and len(shown) == min(len(expected), GALLERY_STEP)
     ordered = metrics.cell_indices(real_mnist.y_test, record.test_probabilities, true, pred)
-    assert shown == ordered[:60].tolist()  # most confident mistakes first
-    assert all("true 4, predicted 9" in c for c in captions)
+    assert shown == ordered[:GALLERY_STEP].tolist()  # most confident mistakes first
+    assert all("true 4, predicted 9" in c for c in gallery_captions(at))
     assert f"**{matrix[true, pred]}** test images" in markdown_text(at)
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert np.array_equal(plotly_array(chart["data"][0]["z"]), matrix)
+    outline = chart["layout"]["shapes"][0]  # the chosen cell is outlined
+    assert (outline["x0"], outline["y0"]) == (pred - 0.5, true - 0.5)
+
+    # "Show more" grows the gallery of this cell only; another cell starts again at GALLERY_STEP.
+    off_diagonal = matrix - np.diag(np.diag(matrix))
+    big_true, big_pred = np.unravel_index(int(off_diagonal.argmax()), matrix.shape)
+    assert matrix[big_true, big_pred] > GALLERY_STEP, "the 1-epoch run should make more mistakes"
+    at.selectbox(key="cell_true").set_value(int(big_true)).run()
+    at.selectbox(key="cell_pred").set_value(int(big_pred)).run()
+    more = next(b for b in at.button if b.label.startswith("Show ") and b.label.endswith(" more"))
+    more.click().run()
+    big = metrics.cell_indices(real_mnist.y_test, record.test_probabilities, int(big_true), int(big_pred))
+    assert gallery_indices(at) == big[:2 * GALLERY_STEP].tolist()
+    at.selectbox(key="cell_true").set_value(true).run()
+    assert len(gallery_indices(at)) == min(GALLERY_STEP, matrix[true, pred])
+
+
+def test_evaluate_sections_draw_only_the_chosen_one(real_mnist):
+    at = start("pages/train.py")
+    small_job(at, epochs=1)
+    wait_for(at, "**Finished**")
+    at.switch_page("pages/evaluate.py").run()
+    sections = at.button_group(key="evaluate_section")
+    assert sections.value == "cells" and len(at.get("plotly_chart")) == 1  # only the matrix
+    sections.set_value("mistakes").run()
+    assert not at.get("plotly_chart") and len(gallery_captions(at)) == GALLERY_STEP
+    assert all(caption.endswith("✗ wrong") for caption in gallery_captions(at))
+    at.button_group(key="evaluate_section").set_value("classes").run()
+    assert not at.get("image") and list(at.dataframe[0].value.columns)[:2] == ["Class", "Test images"]
+    at.button_group(key="evaluate_section").set_value("compare").run()
+    assert "Train or choose a second run" in " ".join(c.value for c in at.caption)
+    at.button_group(key="evaluate_section").set_value("cells").run()
+    assert not at.exception and at.selectbox(key="cell_true").value is not None
+
+
+def gallery_captions(at: AppTest) -> list[str]:
+    return [img.caption for img in at.get("image")[0].proto.imgs]
+
+
+def gallery_indices(at: AppTest) -> list[int]:
+    return [int(caption.split(":")[0].lstrip("#")) for caption in gallery_captions(at)]
 
 
 def missing_data_page(tmp_path, monkeypatch, client_ip: str | None) -> AppTest:

@@ -6,14 +6,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_dash import figures, i18n, images, metrics
+from mnist_dash import compare, figures, i18n, images, metrics
 from mnist_dash.data import Dataset
 from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.progress import format_seconds
 from mnist_dash.runs import RunRecord
 from mnist_dash.ui import events, run_picker, state
 
-GALLERY_LIMIT = 60
+GALLERY_STEP = 16  # images a gallery shows at first, and how many more each "Show more" adds
+TILE_SCALE, TILE_BAR_PIXELS = 4, 56  # two tiles fit beside the matrix at 1280x720
+# The page's sections, in order; only the chosen one is computed (tabs would draw them all).
+SECTIONS = {"cells": N_("Confusion matrix"), "mistakes": N_("Most confident mistakes"),
+            "classes": N_("Per class"), "history": N_("How it learned"), "compare": N_("Compare")}
 # The per-class table's columns as people read them (the CSV download keeps the data's names).
 CLASS_METRIC_COLUMNS = {"class": N_("Class"), "support": N_("Test images"),
                         "precision": N_("Precision"), "recall": N_("Recall"), "f1": N_("F1")}
@@ -33,6 +37,14 @@ def headline(record: RunRecord) -> None:
         st.caption(_("{summary} · state: {state} · run {run_id} · not saved to disk", **facts))
 
 
+def section_picker() -> str:
+    """The section bar: which part of the evaluation the learner looks at."""
+    chosen = st.segmented_control(_("Section"), list(SECTIONS), format_func=lambda key: _(SECTIONS[key]),
+                                  key=state.EVALUATE_SECTION, default="cells", required=True,
+                                  label_visibility="collapsed")
+    return chosen or "cells"
+
+
 def _sync_click(run_id: str) -> None:
     """A click on the chart moves the keyboard selectors to that cell (before they are drawn)."""
     cell = events.selected_cell(state.confusion_click(run_id))
@@ -47,15 +59,16 @@ def _default_cell(matrix: np.ndarray) -> tuple[int, int]:
     return int(true), int(predicted)
 
 
-def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -> tuple[int, int]:
+def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -> None:
+    """The clickable matrix, the chosen cell outlined, and that cell's images beside it."""
     names = figures.class_labels(dataset.class_names)
     _sync_click(record.run_id)
-    if state.shown_cell() is None:
-        state.show_cell(_default_cell(matrix))
-    chart, side = st.columns([3, 2], gap="large")
+    state.show_cell(state.shown_cell() or _default_cell(matrix))
+    chart, side = st.columns([1, 1], gap="medium")
     with chart:
         normalized = st.toggle(_("Show % of each true class"), key="cm_normalized")
-        st.plotly_chart(figures.confusion_figure(matrix, dataset.class_names, normalized),
+        st.plotly_chart(figures.confusion_figure(matrix, dataset.class_names, normalized,
+                                                 selected=state.shown_cell()),
                         key=state.confusion_chart_key(record.run_id),
                         on_select="rerun", selection_mode="points", theme=None)
         with st.expander(_("Confusion matrix as numbers")):
@@ -64,13 +77,23 @@ def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -
     with side:
         st.markdown(_("**Click a cell, or choose it here:**"))
         options = list(range(len(names)))
-        true = st.selectbox(_("True class"), options, key=state.CELL_TRUE,
-                            format_func=names.__getitem__)
-        predicted = st.selectbox(_("Predicted class"), options, key=state.CELL_PRED,
-                                 format_func=names.__getitem__)
+        left, right = st.columns(2)
+        true = left.selectbox(_("True class"), options, key=state.CELL_TRUE,
+                              format_func=names.__getitem__)
+        predicted = right.selectbox(_("Predicted class"), options, key=state.CELL_PRED,
+                                    format_func=names.__getitem__)
         st.markdown(_cell_sentence(int(matrix[true, predicted]), names[true], names[predicted],
                                    true == predicted))
-    return true, predicted
+        gallery(metrics.cell_indices(dataset.y_test, record.test_probabilities, true, predicted),
+                record, dataset, key=f"cell_{record.run_id}_{true}_{predicted}")
+
+
+def mistakes_section(record: RunRecord, dataset: Dataset) -> None:
+    st.caption(_("Wrong answers the network was surest about: often odd handwriting, sometimes a "
+                 "wrong label."))
+    everything = len(dataset.y_test)
+    gallery(metrics.most_confident_mistakes(dataset.y_test, record.test_probabilities, everything),
+            record, dataset, key=f"mistakes_{record.run_id}")
 
 
 def _cell_sentence(count: int, true: str, predicted: str, correct: bool) -> str:
@@ -87,15 +110,12 @@ def _cell_sentence(count: int, true: str, predicted: str, correct: bool) -> str:
 
 
 def gallery(indices: np.ndarray, record: RunRecord, dataset: Dataset, key: str) -> None:
-    """Each image beside its probability bars; the caption says label, prediction, confidence."""
+    """Each image beside its probability bars, GALLERY_STEP at a time; the caption says label,
+    prediction, confidence. `key` names the gallery: its "Show more" count is kept per key."""
     if len(indices) == 0:
         st.caption(_("No images here."))
         return
-    shown = indices
-    total = i18n.number(len(indices))
-    if len(indices) > GALLERY_LIMIT and not st.checkbox(_("Show all {total}", total=total), key=key):
-        shown = indices[:GALLERY_LIMIT]
-        st.caption(_("Showing the first {limit} of {total}.", limit=GALLERY_LIMIT, total=total))
+    shown = indices[:state.gallery_size(key, GALLERY_STEP)]
     names, probabilities = figures.class_labels(dataset.class_names), record.test_probabilities
     tiles = _tiles(record.run_id, tuple(int(i) for i in shown), probabilities, dataset)
     # Looked up once per gallery; the image number is a name, not a quantity: no grouping.
@@ -107,7 +127,17 @@ def gallery(indices: np.ndarray, record: RunRecord, dataset: Dataset, key: str) 
         captions.append((right if true == predicted else wrong).format(
             index=index, true=names[true], predicted=names[predicted],
             confidence=i18n.percent(probabilities[index, predicted], 0)))
-    st.image(tiles, caption=captions, width=216)
+    st.image(tiles, caption=captions, width="content")
+    if len(shown) < len(indices):
+        _more_button(key, len(shown), len(indices))
+
+
+def _more_button(key: str, shown: int, total: int) -> None:
+    more = min(GALLERY_STEP, total - shown)
+    caption, button = st.columns([3, 2], vertical_alignment="center")
+    caption.caption(_("Showing {shown} of {total}.", shown=i18n.number(shown), total=i18n.number(total)))
+    button.button(_("Show {n} more", n=more), key=f"more_{key}",
+                  on_click=state.show_more, args=(key, GALLERY_STEP), icon=":material/expand_more:")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -116,7 +146,8 @@ def _tiles(run_id: str, indices: tuple[int, ...], _probabilities: np.ndarray,
     """PNG tiles of a gallery, drawn once per run and set of images (the key is run id + indices)."""
     return [
         images.to_png_bytes(images.probability_tile(
-            _dataset.x_test[index], _probabilities[index], int(_dataset.y_test[index]), scale=4))
+            _dataset.x_test[index], _probabilities[index], int(_dataset.y_test[index]),
+            scale=TILE_SCALE, bar_width=TILE_BAR_PIXELS))
         for index in indices
     ]
 
@@ -153,8 +184,14 @@ def compare_section(first: RunRecord, dataset: Dataset, first_matrix: np.ndarray
         return
     both_val = all(any(e.val_loss is not None for e in r.history) for r in (first, second))
     which = "Validation" if both_val else "Training"
-    curves = [(f"{letter}: {r.config.summary()}", *_epoch_curve(r, both_val))
-              for letter, r in (("A", first), ("B", second))]
+    labels = compare.run_labels(first.config, second.config)
+    difference = compare.difference_text(first.config, second.config)
+    if difference is None:
+        st.markdown(_("**A** is this run, **B** the other; they have the same settings (their "
+                      "results may still differ by chance)."))
+    else:
+        st.markdown(_("**A** is this run, **B** the other: {difference}.", difference=difference))
+    curves = [(label, *_epoch_curve(r, both_val)) for label, r in zip(labels, (first, second), strict=True)]
     st.plotly_chart(figures.compare_history_figure(curves, "loss", which), key="compare_curves")
     columns = st.columns(3)
     change = second.test_accuracy - first.test_accuracy

@@ -38,7 +38,10 @@ PRESENT_PARAM = "present"  # URL query parameter: ?present=1 while the switch is
 SELECTED_RUN = "selected_run"  # run id chosen in the run picker
 COMPARE_RUN = "compare_run"  # second run id for comparison
 CELL_TRUE, CELL_PRED = "cell_true", "cell_pred"  # the cell whose images the gallery shows
+CHOSEN_CELL = "cell_chosen"  # the same cell, kept while the selectors are not drawn (another section)
 LAST_CLICK = "cell_last_click"  # the last clicked cell: an old click must not override the selectors
+EVALUATE_SECTION = "evaluate_section"  # the Evaluate section shown: a key of evaluate_view.SECTIONS
+GALLERY_SIZES = "gallery_sizes"  # {gallery key: images shown}, grown by "Show more"
 
 # The Train form.
 PREFILL = "prefill_config"  # a config dict the Train form should load on its next run
@@ -264,14 +267,16 @@ def confusion_click(run_id: str) -> Any:
 
 
 def shown_cell() -> Cell | None:
+    """The selectors' cell; while they are not drawn, Streamlit forgets them, not CHOSEN_CELL."""
     if CELL_TRUE not in st.session_state:
-        return None
+        return st.session_state.get(CHOSEN_CELL)
     return st.session_state[CELL_TRUE], st.session_state[CELL_PRED]
 
 
 def show_cell(cell: Cell) -> None:
     """Move the cell selectors (call before they are drawn)."""
     st.session_state[CELL_TRUE], st.session_state[CELL_PRED] = cell
+    st.session_state[CHOSEN_CELL] = cell
 
 
 def last_click() -> Cell | None:
@@ -280,6 +285,17 @@ def last_click() -> Cell | None:
 
 def set_last_click(cell: Cell) -> None:
     st.session_state[LAST_CLICK] = cell
+
+
+def gallery_size(gallery: str, step: int) -> int:
+    """How many images a gallery shows: `step` until "Show more" grows it."""
+    return st.session_state.get(GALLERY_SIZES, {}).get(gallery, step)
+
+
+def show_more(gallery: str, step: int) -> None:
+    """The "Show more" button's callback: `step` more images in this gallery."""
+    sizes = st.session_state.setdefault(GALLERY_SIZES, {})
+    sizes[gallery] = sizes.get(gallery, step) + step
 
 
 def set_prefill(config: TrainConfig) -> None:

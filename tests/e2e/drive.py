@@ -375,6 +375,33 @@ def click_confusion_cell(page: Page, true: int, predicted: int) -> None:
     page.mouse.click(x, y)
 
 
+def outlined_cell(page: Page) -> tuple[int, int] | None:
+    """The (true, predicted) cell the matrix outlines, read from the drawn figure; None if none."""
+    shapes = confusion_chart(page).evaluate("el => (el.layout.shapes || []).map(s => [s.y0, s.x0])")
+    drawn = confusion_chart(page).locator(".shapelayer path").count()
+    if not shapes or not drawn:
+        return None
+    (y0, x0), = shapes
+    return round(y0 + 0.5), round(x0 + 0.5)
+
+
+def show_whole_gallery(page: Page, total: int) -> None:
+    """Click "Show N more" under the chosen cell's gallery until all `total` images are there."""
+    def shown() -> int:
+        return len(cell_gallery_captions(page) or [])
+
+    while (before := shown()) < total:
+        main(page).get_by_role("button", name=re.compile(r"^Show \d+ more$")).first.click()
+        wait_until(lambda: shown() > before, message=f"more than {before} images after 'Show more'")
+
+
+def in_viewport(page: Page, locator: Locator) -> bool:
+    """Whether the element's box lies (at least its top 40 px) inside the window, unscrolled."""
+    box, size = locator.bounding_box(), page.viewport_size
+    return bool(box and size and box["y"] >= 0 and box["y"] + 40 <= size["height"]
+                and box["x"] >= 0 and box["x"] + box["width"] <= size["width"])
+
+
 def cell_gallery_captions(page: Page) -> list[str] | None:
     """Captions of the first image list after the 'N test images are ...' sentence."""
     return page.evaluate("""() => {

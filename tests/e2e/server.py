@@ -28,6 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = "/work/shared/data/mnist.npz"
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1400, "height": 1000}
+PROJECTOR = {"width": 1280, "height": 720}  # a classroom projector: what must fit without scrolling
 # No GPU, no sandbox (containers), and nothing that phones home during a test or a timing.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

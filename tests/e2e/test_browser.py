@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from mnist_dash.progress import STATE_WORDS
 from mnist_dash.vocabulary import JobState
 from tests.e2e import drive
-from tests.e2e.server import DEFAULT_DATA, REPO_ROOT, VIEWPORT
+from tests.e2e.server import DEFAULT_DATA, PROJECTOR, REPO_ROOT, VIEWPORT
 
 pytestmark = pytest.mark.e2e
 
@@ -160,11 +160,13 @@ def finished_run(browser, server) -> dict:
 
 
 def test_clicking_a_confusion_cell_shows_exactly_its_images(page: Page, server, finished_run) -> None:
+    page.set_viewport_size(PROJECTOR)
     drive.open_app(page, server.url, "evaluate")
     drive.choose(page, "Run", finished_run["summary"])
     cells = drive.confusion_cells(page)
     assert sum(cells.values()) == 10_000
     current = drive.selected_cell(page)
+    assert drive.outlined_cell(page) == current
     true, predicted = max((cell for cell, count in cells.items()
                            if cell[0] != cell[1] and count > 0 and cell != current), key=cells.get)
     count = cells[true, predicted]
@@ -175,8 +177,14 @@ def test_clicking_a_confusion_cell_shows_exactly_its_images(page: Page, server, 
     expect(drive.selectbox(page, "Predicted class").locator("input")).to_have_value(str(predicted))
     expect(drive.main(page).get_by_text("test images are")).to_have_text(
         re.compile(rf"^{count} test images are {true} and were predicted {predicted}\b"))
-    if count > 60:
-        drive.main(page).get_by_text(f"Show all {count}", exact=True).click()
+    drive.wait_until(lambda: drive.outlined_cell(page) == (true, predicted),
+                     message=f"the outline on cell {(true, predicted)}")
+    # The images sit beside the matrix: the first is on screen without scrolling away from it.
+    first_image = drive.main(page).locator("[data-testid='stImage']").first
+    drive.wait_until(lambda: drive.in_viewport(page, first_image) and drive.in_viewport(
+        page, drive.confusion_chart(page).locator(".shapelayer path").first),
+        message="the chosen cell and its first image both in the 1280x720 window")
+    drive.show_whole_gallery(page, count)
     pattern = re.compile(CELL_CAPTION.format(true=true, predicted=predicted))
     shown = drive.wait_until(lambda: (c := drive.cell_gallery_captions(page)) and len(c) == count
                              and all(pattern.match(caption) for caption in c) and c,
