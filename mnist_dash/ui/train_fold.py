@@ -52,8 +52,8 @@ def _unfold(config: TrainConfig, rules: Rules) -> None:
 def scroll_to(key: str, reason: str) -> None:
     """Scroll the keyed container into view once, when this element first appears (`reason`, e.g.
     a job id, makes it a new element: the same one again does not scroll again)."""
-    st.html(f"<script>/* {reason} */ const target = document.querySelector('.st-key-{key}');"
-            "if (target) { target.style.scrollMarginTop = '1rem'; target.scrollIntoView(); }</script>",
+    st.html(f"<script>/* {reason} */ {{ const target = document.querySelector('.st-key-{key}');"
+            "if (target) { target.style.scrollMarginTop = '1rem'; target.scrollIntoView(); } }</script>",
             unsafe_allow_javascript=True)
 
 
