@@ -108,10 +108,8 @@ def live_panel() -> None:
         if current is None:
             return
         resources.job_manager().mark_watched(current.job_id, state.owner_id())
-        status, stop_slot = st.columns([4, 1], vertical_alignment="bottom")  # Stop beside the bar
-        with status:
-            _status(current)
-        stop_slot = stop_slot.empty()
+        _status(current)
+        stop_slot = st.empty()
         if current.active:
             stop_slot.button(_("Stop"), icon=":material/stop_circle:", type="primary",
                              key="stop_button", on_click=_stop, args=(current.job_id,),
