@@ -37,15 +37,15 @@ def wait_until_finished(at: AppTest, seconds: float = 90) -> None:
 
 def test_the_form_folds_while_a_job_runs_and_change_unfolds_it_with_the_jobs_settings():
     at = start("pages/train.py")
-    assert form_shown(at) and not any(b.label == "Change" for b in at.button)
+    assert form_shown(at) and not any(b.label == "Change settings" for b in at.button)
     small_job(at, epochs=2, images=1000)
     assert not form_shown(at)  # the live panel takes the page
-    assert button(at, "Train").disabled and button(at, "Change").disabled
+    assert button(at, "Train").disabled and button(at, "Change settings").disabled
     assert not any(s.key == "form_preset" for s in at.selectbox)  # the tutorial picker folded too
     wait_until_finished(at)
     assert not form_shown(at)  # the result stays in view until the learner asks for the form
-    assert not button(at, "Change").disabled and not button(at, "Train").disabled
-    button(at, "Change").click().run()
+    assert not button(at, "Change settings").disabled and not button(at, "Train").disabled
+    button(at, "Change settings").click().run()
     assert form_shown(at)
     assert at.slider(key="form_epochs").value == 2
     assert at.select_slider(key="form_train_size").value == 1000

@@ -36,7 +36,7 @@ def folded(snap: JobSnapshot | None) -> bool:
 def change_button(row: DeltaGenerator, config: TrainConfig, rules: Rules, busy: bool) -> None:
     """Change, on the folded form's row: unfolds the form, filled with the job's settings."""
     row.space("stretch")  # pushes the buttons to the row's end
-    row.button(_("Change"), key="change_settings", icon=":material/edit:", disabled=busy,
+    row.button(_("Change settings"), key="change_settings", icon=":material/edit:", disabled=busy,
                on_click=_unfold, args=(config, rules),
                help=_("Shows the form with these settings, to change them before the next run."))
 

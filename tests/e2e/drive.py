@@ -150,9 +150,9 @@ def configure_training(page: Page, *, units: int, epochs: int, train_images: int
                        lang: str = ENGLISH) -> None:
     """Set the one-layer network and its schedule with the keyboard; wait until the server agrees.
 
-    After a job the form is folded: press Change first."""
+    After a job the form is folded: press "Change settings" first."""
     expect(main(page).get_by_role("heading", name=words("Train a network live", lang))).to_be_visible()
-    change = main(page).get_by_role("button", name=words("Change", lang), exact=True)
+    change = main(page).get_by_role("button", name=words("Change settings", lang), exact=True)
     if change.count() and change.is_enabled():
         change.click()
     set_slider(page, "form_layers", "1")
