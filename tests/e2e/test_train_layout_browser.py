@@ -44,6 +44,7 @@ def test_train_button_is_in_view_with_the_keras_book_preset(page: Page, server) 
 
 def test_status_stop_and_both_live_charts_fit_a_projector_while_training(page: Page, server) -> None:
     page.set_viewport_size(PROJECTOR)
+    page.set_default_timeout(60_000)  # the form's sliders can take long on a busy server
     drive.open_app(page, server.url, "train")
     # 75,000 updates: minutes, so the layout is checked mid-run even on a busy machine; then Stop.
     drive.configure_training(page, units=64, epochs=20, train_images=60_000, batch=16)
