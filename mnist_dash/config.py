@@ -85,6 +85,11 @@ class TrainConfig:
         data["hidden_units"] = list(self.hidden_units)
         return data
 
+    def differences(self, other: TrainConfig) -> list[tuple[str, Any, Any]]:
+        """(field, this value, the other's value) for each field the other config changes."""
+        mine, theirs = self.to_dict(), other.to_dict()
+        return [(name, mine[name], theirs[name]) for name in mine if mine[name] != theirs[name]]
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}

@@ -106,13 +106,14 @@ def test_train_summary_then_live_job_to_completion():
     tries = [b for b in at.button if b.label == "Try this next"]
     assert tries or "Healthy" in " ".join(findings)
     if tries:
-        epochs_before = at.slider(key="form_epochs").value
-        rate_before = at.select_slider(key="form_lr").value
+        # The form is folded after the job: the values it held are still in the session.
+        epochs_before, rate_before = at.session_state["form_epochs"], at.session_state["form_lr"]
         tries[0].click().run()
         at.run()
         assert at.selectbox(key="form_preset").value == "custom"
         assert (at.slider(key="form_epochs").value, at.select_slider(key="form_lr").value) != (
             epochs_before, rate_before)
+        assert any(note.value.startswith("Changed by the advice: ") for note in at.info)
 
 
 def test_stop_halts_and_keeps_the_partial_result():

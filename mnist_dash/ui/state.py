@@ -47,6 +47,8 @@ GALLERY_SIZES = "gallery_sizes"  # {gallery key: images shown}, grown by "Show m
 PREFILL = "prefill_config"  # a config dict the Train form should load on its next run
 FORM_PRESET = "form_preset"  # the tutorial the form started from, or "custom"
 FORM_LAYERS = "form_layers"  # number of hidden layers
+FORM_OPEN_FOR = "form_open_for"  # the job after which the learner unfolded the form (Change)
+ADVICE_CHANGES = "advice_changes"  # [(field, before, after)] the last "Try this next" changed
 FORM_KEYS = {  # TrainConfig field -> the key of the widget that holds it
     "activation": "form_activation", "output_activation": "form_output", "loss": "form_loss",
     "optimizer": "form_optimizer", "learning_rate": "form_lr", "momentum": "form_momentum",
@@ -306,6 +308,29 @@ def set_prefill(config: TrainConfig) -> None:
 def pop_prefill() -> dict | None:
     """The config dict waiting for the Train form, removed; unvalidated (session state can be edited)."""
     return st.session_state.pop(PREFILL, None)
+
+
+def open_form() -> None:
+    """Unfold the Train form for the session's latest job (it folds again for the next one)."""
+    st.session_state[FORM_OPEN_FOR] = st.session_state.get(JOB_ID)
+
+
+def form_is_open(job_id: str) -> bool:
+    """Whether the learner unfolded the Train form after this job."""
+    return st.session_state.get(FORM_OPEN_FOR) == job_id
+
+
+def set_advice_changes(changes: Sequence[tuple[str, object, object]]) -> None:
+    st.session_state[ADVICE_CHANGES] = list(changes)
+
+
+def advice_changes() -> list[tuple[str, object, object]]:
+    """The fields the last "Try this next" changed, as (field, before, after); [] when none."""
+    return st.session_state.get(ADVICE_CHANGES, [])
+
+
+def forget_advice_changes() -> None:
+    st.session_state.pop(ADVICE_CHANGES, None)
 
 
 def form_preset() -> str | None:

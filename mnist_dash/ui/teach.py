@@ -21,19 +21,23 @@ def explanations(items: list[explain.Explanation]) -> None:
                 st.latex(formula)
 
 
-def apply_prefill(rules: Rules = NO_RULES) -> None:
-    """Load a suggested config into the Train form, inside the rules (call before it is drawn)."""
+def apply_prefill(rules: Rules = NO_RULES) -> bool:
+    """Load a suggested config into the Train form, inside the rules, and unfold the form (call
+    before it is drawn); return whether a suggestion was loaded."""
     pending = state.pop_prefill()
     if not pending:
-        return
+        return False
     try:
         config = TrainConfig.from_dict(pending)
     except (TypeError, ValueError) as error:
         st.error(_("The suggested settings were not valid and were ignored: {problem}",
                    problem=_(i18n.message_of(error))))
-        return
+        state.forget_advice_changes()
+        return False
     train_form.fill_form(config, rules)
     state.set_form_preset(train_form.CUSTOM)
+    state.open_form()
+    return True
 
 
 def findings(config: TrainConfig, progress: ProgressSnapshot, job_state: str, key: str) -> None:
@@ -50,4 +54,5 @@ def findings(config: TrainConfig, progress: ProgressSnapshot, job_state: str, ke
             help=_("Fills the Train form with this change; press Train to run it."),
         ):
             state.set_prefill(suggested)
+            state.set_advice_changes(config.differences(suggested))
             st.rerun()  # the whole page, also from inside the live panel's fragment
