@@ -57,10 +57,14 @@ def wait_for(at: AppTest, text: str, seconds: float = 90) -> None:
         assert not at.exception, [e.value for e in at.exception]
 
 
-def small_job(at: AppTest, epochs: int = 2, images: int = 1000) -> None:
+def small_settings(at: AppTest, epochs: int = 2, images: int = 1000) -> None:
     at.select_slider(key="form_train_size").set_value(images).run()
     at.slider(key="form_epochs").set_value(epochs).run()
     at.select_slider(key="form_units_0").set_value(32).run()
+
+
+def small_job(at: AppTest, epochs: int = 2, images: int = 1000) -> None:
+    small_settings(at, epochs, images)
     train = next(b for b in at.button if b.label == "Train")
     train.click().run()
 
@@ -83,8 +87,9 @@ def test_explore_shows_facts_samples_and_filters(real_mnist):
 def test_train_summary_then_live_job_to_completion():
     at = start("pages/train.py")
     assert "**407,050** parameters" in markdown_text(at)  # the Keras book network
-    small_job(at)
+    small_settings(at)
     assert "**25,450** parameters" in markdown_text(at)
+    next(b for b in at.button if b.label == "Train").click().run()  # the form folds while it trains
     seen_steps = set()
     deadline = time.monotonic() + 90
     while "**Finished**" not in markdown_text(at):
@@ -259,6 +264,7 @@ def test_the_lesson_options_of_the_train_form_reach_the_config():
     assert "Learning rate" in titles  # the cosine schedule with its warm-up, under the loss
     loss = next(c for c in charts if c["layout"]["yaxis"]["title"]["text"] == "Loss")
     assert loss["layout"]["annotations"][0]["text"].startswith("kept: epoch")
+    next(b for b in at.button if b.label == "Change settings").click().run()  # unfold the form
     at.slider(key="form_validation").set_value(0.0).run()
     assert "validation_split" in at.error[0].value  # early stopping needs held-out images
     at.selectbox(key="form_preset").set_value("simard-800-affine").run()
