@@ -32,6 +32,7 @@ BENCHMARKS = {
     "language_cost": "benchmarks.language:language_cost",
     "many_learners": "benchmarks.learners:many_learners",
     "class_throughput": "benchmarks.class_throughput:class_throughput",
+    "job_memory": "benchmarks.memory_bench:job_memory",
     "instructor_page": "benchmarks.instructor_bench:instructor_page",
 }
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
