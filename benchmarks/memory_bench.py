@@ -73,6 +73,8 @@ def _trainer_rss_mib() -> dict[int, float]:
     """RSS of every Ray Trainer worker process on this machine that this process started."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
         try:
             parent = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
         except (OSError, ValueError, IndexError):

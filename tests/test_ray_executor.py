@@ -202,7 +202,7 @@ class TestLocalRay:
     def test_a_job_that_raises_in_its_task_fails_naming_the_node_and_the_error(self, executor):
         ending = Ending()
         handle = executor.start(JobSpec("bad-spec", config="not a config"), ending)
-        result, _ = ending.wait(60)
+        result, _ = ending.wait(WARM_SECONDS)  # after the tests above, a fresh worker may warm first
         assert result.state == JobState.FAILED and not handle.lost
         assert result.message == (f"The job failed on {handle.worker.node}: "
                                   "AttributeError: 'str' object has no attribute 'dataset'")
