@@ -33,6 +33,7 @@ BENCHMARKS = {
     "language_cost": "benchmarks.language:language_cost",
     "many_learners": "benchmarks.learners:many_learners",
     "class_throughput": "benchmarks.class_throughput:class_throughput",
+    "job_memory": "benchmarks.memory_bench:job_memory",
     "instructor_page": "benchmarks.instructor_bench:instructor_page",
     "first_load": "benchmarks.first_load:first_load",
 }

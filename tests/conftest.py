@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +14,8 @@ import numpy as np
 import pytest
 
 from mnist_dash import data
+from mnist_dash.executors.base import JobSpec
+from mnist_dash.executors.threads import ThreadExecutor
 
 # Ray clusters in tests register every node as 127.0.0.1, so their traffic stays on loopback (by
 # default Ray swaps loopback for the machine's routable address). Ray reads this when imported.
@@ -88,6 +92,38 @@ def assert_loopback_only() -> None:
 
     addresses = {node["NodeManagerAddress"] for node in ray.nodes()}
     assert addresses == {"127.0.0.1"}, f"Ray nodes left loopback: {addresses}"
+
+
+FIRST_BATCH_SECONDS = 3.0  # the target: a job's first batch after submit, on a warm idle cluster
+RAY_EXTRA_SECONDS = 1.0  # what Ray may add to the threads backend's first batch: a call, a message
+
+
+def assert_first_batch_in_time(ray_seconds: float, config, what: str) -> None:
+    """The first batch on Ray within FIRST_BATCH_SECONDS; on a machine too busy for that, within
+    RAY_EXTRA_SECONDS of the same job's first batch on the threads backend, measured right now."""
+    if ray_seconds < FIRST_BATCH_SECONDS:
+        return
+    reference = threads_first_batch_seconds(config)
+    assert ray_seconds < reference + RAY_EXTRA_SECONDS, (
+        f"first batch {ray_seconds:.2f} s after submit {what}: over {FIRST_BATCH_SECONDS:g} s, "
+        f"and {ray_seconds - reference:.2f} s more than on threads ({reference:.2f} s) just now")
+
+
+def threads_first_batch_seconds(config, tries: int = 2) -> float:
+    """Submit to first batch of `config` in this process's threads (the fastest of `tries`)."""
+    executor, seconds = ThreadExecutor(1), []
+    for attempt in range(tries):
+        ended = threading.Event()
+        submitted = time.perf_counter()
+        handle = executor.start(JobSpec(f"reference-{attempt}", config),
+                                lambda _job, _result, done=ended: done.set())
+        while handle.progress().step == 0 and not ended.wait(0.01):
+            pass
+        seconds.append(time.perf_counter() - submitted)
+        handle.stop("reference measured")
+        assert ended.wait(120), "the threads reference job did not end"
+    executor.shutdown()
+    return min(seconds)
 
 
 @pytest.fixture(scope="class")

@@ -92,6 +92,25 @@ def test_class_throughput_arm_times_every_learner_and_counts_its_cpu(tmp_path, r
     assert result["finished_wall"] > result["submit_started_wall"]
 
 
+@pytest.mark.slow
+@pytest.mark.real_data
+def test_job_memory_records_the_app_rss_after_every_job(real_mnist, monkeypatch):
+    from benchmarks import memory_bench
+
+    monkeypatch.setattr(memory_bench, "TRAIN_IMAGES", 500)
+    result = memory_bench.run_backend("threads", jobs=2)
+    assert result["failed"] == 0 and len(result["app_rss_mib"]) == 2
+    assert all(100 < rss < 10_000 for rss in result["app_rss_mib"])  # TensorFlow is loaded
+    assert result["worker_rss_mib"] == [] and result["worker_processes"] == 0
+
+
+def test_job_memory_growth_per_job_reads_the_second_half():
+    from benchmarks.memory_bench import _growth_per_job
+
+    assert _growth_per_job([100, 500, 600, 610, 620]) == pytest.approx(10.0)
+    assert _growth_per_job([300]) == 0
+
+
 def test_language_cost_compares_each_language_with_english():
     from benchmarks.language import _rows
 

@@ -15,6 +15,7 @@ from mnist_dash.config import TrainConfig
 from mnist_dash.jobs import JobManager
 from mnist_dash.runs import RunStore
 from mnist_dash.vocabulary import JobState
+from tests.conftest import assert_first_batch_in_time
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray, pytest.mark.usefixtures("real_mnist")]
 
@@ -44,7 +45,7 @@ def test_a_job_through_the_manager_streams_stops_within_a_second_and_saves_a_loa
         stop_seconds = time.perf_counter() - asked
         print(f"first batch {first_batch:.2f} s after submit; Stop took {stop_seconds:.2f} s")
 
-        assert first_batch < 3, f"first batch {first_batch:.2f} s after submit on warm Ray"
+        assert_first_batch_in_time(first_batch, LONG, "on warm Ray, through the manager")
         assert stop_seconds < 1, f"Stop took {stop_seconds:.2f} s through the manager"
         assert ended.state == JobState.STOPPED and ended.message == "Stopped on request."
         assert ended.saved and ended.node.startswith("127.0.0.1 (")

@@ -1,18 +1,22 @@
-"""Run training jobs on a Ray cluster: each job a Ray task in a worker process on some node.
+"""Run training jobs on a Ray cluster: each job on a warm Trainer actor (a worker process) on some node.
 
 `RayExecutor("local")` starts a private Ray on this machine; `"auto"` or `"host:port"` joins a
-cluster that `ray start --head` made on this machine, which other machines joined. A thread per
-job follows its task: it keeps the latest progress and hands the `TrainResult` (model as .keras
-bytes) to `on_end`, so the app writes its own run store and nodes need no shared disk. Token
+cluster that `ray start --head` made on this machine, which other machines joined. One Trainer per
+job slot lives across jobs (TensorFlow imported, data loaded) and is replaced after a number of
+jobs or past a memory size, off the learners' clock. A thread per job follows it: it keeps the
+latest progress and hands the `TrainResult` (model as .keras bytes) to `on_end`, so the app writes
+its own run store and nodes need no shared disk. Token
 authentication is Ray's: set RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) to the cluster's token.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import ray
@@ -24,12 +28,18 @@ from mnist_dash.i18n import Msg, message_of
 from mnist_dash.progress import Progress, ProgressSnapshot
 from mnist_dash.vocabulary import JobState
 
+log = logging.getLogger(__name__)
+
 LOST_MESSAGE = "The machine running this job was lost"  # how the message of a lost job starts
 # A started job sends progress every 0.25 s; this long without a word, its node counts as lost
 # (Ray itself reports a killed worker within a second, a vanished node only after ~15 s).
 SILENCE_SECONDS = 8.0  # progress comes every 0.25 s; a loaded 2-core node fell silent for over 6 s
 CONNECT_SECONDS = 3.0
 HEALTH_SECONDS = 2.0  # how often the app checks that the cluster still answers
+# A worker process is replaced after this many jobs, or once its memory passed WORKER_RSS_MB
+# (benchmarks/RESULTS.md, ray_memory: it grows ~MB per job and levels off).
+JOBS_PER_WORKER = 100
+WORKER_RSS_MB = 2048
 
 
 class ClusterUnavailable(RuntimeError):
@@ -86,29 +96,48 @@ def _unreachable(address: str, tried: Msg) -> Msg:
                "app the cluster's token in RAY_AUTH_TOKEN.", address=address, tried=tried)
 
 
-class RayJobHandle:
-    """A job running as a Ray task: its latest progress, and its Stop request."""
+@dataclass(frozen=True)
+class _Slot:
+    """A warm `Trainer` actor and the worker process it lives in."""
 
-    def __init__(self, job_id: str, board) -> None:
-        self.job_id = job_id
-        self.worker: ray_tasks.WorkerInfo | None = None  # known once the task has started
+    actor: Any
+    worker: ray_tasks.WorkerInfo
+
+
+class RayJobHandle:
+    """A job on a Trainer actor: its latest progress, and its Stop request."""
+
+    def __init__(self, spec: JobSpec) -> None:
+        self.spec = spec
+        self.job_id = spec.job_id
+        self.worker: ray_tasks.WorkerInfo | None = None  # known once the job has started
         self.lost = False  # its worker process or node is gone
-        self._board = board
+        self.rss_bytes = 0  # its worker process's memory after the job
         self._latest = Progress().snapshot()
+        self._actor: Any = None
+        self._stop_reason: str | None = None
+        self._lock = threading.Lock()
 
     def progress(self) -> ProgressSnapshot:
         return self._latest
 
     def stop(self, reason: str) -> None:
-        self._board.request.remote(self.job_id, reason)
+        with self._lock:
+            self._stop_reason = reason
+            if self._actor is not None:
+                self._actor.stop.remote(self.job_id, reason)
 
-    def follow(self, generator) -> TrainResult:
-        """Read the task's messages until its result; a lost worker or node becomes FAILED."""
+    def follow(self, actor) -> TrainResult:
+        """Run the job on `actor` and read its messages until its result; a lost worker or node
+        becomes FAILED."""
+        generator = actor.train.remote(self.spec)
+        with self._lock:
+            self._actor = actor
+            if self._stop_reason is not None:  # asked while it waited for a warm worker
+                actor.stop.remote(self.job_id, self._stop_reason)
         try:
             while True:
-                timeout = SILENCE_SECONDS if self.worker else None  # waiting for a CPU is no loss
-                if not ray.wait([generator], timeout=timeout)[0]:
-                    ray.cancel(generator, force=True)
+                if not ray.wait([generator], timeout=SILENCE_SECONDS)[0]:  # the executor kills it
                     return self._lost(Msg("no word from it for {seconds} s",
                                           seconds=format(SILENCE_SECONDS, "g")))
                 kind, payload = ray.get(next(generator))
@@ -117,9 +146,10 @@ class RayJobHandle:
                 elif kind == "progress":
                     self._latest = payload
                 else:
-                    self._latest = payload.progress or self._latest
-                    return payload
-        except ray.exceptions.RayTaskError as error:  # a bug in the task, not a lost machine
+                    self._latest = payload.result.progress or self._latest
+                    self.rss_bytes = payload.rss_bytes
+                    return payload.result
+        except ray.exceptions.RayTaskError as error:  # a bug in the job, not a lost machine
             where = self.worker.node if self.worker else Msg("the cluster")
             return TrainResult(JobState.FAILED, Msg("The job failed on {where}: {error}", where=where,
                                                     error=_first_line(error.cause)),
@@ -138,38 +168,39 @@ class RayJobHandle:
 
 
 class RayExecutor:
-    """Jobs as Ray tasks; it runs as many at once as the cluster has CPUs (and GPUs) for."""
+    """Jobs on long-lived Trainer actors, one per slot: as many at once as the cluster has CPUs
+    (and GPUs) for. A Trainer keeps TensorFlow, the data and Keras's functions warm across jobs."""
 
     def __init__(self, address: str = "local", cpus_per_job: int = 2, gpus_per_job: int = 0,
-                 jobs_per_worker: int = 20) -> None:
-        """`jobs_per_worker`: a worker process trains at most this many jobs, then Ray replaces it
-        (TensorFlow's caches grow with every model); the replacement is warmed at once."""
+                 jobs_per_worker: int = JOBS_PER_WORKER, worker_rss_mb: int = WORKER_RSS_MB) -> None:
+        """A worker process trains at most `jobs_per_worker` jobs, and none after its memory
+        passed `worker_rss_mb`; then a fresh one replaces it, warmed before it takes a job."""
         _check_positive("cpus_per_job", cpus_per_job, minimum=1)
         _check_positive("gpus_per_job", gpus_per_job, minimum=0)
         _check_positive("jobs_per_worker", jobs_per_worker, minimum=1)
+        _check_positive("worker_rss_mb", worker_rss_mb, minimum=1)
         self.address, self.cpus_per_job, self.gpus_per_job = address, cpus_per_job, gpus_per_job
-        self.jobs_per_worker = jobs_per_worker
+        self.jobs_per_worker, self.worker_rss_mb = jobs_per_worker, worker_rss_mb
         connect(address)
         self._gcs_address = ray.get_runtime_context().gcs_address
         self._unreachable: str | None = None  # why the cluster stopped answering, for people
         self._closed = threading.Event()
         threading.Thread(target=self._watch_cluster, name="ray-cluster-health", daemon=True).start()
-        # The Stop board lives on the app's own node: on another node, losing that node would
-        # cut every job's Stop channel (seen in the two-node test: both jobs ended FAILED).
-        on_this_node = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
-        self._board = ray_tasks.StopBoard.options(scheduling_strategy=on_this_node).remote()
         # TensorFlow sizes its thread pools from these when a worker process first uses it.
         threads = str(cpus_per_job)
-        options = {"num_cpus": cpus_per_job, "num_gpus": gpus_per_job, "max_retries": 0,
-                   "runtime_env": {"env_vars": {"TF_NUM_INTRAOP_THREADS": threads,
-                                                "TF_NUM_INTEROP_THREADS": threads}}}
-        self._train = ray.remote(max_calls=jobs_per_worker, **options)(ray_tasks.train_job)
-        self._warm = ray.remote(**options)(ray_tasks.warm_worker)
+        self._trainer = ray.remote(ray_tasks.Trainer)
+        self._trainer_options = {
+            "num_cpus": cpus_per_job, "num_gpus": gpus_per_job, "max_concurrency": 2,
+            "max_restarts": 0, "runtime_env": {"env_vars": {"TF_NUM_INTRAOP_THREADS": threads,
+                                                            "TF_NUM_INTEROP_THREADS": threads}}}
         self._lock = threading.Lock()
-        self._ended = threading.Condition(self._lock)
-        self._running: dict[str, Any] = {}  # job id -> its task's ObjectRefGenerator
-        self._warming = [self._warm.options(scheduling_strategy="SPREAD").remote(None)
-                         for _ in range(self._slots())]
+        self._changed = threading.Condition(self._lock)
+        self._running: dict[str, RayJobHandle] = {}
+        self._idle: list[_Slot] = []  # warm trainers without a job
+        self._warming = 0  # trainers still importing TensorFlow
+        self._actors: set[Any] = set()
+        for _ in range(self._slots()):
+            self._add_trainer("SPREAD")
 
     def _slots(self) -> int:
         resources = ray.cluster_resources()
@@ -177,6 +208,28 @@ class RayExecutor:
         if self.gpus_per_job:
             slots = min(slots, int(resources.get("GPU", 0) // self.gpus_per_job))
         return slots
+
+    def _add_trainer(self, strategy: Any) -> None:
+        """Start a Trainer and warm it in the background; it joins the idle ones once warm."""
+        actor = self._trainer.options(**self._trainer_options, scheduling_strategy=strategy).remote()
+        with self._lock:
+            self._warming += 1
+            self._actors.add(actor)
+        threading.Thread(target=self._warm, args=(actor,), name="ray-warm", daemon=True).start()
+
+    def _warm(self, actor) -> None:
+        try:
+            worker = ray.get(actor.warm.remote(None))
+        except ray.exceptions.RayError:  # its node is gone, or the executor shut down
+            log.warning("a Ray worker could not be warmed", exc_info=True)
+            worker = None
+        with self._lock:
+            self._warming -= 1
+            if worker is None:
+                self._actors.discard(actor)
+            else:
+                self._idle.append(_Slot(actor, worker))
+            self._changed.notify_all()
 
     @property
     def busy(self) -> int:
@@ -206,31 +259,45 @@ class RayExecutor:
                                     error=message_of(error))
 
     def wait_warm(self, timeout: float | None = None) -> bool:
-        """Wait until the worker processes started with the executor have imported TensorFlow."""
-        pending = ray.wait(self._warming, num_returns=len(self._warming), timeout=timeout)[1]
-        return not pending
+        """Wait until every Trainer started so far has imported TensorFlow and warmed up."""
+        with self._lock:
+            return self._changed.wait_for(lambda: self._warming == 0, timeout)
 
     def start(self, spec: JobSpec, on_end: Callable[[str, TrainResult], None]) -> RayJobHandle:
-        handle = RayJobHandle(spec.job_id, self._board)
-        generator = self._train.remote(spec, self._board)
+        handle = RayJobHandle(spec)
         with self._lock:
-            self._running[spec.job_id] = generator
-        threading.Thread(target=self._follow, args=(handle, generator, on_end),
+            self._running[spec.job_id] = handle
+        threading.Thread(target=self._follow, args=(handle, on_end),
                          name=f"ray-job-{spec.job_id}", daemon=True).start()
         return handle
 
-    def _follow(self, handle: RayJobHandle, generator, on_end) -> None:
-        result = handle.follow(generator)
-        self._board.forget.remote(handle.job_id)
-        if handle.worker and (handle.lost or handle.worker.jobs_run >= self.jobs_per_worker):
-            # That worker process is gone or Ray ends it now: warm its successor before a learner
-            # needs it (a cold one takes about 7 s to its first batch).
-            on_node = NodeAffinitySchedulingStrategy(handle.worker.node_id, soft=True)
-            self._warming.append(self._warm.options(scheduling_strategy=on_node).remote(None))
+    def _follow(self, handle: RayJobHandle, on_end) -> None:
+        with self._lock:  # a slot is free (capacity said so); its Trainer may still be warming
+            self._changed.wait_for(lambda: self._idle or self._closed.is_set())
+            slot = self._idle.pop(0) if self._idle else None
+        result = (handle.follow(slot.actor) if slot else
+                  TrainResult(JobState.STOPPED, Msg("The server is shutting down")))
+        if slot:
+            self._retire_or_keep(slot, handle)
         with self._lock:
             del self._running[handle.job_id]
-            self._ended.notify_all()
+            self._changed.notify_all()
         on_end(handle.job_id, result)
+
+    def _retire_or_keep(self, slot: _Slot, handle: RayJobHandle) -> None:
+        """Back to the idle Trainers, or replaced by a fresh one that warms before a learner
+        needs it (a cold one takes about 7 s to its first batch)."""
+        worn = (handle.worker is None or handle.worker.jobs_run >= self.jobs_per_worker
+                or handle.rss_bytes > self.worker_rss_mb * 2**20)
+        if not (handle.lost or worn):
+            with self._lock:
+                self._idle.append(slot)
+            return
+        with self._lock:
+            self._actors.discard(slot.actor)
+        ray.kill(slot.actor)
+        if not self._closed.is_set():
+            self._add_trainer(NodeAffinitySchedulingStrategy(slot.worker.node_id, soft=True))
 
     def describe(self) -> dict[str, Any]:
         if self._unreachable:  # Ray's own calls would hang
@@ -244,18 +311,18 @@ class RayExecutor:
                 "gpus_per_job": self.gpus_per_job, "busy": self.busy}
 
     def shutdown(self, timeout: float = 10.0) -> None:
-        """Stop every job (each ends STOPPED through on_end), cancel what outlives `timeout`."""
+        """Stop every job (each ends STOPPED through on_end), then end the Trainers."""
         self._closed.set()
         with self._lock:
-            job_ids = list(self._running)
-        for job_id in job_ids:
-            self._board.request.remote(job_id, Msg("The server is shutting down"))
+            handles = list(self._running.values())
+            self._changed.notify_all()
+        for handle in handles:
+            handle.stop(Msg("The server is shutting down"))
         with self._lock:
-            self._ended.wait_for(lambda: not self._running, timeout)
-            leftover = list(self._running.values())
-        for generator in leftover:
-            ray.cancel(generator, force=True)
-        ray.kill(self._board)
+            self._changed.wait_for(lambda: not self._running, timeout)
+            actors = list(self._actors)
+        for actor in actors:
+            ray.kill(actor)
 
 
 def _first_line(error: BaseException | None) -> str:

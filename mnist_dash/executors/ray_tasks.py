@@ -1,17 +1,19 @@
-"""What runs inside Ray's worker processes: the training task, its warm-up, and the Stop board.
+"""What runs inside Ray's worker processes: a long-lived `Trainer` actor that serves jobs.
 
 Ray imports this module in worker processes on every node, so it imports neither Streamlit nor
-(until a job or warm-up needs it) TensorFlow. A job is a generator task: it trains in a thread of
-its worker and, from the task's own thread, sends who and where it is, then a progress snapshot
-every PROGRESS_SECONDS (also a heartbeat for the app), then the `TrainResult`. Stop requests wait
-on a `StopBoard` actor that the task polls without blocking the training loop.
+(until a job or warm-up needs it) TensorFlow. One `Trainer` per job slot keeps TensorFlow imported,
+the dataset loaded and Keras's functions warm across jobs, so a job costs a method call, not a
+worker process. A job is a generator method: it trains in a thread of the actor and, from the
+method's own thread, sends who and where it is, then a progress snapshot every PROGRESS_SECONDS
+(also a heartbeat for the app), then the `TrainResult` with the process's memory. Stop is a second
+method on the same actor (it serves two calls at once), which the training loop reads from memory.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -22,13 +24,10 @@ from mnist_dash.executors.base import JobSpec, TrainResult
 from mnist_dash.executors.worker import run_job
 from mnist_dash.progress import Progress
 
-STOP_POLL_SECONDS = 0.1  # how often a job asks the board whether it should stop
 PROGRESS_SECONDS = 0.25  # how often a job sends its progress home
 
 # Enough samples (images x epochs) for training to use XLA, so warming compiles with it too.
 WARM_UP = TrainConfig(hidden_units=(8,), epochs=10, train_size=5_000)
-
-_jobs_run = 0  # training tasks this worker process has started (Ray ends it after max_calls)
 
 
 @dataclass(frozen=True)
@@ -41,85 +40,72 @@ class WorkerInfo:
     jobs_run: int  # jobs this worker process has started, this one included
 
 
-@ray.remote(num_cpus=0)  # on no CPU: a CPU-holding actor can starve the jobs it serves, silently
-class StopBoard:
-    """Stop requests by job id, one board per executor: the app writes, jobs read."""
+@dataclass(frozen=True)
+class JobEnd:
+    """A job's last message: its result, and how much memory its worker process now holds."""
+
+    result: TrainResult
+    rss_bytes: int
+
+
+def rss_bytes() -> int:
+    """This process's resident memory now (Linux: /proc; elsewhere its peak)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class Trainer:
+    """One job slot: a worker process that trains the jobs it is given, one at a time.
+
+    The executor makes it a Ray actor holding the job's CPUs (and GPUs), with `max_concurrency=2`
+    so that `stop` is served while `train` runs."""
 
     def __init__(self) -> None:
-        self._reasons: dict[str, str] = {}
+        self._jobs_run = 0
+        self._stops: dict[str, str] = {}
 
-    def request(self, job_id: str, reason: str) -> None:
-        self._reasons[job_id] = reason
+    def warm(self, data_path: str | None) -> WorkerInfo:
+        """Pay the cold start off a learner's clock: TensorFlow and Keras imports (about 7 s), the
+        dataset, the first XLA compilation, predict and save, by a job stopped at its first batch."""
+        run_job(JobSpec("warm-up", WARM_UP, data_path), Progress(), should_stop=lambda: "warm-up done")
+        return self._info()
 
-    def reason(self, job_id: str) -> str | None:
-        return self._reasons.get(job_id)
+    def stop(self, job_id: str, reason: str) -> None:
+        self._stops[job_id] = reason
 
-    def forget(self, job_id: str) -> None:
-        self._reasons.pop(job_id, None)
+    def train(self, spec: JobSpec) -> Iterator[tuple[str, object]]:
+        """Yield ("started", WorkerInfo), ("progress", ProgressSnapshot)..., ("result", JobEnd)."""
+        # Before the first message, which arms the app's watch for silence: were this worker not
+        # warmed, loading TensorFlow's libraries would hold the interpreter for seconds.
+        from mnist_dash import training as _imports_tensorflow  # noqa: F401
 
+        self._jobs_run += 1
+        yield "started", self._info()
+        progress = Progress()
+        outcome: list[TrainResult | Exception] = []
 
-class StopWatch:
-    """One job's Stop request as the training loop sees it: read without waiting on the board."""
+        def train() -> None:
+            try:
+                outcome.append(run_job(spec, progress, lambda: self._stops.get(spec.job_id),
+                                       node=self._info().node))
+            except Exception as error:  # run_job reports training's failures; this is a bad spec
+                outcome.append(error)
 
-    def __init__(self, board, job_id: str) -> None:
-        self._board, self._job_id = board, job_id
-        self._pending = board.reason.remote(job_id)
-        self._reason: str | None = None
+        thread = threading.Thread(target=train, name=f"job-{spec.job_id}", daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(PROGRESS_SECONDS)
+            if thread.is_alive():
+                yield "progress", progress.snapshot()
+        self._stops.pop(spec.job_id, None)
+        if isinstance(outcome[0], Exception):
+            raise outcome[0]  # reaches the app as the cause of a RayTaskError
+        yield "result", JobEnd(outcome[0], rss_bytes())
 
-    def poll(self) -> None:
-        """Take the board's answer if it has come, and ask again."""
-        if self._reason is not None or not ray.wait([self._pending], timeout=0)[0]:
-            return
-        self._reason = ray.get(self._pending)
-        if self._reason is None:
-            self._pending = self._board.reason.remote(self._job_id)
-
-    def reason(self) -> str | None:
-        return self._reason
-
-
-def worker_info(jobs_run: int) -> WorkerInfo:
-    node_id = ray.get_runtime_context().get_node_id()
-    node = f"{ray.util.get_node_ip_address()} ({node_id[:8]})"
-    return WorkerInfo(os.getpid(), node_id, node, jobs_run)
-
-
-def train_job(spec: JobSpec, board) -> Iterator[tuple[str, object]]:
-    """Yield ("started", WorkerInfo), ("progress", ProgressSnapshot)..., ("result", TrainResult)."""
-    global _jobs_run
-    # Before the first message, which arms the app's watch for silence: in a cold worker, loading
-    # TensorFlow's libraries holds the interpreter for seconds.
-    from mnist_dash import training as _imports_tensorflow  # noqa: F401
-
-    _jobs_run += 1
-    info = worker_info(_jobs_run)
-    yield "started", info
-    progress, stop = Progress(), StopWatch(board, spec.job_id)
-    outcome: list[TrainResult | Exception] = []
-
-    def train() -> None:
-        try:
-            outcome.append(run_job(spec, progress, stop.reason, node=info.node))
-        except Exception as error:  # run_job reports training's failures; this is a bad spec
-            outcome.append(error)
-
-    thread = threading.Thread(target=train, name=f"job-{spec.job_id}", daemon=True)
-    thread.start()
-    last_sent = time.monotonic()
-    while thread.is_alive():
-        thread.join(STOP_POLL_SECONDS)
-        stop.poll()
-        if time.monotonic() - last_sent >= PROGRESS_SECONDS:
-            yield "progress", progress.snapshot()
-            last_sent = time.monotonic()
-    if isinstance(outcome[0], Exception):
-        raise outcome[0]  # reaches the app as the cause of a RayTaskError
-    yield "result", outcome[0]
-
-
-def warm_worker(data_path: str | None) -> WorkerInfo:
-    """Pay a worker process's cold start off a learner's clock: TensorFlow and Keras imports
-    (about 7 s), the dataset, the first XLA compilation, predict and save, by a job stopped at
-    its first batch. The job that follows in this process has its first batch in under a second."""
-    run_job(JobSpec("warm-up", WARM_UP, data_path), Progress(), should_stop=lambda: "warm-up done")
-    return worker_info(_jobs_run)
+    def _info(self) -> WorkerInfo:
+        node_id = ray.get_runtime_context().get_node_id()
+        node = f"{ray.util.get_node_ip_address()} ({node_id[:8]})"
+        return WorkerInfo(os.getpid(), node_id, node, self._jobs_run)
