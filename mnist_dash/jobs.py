@@ -20,7 +20,7 @@ from typing import Any
 from mnist_dash import queue_estimate
 from mnist_dash.classroom.auth import Instructor, require_instructor
 from mnist_dash.config import TrainConfig
-from mnist_dash.executors.base import Executor, JobHandle, JobSpec, TrainResult
+from mnist_dash.executors.base import Executor, JobHandle, JobSpec, TrainResult, without_payload
 from mnist_dash.executors.threads import ThreadExecutor, default_concurrency
 from mnist_dash.i18n import Msg, message_of
 from mnist_dash.progress import Progress, ProgressSnapshot
@@ -286,6 +286,8 @@ class JobManager:
         record = RunRecord.from_result(new_run_id(), job.config, result)
         self._save(record)
         self._report_run_end(job.owner, record)
+        if record.saved:  # the store has the model and predictions: memory keeps only the summary
+            record, result = without_payload(record), without_payload(result)
         with self._lock:
             job.result, job.record = result, record
             job.state, job.message = record.state, record.message

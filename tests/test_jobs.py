@@ -286,7 +286,23 @@ def test_two_concurrent_jobs_with_the_same_seed_have_identical_histories(make_ma
     (one,), (two,) = manager.records_of("a"), manager.records_of("b")
     assert one.state == two.state == JobState.COMPLETED
     assert [e.loss for e in one.history] == [e.loss for e in two.history]
-    assert np.array_equal(one.test_probabilities, two.test_probabilities)
+    first_saved, second_saved = manager.store.load(one.run_id), manager.store.load(two.run_id)
+    assert np.array_equal(first_saved.test_probabilities, second_saved.test_probabilities)
+
+
+def test_a_saved_run_leaves_its_model_and_predictions_to_the_store(make_manager, tmp_path):
+    """The manager keeps a session's runs for hours: in memory, only a saved run's summary."""
+    manager = make_manager()
+    saved = manager.wait(manager.submit(CONFIG, "a").job_id, 120)
+    manager.store = RunStore(tmp_path / "a-file")
+    (tmp_path / "a-file").write_text("a file where the runs directory should be")
+    unsaved = manager.wait(manager.submit(CONFIG, "b").job_id, 120)
+    assert saved.saved and not unsaved.saved
+    (kept,), (only_copy,) = manager.records_of("a"), manager.records_of("b")
+    assert kept.model_bytes is None and kept.test_probabilities is None and kept.history
+    on_disk = RunStore(tmp_path / "runs").load(kept.run_id)
+    assert on_disk.test_probabilities is not None and on_disk.history == kept.history
+    assert only_copy.model_bytes and only_copy.test_probabilities is not None  # nowhere else
 
 
 class RecordingExecutor(ThreadExecutor):

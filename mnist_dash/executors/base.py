@@ -7,9 +7,10 @@ The manager schedules (queue, limits, one job per learner); an executor only run
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -41,6 +42,16 @@ class TrainResult:
     model_bytes: bytes | None = None  # the trained model as a .keras file
     node: str = ""  # where it trained: "local" or a cluster node's address
     tensorboard_files: dict[str, bytes] = field(default_factory=dict)  # event file name -> bytes
+
+
+Ended = TypeVar("Ended")  # a TrainResult or a RunRecord (runs.py): both have these fields
+
+
+def without_payload(ended: Ended) -> Ended:
+    """A job's result or run without its model, predictions and event files: once the run store
+    has them, what the job manager keeps in memory for the rest of the session."""
+    return dataclasses.replace(ended, test_outputs=None, test_probabilities=None, model_bytes=None,
+                               tensorboard_files={})
 
 
 class JobHandle(Protocol):

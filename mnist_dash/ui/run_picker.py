@@ -83,7 +83,7 @@ def pick_run(key: str = state.SELECTED_RUN, label: str | None = None, exclude: s
     run_id = st.selectbox(label or _("Run"), list(labels), key=key, format_func=labels.get,
                           help=_("'yours' are this session's runs; 'shared' are saved runs "
                                  "everyone using this server can see."))
-    if run_id in own:
+    if run_id in own and not own[run_id].saved:  # only in memory (its save failed)
         return own[run_id]
     try:
         return resources.load_saved_run(run_id)
