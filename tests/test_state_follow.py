@@ -47,22 +47,32 @@ def train(config: TrainConfig, owner: str = OWNER) -> str:
     return ended.run_id
 
 
+def unfold(at: AppTest) -> AppTest:
+    """Press Change settings: the folded form opens (filled with the settings of the job on screen)."""
+    at.button(key="change_settings").click().run()
+    return at
+
+
 def test_a_second_tab_and_a_reload_show_the_new_job_and_its_settings():
+    from mnist_dash import ui
+
     train(SMALL.replace(hidden_units=(16,)))
     first, second = tab("pages/train.py"), tab("pages/train.py")
-    assert second.select_slider(key="form_units_0").value == 16  # the earlier job's settings
-    first.slider(key="form_epochs").set_value(2).run()
+    assert unfold(second).select_slider(key="form_units_0").value == 16  # the earlier job's settings
+    unfold(first).slider(key="form_epochs").set_value(2).run()
     first.select_slider(key="form_units_0").set_value(64).run()
     first.button(key="train_button").click().run()
+    ui.job_manager().wait(first.session_state["job_id"], 120)
     second.run()
     assert second.session_state["job_id"] == first.session_state["job_id"]
+    unfold(second)
     shown = {key: second.session_state[key] for key in ("form_epochs", "form_units_0", "form_train_size")}
     assert shown == {"form_epochs": 2, "form_units_0": 64, "form_train_size": 1000}
     assert second.selectbox(key="form_preset").value == "custom"
     second.slider(key="form_epochs").set_value(3).run()
     second.run()
     assert second.slider(key="form_epochs").value == 3  # the learner's change stays
-    reloaded = tab("pages/train.py")
+    reloaded = unfold(tab("pages/train.py"))
     assert reloaded.slider(key="form_epochs").value == 2
     assert reloaded.select_slider(key="form_units_0").value == 64
     other = tab("pages/train.py", owner="f" * 32)
