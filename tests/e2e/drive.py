@@ -146,15 +146,20 @@ def set_slider(page: Page, key: str, shown: str, max_presses: int = 120) -> None
     expect(thumb).to_have_attribute("aria-valuetext", shown)
 
 
+def unfold_form(page: Page, lang: str = ENGLISH) -> None:
+    """Press "Change settings" when the Train form is folded (after a job), to show the form."""
+    change = main(page).get_by_role("button", name=words("Change settings", lang), exact=True)
+    if change.count() and change.is_enabled():
+        change.click()
+
+
 def configure_training(page: Page, *, units: int, epochs: int, train_images: int, batch: int,
                        lang: str = ENGLISH) -> None:
     """Set the one-layer network and its schedule with the keyboard; wait until the server agrees.
 
     After a job the form is folded: press "Change settings" first."""
     expect(main(page).get_by_role("heading", name=words("Train a network live", lang))).to_be_visible()
-    change = main(page).get_by_role("button", name=words("Change settings", lang), exact=True)
-    if change.count() and change.is_enabled():
-        change.click()
+    unfold_form(page, lang)
     set_slider(page, "form_layers", "1")
     set_slider(page, "form_units_0", str(units))
     set_slider(page, "form_batch", str(batch))

@@ -81,4 +81,5 @@ def test_a_second_tab_of_the_learner_follows_the_job_the_first_starts(open_page,
     # The second tab is not touched: it notices the new job by itself, and shows it.
     drive.wait_for_status(second, *JobState, timeout=30)
     drive.expect_finished(second)
+    drive.unfold_form(second)  # the form opens on the settings of the job it shows
     expect(second.locator(".st-key-form_units_0")).to_contain_text("32")
