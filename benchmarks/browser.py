@@ -142,8 +142,8 @@ def live_once(browser: Browser, server: Server, epochs: int, train_images: str |
         page.goto(f"{server.url}/train", timeout=TIMEOUT_MS)
         open_train(page, train_images, via_sidebar=False)
         drive.set_slider(page, "form_epochs", str(epochs))
-        page.get_by_text(f"and {epochs} epochs make").first.wait_for(state="attached",
-                                                                       timeout=TIMEOUT_MS)
+        epochs_make = f"and {epochs} epoch makes" if epochs == 1 else f"and {epochs} epochs make"
+        page.get_by_text(epochs_make).first.wait_for(state="attached", timeout=TIMEOUT_MS)
         known = {path.name for path in server.runs_dir.iterdir()}
         drive.click_train(page, TIMEOUT_MS)
         drive.wait_for_first_batch(page, TIMEOUT_MS)

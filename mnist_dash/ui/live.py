@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+
 import numpy as np
 import streamlit as st
 
@@ -10,7 +14,7 @@ from mnist_dash.config import TrainConfig
 from mnist_dash.i18n import N_, _
 from mnist_dash.jobs import JobSnapshot
 from mnist_dash.presets import PRESETS
-from mnist_dash.progress import STATE_WORDS, progress_text, queue_text
+from mnist_dash.progress import STATE_WORDS, ProgressSnapshot, progress_text, queue_text
 from mnist_dash.schedules import Schedule
 from mnist_dash.ui import app, resources, state, teach
 from mnist_dash.vocabulary import HISTORY_COLUMNS, JobState, lowest_validation_epoch
@@ -22,10 +26,29 @@ COLUMN_TITLES = {  # a history column -> its header in the table on screen (down
     "learning_rate": N_("Learning rate"),
 }
 
-# Each tick of a fragment costs the server a script run and the learner's browser a redraw, on
-# the cores the job trains on (benchmarks: live_view_browser). The status line, progress bar and
-# Stop follow the job every POLL_SECONDS; the charts and early warnings every CHART_SECONDS.
-CHART_SECONDS = 3.0
+# Redrawing a plotly chart costs the learner's browser far more than the server (~0.1 s of CPU
+# each in headless Chromium): while a job trains, the charts take new points every CHART_SECONDS
+# and when an epoch ends; the ticks between re-send the same figure, which the browser skips.
+CHART_SECONDS = 2.0
+_charted: OrderedDict[str, tuple[float, ProgressSnapshot]] = OrderedDict()  # job id -> when, what
+_charted_lock = threading.Lock()
+CHARTED_JOBS = 256  # the oldest jobs are forgotten beyond this
+
+
+def chart_progress(job_id: str, progress: ProgressSnapshot, active: bool) -> ProgressSnapshot:
+    """The progress the live charts show: the last one charted, unless it is due for new points."""
+    now = time.monotonic()
+    with _charted_lock:
+        when, shown = _charted.get(job_id, (None, None))
+        due = (not active or shown is None or now - when >= CHART_SECONDS
+               or len(shown.epochs) != len(progress.epochs) or progress.step < shown.step)
+        if not due:
+            return shown
+        _charted[job_id] = (now, progress)
+        _charted.move_to_end(job_id)
+        while len(_charted) > CHARTED_JOBS:
+            _charted.popitem(last=False)
+    return progress
 
 
 def _stop(job_id: str) -> None:
@@ -75,13 +98,12 @@ def live_panel() -> None:
     snap = state.session_job()
     if snap is None:
         return
-    poll = snap.active
 
-    # Two sibling fragments, each keeping its elements in place between ticks (Stop in a fixed
-    # slot, the result in its own container): a tick that shifts elements can blank the page when
-    # the job ends (seen in Chromium; Streamlit issue #15084). The status one reruns the page then.
-    @st.fragment(run_every=app.POLL_SECONDS if poll else None)
-    def status() -> None:
+    # Every element keeps its place between ticks (the Stop button sits in a fixed slot, the
+    # result in its own container): a tick that shifts elements can blank the page when the
+    # job ends (seen in Chromium; Streamlit issue #15084).
+    @st.fragment(run_every=app.POLL_SECONDS if snap.active else None)
+    def panel() -> None:
         current = state.session_job()
         if current is None:
             return
@@ -93,23 +115,17 @@ def live_panel() -> None:
                              key="stop_button", on_click=_stop, args=(current.job_id,),
                              disabled=current.state == JobState.STOPPING,
                              help=_("Halts within one batch and keeps what the network has learned."))
-        if poll and not current.active:
-            st.rerun()
-
-    @st.fragment(run_every=CHART_SECONDS if poll else None)
-    def charts() -> None:
-        current = state.session_job()
-        if current is None:
-            return
-        history_charts(current.progress, "live", current.config)
+        history_charts(chart_progress(current.job_id, current.progress, current.active), "live",
+                       current.config)
         with st.container():
             if current.active:
                 _early_warnings(current)
             else:
                 outcome(current)
+        if snap.active and not current.active:
+            st.rerun()
 
-    status()
-    charts()
+    panel()
 
 
 def _early_warnings(snap: JobSnapshot) -> None:
