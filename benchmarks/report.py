@@ -103,7 +103,11 @@ def merge(path: Path, fresh: dict[str, Any], order: list[str]) -> dict[str, Any]
         earlier = json.loads(path.read_text()).get("benchmarks", {})
     except (OSError, ValueError, AttributeError):
         earlier = {}
-    benchmarks = {**earlier, **fresh["benchmarks"]}
+    # A benchmark that failed this time keeps its last measurement here (the printed table shows why).
+    failed = {name for name, result in fresh["benchmarks"].items()
+              if result.get("status") == "error" and name in earlier}
+    benchmarks = {**earlier, **{name: result for name, result in fresh["benchmarks"].items()
+                                if name not in failed}}
     ordered = sorted(benchmarks, key=lambda name: order.index(name) if name in order else len(order))
     return {**fresh, "benchmarks": {name: benchmarks[name] for name in ordered}}
 
@@ -113,5 +117,18 @@ def write(path: Path, results: dict[str, Any], order: list[str]) -> dict[str, An
     path.parent.mkdir(parents=True, exist_ok=True)
     merged = merge(path, results, order)
     path.write_text(json.dumps(merged, indent=2, default=str) + "\n")
-    (path.parent / "RESULTS.md").write_text(markdown(merged))
+    report = path.parent / "RESULTS.md"
+    report.write_text(markdown(merged) + _kept_notes(report))
     return merged
+
+
+NOTES_HEADING = "## Notes kept between runs"  # what people write below it survives a rewrite
+
+
+def _kept_notes(report: Path) -> str:
+    """The hand-written part of an existing RESULTS.md: from NOTES_HEADING to its end."""
+    try:
+        text = report.read_text()
+    except OSError:
+        return ""
+    return "\n" + text[text.index(NOTES_HEADING):] if NOTES_HEADING in text else ""

@@ -30,9 +30,9 @@ from mnist_dash.executors.worker import run_job
 from mnist_dash.progress import Progress
 from mnist_dash.runs import RunRecord, RunStore, new_run_id
 from tests.e2e import drive  # the browser-test helpers, shared
-from tests.e2e.server import DEFAULT_DATA, REPO_ROOT, chromium, streamlit_server
+from tests.e2e.server import DEFAULT_DATA, PROJECTOR, REPO_ROOT, chromium, streamlit_server
 
-SIZE = {"width": 1280, "height": 720}
+SIZE = PROJECTOR
 TOKEN = "screenshots-token"
 # file name -> the page's title in the navigation (English msgid)
 PAGES = {"explore": "Explore the data", "train": "Train live", "evaluate": "Evaluate",

@@ -52,6 +52,20 @@ def test_results_merge_across_runs_and_render_markdown(tmp_path):
     assert "OPENBLAS_CORETYPE: not set" in text and "Test CPU, 2 cores" in text
 
 
+def test_a_rewrite_keeps_the_notes_and_a_failed_benchmark_keeps_its_last_measurement(tmp_path):
+    machine = {"cpu_model": "Test CPU", "cores": 2, "python": "3.11", "versions": {},
+               "openblas_coretype": None, "date": "2026-01-01", "load_average": [0, 0, 0]}
+    path = tmp_path / "results.json"
+    report.write(path, {"machine": machine, "benchmarks": {"first": _bench("a", 0.5)}}, ["first"])
+    notes = f"{report.NOTES_HEADING}\n\nMeasured by hand: 3 s.\n"
+    (tmp_path / "RESULTS.md").write_text((tmp_path / "RESULTS.md").read_text() + "\n" + notes)
+    failed = {**_bench("a", 9.0), "status": "error", "reason": "TimeoutError", "rows": []}
+    report.write(path, {"machine": machine, "benchmarks": {"first": failed}}, ["first"])
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert text.endswith(notes) and text.count(report.NOTES_HEADING) == 1
+    assert "| first | a | 0.500 s | < 1 s | met |" in text and "TimeoutError" not in text
+
+
 @pytest.mark.slow
 @pytest.mark.real_data
 def test_quick_run_writes_results(tmp_path, real_mnist):
