@@ -118,7 +118,8 @@ def shoot(page: Page, name: str, lang: str, out: Path) -> Path:
 
 def shoot_instructor(page: Page, url: str, lang: str, out: Path) -> Path:
     page.goto(f"{url}/instructor?token={TOKEN}&lang={lang}")
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    expect(page.locator("[data-testid='stTable'], [data-testid='stDataFrame']").first).to_be_visible(
+        timeout=60_000)  # the class table
     settle(page)
     path = out / "instructor.png"
     page.screenshot(path=path)
