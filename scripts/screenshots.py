@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: find the repository
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from mnist_dash import data
@@ -97,11 +98,19 @@ def shoot_evaluate(page: Page, lang: str, out: Path) -> Path:
     mistakes = [cell for cell, count in cells.items() if cell[0] != cell[1] and count > 0]
     cell = min(mistakes, key=lambda c: abs(cells[c] - 12))  # a gallery of a dozen images
     drive.click_confusion_cell(page, *cell)
-    drive.wait_until(lambda: drive.cell_gallery_captions(page), message="the cell's gallery")
+    drive.wait_until(lambda: _outlined(page, cell), message="the chosen cell outlined")
     settle(page)
     path = out / "evaluate.png"
     page.screenshot(path=path)
     return path
+
+
+def _outlined(page: Page, cell: tuple[int, int]) -> bool:
+    """Whether the matrix outlines `cell` (False while plotly redraws it after the click)."""
+    try:
+        return drive.outlined_cell(page) == cell
+    except PlaywrightError:
+        return False
 
 
 def shoot(page: Page, name: str, lang: str, out: Path) -> Path:
