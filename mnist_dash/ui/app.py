@@ -153,13 +153,16 @@ def require_router() -> None:
 def sidebar() -> None:
     """Language and dataset switches and the current job's status, on every page."""
     with st.sidebar:
+        # persist_state: the switches' values outlive a run that ends before the sidebar is drawn
+        # (seen in CI: a page switch under load fell back to the browser's language).
         st.selectbox(_("Language"), list(i18n.LANGUAGES), key=state.LANGUAGE,
                      format_func=i18n.LANGUAGES.get, on_change=state.keep_language_in_url,
-                     icon=":material/translate:")
+                     icon=":material/translate:", persist_state="session")
         st.selectbox(_("Dataset"), list(data.SPECS), key=state.DATASET, format_func=dataset_title,
                      persist_state="session",
                      help=_("Switch between handwritten digits and clothes."))
         st.toggle(_("Presenter mode"), key=state.PRESENTING, on_change=state.keep_presenting_in_url,
+                  persist_state="session",
                   help=_("Larger text and thicker chart lines, for a projector. The address "
                          "keeps it (?present=1): share it or bookmark it."))
         _sidebar_name()

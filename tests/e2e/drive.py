@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from mnist_dash import i18n
 from mnist_dash.i18n import ENGLISH
@@ -342,8 +343,16 @@ def selectbox_options(page: Page, label: str, text: str) -> list[str]:
     return found
 
 
-def choose(page: Page, label: str, option_text: str) -> None:
-    _search(page, label, option_text).first.click()
+def choose(page: Page, label: str, option_text: str, attempts: int = 3) -> None:
+    """Pick an option by typing it. A rerun (another fragment's tick) may close the list between
+    typing and clicking: then type again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            _search(page, label, option_text).first.click(timeout=10_000)
+            break
+        except (AssertionError, PlaywrightTimeout):
+            if attempt == attempts:
+                raise
     expect(selectbox(page, label).locator("input")).to_have_value(re.compile(re.escape(option_text)))
 
 
