@@ -102,7 +102,10 @@ def _follow_newest_job() -> None:
     shown = state.session_job()
     shown_id = shown.job_id if shown else None
 
-    @st.fragment(run_every=FOLLOW_POLL_SECONDS)
+    # Not while the shown job is active: no other job can start then (one per learner), and a
+    # second ticking fragment beside the live panel, which reruns the page when the job ends, can
+    # blank the page (seen in CI; Streamlit issue #15084).
+    @st.fragment(run_every=None if shown is not None and shown.active else FOLLOW_POLL_SECONDS)
     def follow() -> None:
         newest = state.session_job()
         if (newest.job_id if newest else None) != shown_id:
