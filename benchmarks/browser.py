@@ -120,14 +120,34 @@ def _new_run_rate(server: Server, known: set[str], timeout: float = 600.0) -> fl
         time.sleep(0.2)
 
 
-def chromium_cpu_seconds() -> float:
-    """CPU seconds used so far by every Chromium process on this machine (from /proc)."""
-    total = 0.0
+def _descendants(pid: int) -> list[int]:
+    """Every process started, directly or not, by `pid` (from /proc)."""
+    children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if b"chrom" not in (stat.parent / "cmdline").read_bytes():
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended meanwhile
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def chromium_cpu_seconds() -> float:
+    """CPU seconds used so far by the Chromium processes this benchmark started (from /proc).
+
+    Only this process's own descendants: other browsers on a shared machine do not count.
+    """
+    total = 0.0
+    for pid in _descendants(os.getpid()):
+        try:
+            if b"chrom" not in Path(f"/proc/{pid}/cmdline").read_bytes():
                 continue
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended meanwhile
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
