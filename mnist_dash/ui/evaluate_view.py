@@ -1,4 +1,5 @@
-"""Evaluate page widgets: headline, clickable confusion matrix, galleries, per-class table, comparison."""
+"""Evaluate page widgets: headline, clickable confusion matrix, galleries, per-class table
+(the Compare section is compare_view)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_dash import compare, figures, i18n, images, metrics
+from mnist_dash import figures, i18n, images, metrics
 from mnist_dash.data import Dataset
 from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.progress import format_seconds
 from mnist_dash.runs import RunRecord
-from mnist_dash.ui import events, run_picker, state
+from mnist_dash.ui import events, state
 
 GALLERY_STEP = 16  # images a gallery shows at first, and how many more each "Show more" adds
 TILE_SCALE, TILE_BAR_PIXELS = 4, 56  # two tiles fit beside the matrix at 1280x720
@@ -165,53 +166,3 @@ def class_metrics_section(matrix: np.ndarray, dataset: Dataset, run_id: str) -> 
     confusion = pd.DataFrame(matrix, index=list(dataset.class_names), columns=list(dataset.class_names))
     right.download_button(_("Confusion matrix (CSV)"), confusion.to_csv(index_label="true/predicted"),
                           file_name=f"{run_id}-confusion.csv", mime="text/csv")
-
-
-def _epoch_curve(record: RunRecord, validation: bool) -> tuple[list[int], list[float]]:
-    entries = [e for e in record.history if e.metric("loss", validation) is not None]
-    return [e.epoch for e in entries], [e.metric("loss", validation) for e in entries]
-
-
-def compare_section(first: RunRecord, dataset: Dataset, first_matrix: np.ndarray) -> None:
-    """A second run beside the first: curves, accuracies, confusion change, fixed and broken."""
-    second = run_picker.pick_run(key=state.COMPARE_RUN, label=_("Compare with"),
-                                 exclude=first.run_id)
-    if second is None or not second.has_predictions:
-        st.caption(_("Train or choose a second run with test predictions to compare."))
-        return
-    if second.config.dataset != first.config.dataset:
-        st.warning(_("The second run was trained on another dataset."))
-        return
-    both_val = all(any(e.val_loss is not None for e in r.history) for r in (first, second))
-    which = "Validation" if both_val else "Training"
-    labels = compare.run_labels(first.config, second.config)
-    difference = compare.difference_text(first.config, second.config)
-    if difference is None:
-        st.markdown(_("**A** is this run, **B** the other; they have the same settings (their "
-                      "results may still differ by chance)."))
-    else:
-        st.markdown(_("**A** is this run, **B** the other: {difference}.", difference=difference))
-    curves = [(label, *_epoch_curve(r, both_val)) for label, r in zip(labels, (first, second), strict=True)]
-    st.plotly_chart(figures.compare_history_figure(curves, "loss", which), key="compare_curves")
-    columns = st.columns(3)
-    change = second.test_accuracy - first.test_accuracy
-    columns[0].metric(_("A: test accuracy"), i18n.percent(first.test_accuracy, 2))
-    columns[1].metric(_("B: test accuracy"), i18n.percent(second.test_accuracy, 2),
-                      delta=("+" if change >= 0 else "") + i18n.percent(change, 2))
-    second_pred = metrics.predictions_from_probabilities(second.test_probabilities)
-    second_matrix = metrics.confusion_matrix(dataset.y_test, second_pred, dataset.num_classes)
-    st.plotly_chart(figures.confusion_difference_figure(first_matrix, second_matrix,
-                                                        dataset.class_names), key="compare_matrix")
-    first_pred = metrics.predictions_from_probabilities(first.test_probabilities)
-    fixed, broken = metrics.compare_predictions(dataset.y_test, first_pred, second_pred)
-    columns[2].metric(_("Fixed / broken by B"), f"{i18n.number(len(fixed))} / {i18n.number(len(broken))}")
-    left, right = st.columns(2)
-    with left:
-        st.markdown(_("**B fixed {count}** (A wrong, B right); B's view:",
-                      count=i18n.number(len(fixed))))
-        gallery(fixed, second, dataset, key="compare_fixed_all")
-    with right:
-        st.markdown(_("**B broke {count}** (A right, B wrong); B's view:",
-                      count=i18n.number(len(broken))))
-        gallery(broken, second, dataset, key="compare_broken_all")
-
