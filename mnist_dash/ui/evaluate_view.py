@@ -15,7 +15,9 @@ from mnist_dash.runs import RunRecord
 from mnist_dash.ui import events, state
 
 GALLERY_STEP = 16  # images a gallery shows at first, and how many more each "Show more" adds
-TILE_SCALE, TILE_BAR_PIXELS = 4, 56  # two tiles fit beside the matrix at 1280x720
+# A tile 182 px wide: two fit beside the matrix at 1280x720, presenter mode too, and a caption in
+# presenter mode's type (17.5 px) fits under one. A longer caption would widen the tile and blur it.
+TILE_SCALE, TILE_BAR_PIXELS = 4, 40
 # The page's sections, in order; only the chosen one is computed (tabs would draw them all).
 SECTIONS = {"cells": N_("Confusion matrix"), "mistakes": N_("Most confident mistakes"),
             "classes": N_("Per class"), "history": N_("How it learned"), "compare": N_("Compare")}
@@ -92,6 +94,8 @@ def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -
 def mistakes_section(record: RunRecord, dataset: Dataset) -> None:
     st.caption(_("Wrong answers the network was surest about: often odd handwriting, sometimes a "
                  "wrong label."))
+    st.caption(_("Under each image: its number in the test set, its true class → the predicted class, "
+                 "and how sure the network was."))
     everything = len(dataset.y_test)
     gallery(metrics.most_confident_mistakes(dataset.y_test, record.test_probabilities, everything),
             record, dataset, key=f"mistakes_{record.run_id}")
@@ -119,18 +123,24 @@ def gallery(indices: np.ndarray, record: RunRecord, dataset: Dataset, key: str) 
     shown = indices[:state.gallery_size(key, GALLERY_STEP)]
     names, probabilities = figures.class_labels(dataset.class_names), record.test_probabilities
     tiles = _tiles(record.run_id, tuple(int(i) for i in shown), probabilities, dataset)
-    # Looked up once per gallery; the image number is a name, not a quantity: no grouping.
-    right = _("#{index}: true {true}, predicted {predicted} ({confidence}) ✓ right")
-    wrong = _("#{index}: true {true}, predicted {predicted} ({confidence}) ✗ wrong")
     captions = []
     for index in shown:
         true, predicted = int(dataset.y_test[index]), int(probabilities[index].argmax())
-        captions.append((right if true == predicted else wrong).format(
-            index=index, true=names[true], predicted=names[predicted],
-            confidence=i18n.percent(probabilities[index, predicted], 0)))
+        captions.append(tile_caption(int(index), names[true], names[predicted],
+                                     float(probabilities[index, predicted]), true == predicted))
     st.image(tiles, caption=captions, width="content")
     if len(shown) < len(indices):
         _more_button(key, len(shown), len(indices))
+
+
+def tile_caption(index: int, true: str, predicted: str, confidence: float, right: bool) -> str:
+    """"#9009: 7 → 2, 98% ✗": short enough to fit under its tile (the sentence above a gallery,
+    or the key above the mistakes, says what the parts are). The image number is a name, not a
+    quantity: no grouping."""
+    shown = {"index": index, "true": true, "predicted": predicted, "confidence": i18n.percent(confidence, 0)}
+    if right:
+        return _("#{index}: {true} → {predicted}, {confidence} ✓", **shown)
+    return _("#{index}: {true} → {predicted}, {confidence} ✗", **shown)
 
 
 def _more_button(key: str, shown: int, total: int) -> None:

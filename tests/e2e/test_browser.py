@@ -18,7 +18,7 @@ from tests.e2e.server import DEFAULT_DATA, PROJECTOR, REPO_ROOT, VIEWPORT
 
 pytestmark = pytest.mark.e2e
 
-CELL_CAPTION = r"^#\d+: true {true}, predicted {predicted} \(\d+%\) ✗ wrong$"
+CELL_CAPTION = r"^#\d+: {true} → {predicted}, \d+% ✗$"
 
 
 def sample_images(page: Page):
