@@ -148,12 +148,23 @@ def _click_overlay(counts: np.ndarray, marker_size: float) -> go.Scatter:
     return go.Scatter(
         x=predicted.ravel(), y=true.ravel(), mode="markers", customdata=customdata,
         marker={"symbol": "square", "size": marker_size, "opacity": 0, "color": NEUTRAL_COLOR},
-        # Short, small and see-through: plotly puts the box beside the cell, over its neighbours.
-        hovertemplate=_("%{customdata[0]} → %{customdata[1]}: %{customdata[2]} images") + NO_EXTRA,
-        hoverlabel={"font": {"size": 12}, "bgcolor": "rgba(255, 255, 255, 0.75)",
-                    "bordercolor": NEUTRAL_COLOR},
-        showlegend=False, name="cells",
+        # "none", not "skip": hovers and clicks still reach the trace, but plotly draws no hover box
+        # (it always puts one beside the cell, over its neighbours, and cannot place it elsewhere:
+        # plotly.py #3927). The axes mark the hovered cell's row and column instead (_hover_marks).
+        hoverinfo="none", showlegend=False, name="cells",
     )
+
+
+AXIS_GAP = 0.5  # cells between the confusion matrix and its axes, where the hover dots sit
+
+
+def _hover_marks(size: int) -> dict[str, Any]:
+    """Axis settings that put a dot beside the hovered cell's row and under its column, just
+    outside the matrix: the ranges leave a strip of AXIS_GAP cells for the dots."""
+    spikes = {"showspikes": True, "spikemode": "marker", "spikesnap": "data", "spikecolor": "#333333",
+              "spikethickness": round(0.5 * look.current().marker_size)}
+    return {"xaxis": {"range": [-0.5 - AXIS_GAP, size - 0.5], **spikes},
+            "yaxis": {"range": [size - 0.5 + AXIS_GAP, -0.5], **spikes}}
 
 
 SELECTED_CELL = "selected cell"  # the name of the outline around the chosen cell (tests find it)
@@ -174,7 +185,7 @@ def confusion_figure(
     counts = np.asarray(matrix, dtype=np.int64)
     shown = normalize_rows(counts) if normalized else counts
     height = 480
-    cell_pixels = (height - 86) / max(len(class_names), 1)
+    cell_pixels = (height - 86) / (len(class_names) + AXIS_GAP)
     heatmap = go.Heatmap(
         z=shown, x=list(range(len(class_names))), y=list(range(len(class_names))),
         text=_cell_text(shown, normalized), texttemplate="%{text}", hoverinfo="skip",
@@ -187,7 +198,8 @@ def confusion_figure(
            margin={"l": 50, "r": 10, "t": 36, "b": 50}, title_y=0.98)
     if selected is not None:
         fig.add_shape(_cell_outline(*selected))
-    return _square_matrix_axes(fig, class_names, height)
+    _square_matrix_axes(fig, class_names, height)
+    return fig.update_layout(_hover_marks(len(class_names)))
 
 
 LIVE_POINTS = 200  # per-batch points drawn at most: a line this long looks the same, and redraws cheaply

@@ -24,7 +24,7 @@ import functools
 import gettext
 import io
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from babel import Locale, numbers
@@ -173,6 +173,12 @@ def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
     """The form for `n` in the current language ({n} is filled in, with Babel's number format)."""
     text = translations(current()).ngettext(singular, plural, n)
     return text.format(n=number(n), **params)
+
+
+def join_sentences(sentences: Iterable[str]) -> str:
+    """Whole sentences, already translated, as one paragraph in the current language: a space
+    between them in English, none in Chinese (its full stop 。 already ends each one)."""
+    return ("" if current().startswith("zh") else " ").join(sentences)
 
 
 def N_(message: str) -> str:  # the gettext convention

@@ -4,7 +4,7 @@ import streamlit as st
 
 from mnist_dash import metrics
 from mnist_dash.i18n import _
-from mnist_dash.ui import app, inside_view, live
+from mnist_dash.ui import app, compare_view, inside_view, live
 from mnist_dash.ui import evaluate_view as view
 
 dataset, record = app.start_run_page(_("Evaluate a trained network"), then=_("come back here"))
@@ -27,7 +27,7 @@ elif section == "classes":
 elif section == "history":
     live.history_charts(record.progress(), f"history_{record.run_id}", record.config)
 else:
-    view.compare_section(record, dataset, matrix)
+    compare_view.compare_section(record, dataset, matrix)
 
 with st.expander(_("Take it home: the model, its history, a script that retrains it, and a report"),
                  icon=":material/download:"):

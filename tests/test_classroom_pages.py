@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mnist_dash import i18n
 from mnist_dash.classroom import scoring
 from mnist_dash.classroom.rules import FIELD_LABELS, Rules
 from mnist_dash.config import TrainConfig
 from mnist_dash.runs import RunRecord
 from mnist_dash.vocabulary import EpochRecord, JobState
 from tests.conftest import app_resources
-from tests.test_pages import markdown_text, start
+from tests.test_pages import APP, markdown_text, start
 
 pytestmark = pytest.mark.real_data
 TOKEN = "classroom-test-token"
@@ -93,6 +94,18 @@ def test_a_fixed_field_is_locked_and_a_bounded_slider_stops_at_the_bound():
     assert epochs.max == 3 and epochs.value <= 3 and not epochs.disabled
     assert at.subheader[0].value == "Challenge: Small and fast"
     assert "**Rules:** Optimizer is fixed to sgd. At most 3 epochs. Dataset: MNIST." in markdown_text(at)
+
+
+def test_the_rules_read_as_one_chinese_paragraph_without_spaces_between_sentences():
+    create_challenge()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "zh-CN"
+    with i18n.language("zh-CN"):
+        at.run().switch_page("pages/train.py").run()
+        sentences = [i18n._(sentence) for sentence in RULES.sentences()]
+    assert not at.exception, [e.value for e in at.exception]
+    rules = next(line for line in markdown_text(at).splitlines() if line.startswith("**规则：**"))
+    assert "".join(sentences) in rules and "。 " not in rules, rules
 
 
 def test_a_bound_of_one_leaves_the_slider_disabled_at_one():

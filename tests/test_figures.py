@@ -36,11 +36,11 @@ def test_confusion_figure_heatmap_and_click_overlay(matrix: np.ndarray) -> None:
     # A numpy customdata would travel as a typed array and come back from a click as a dict.
     assert isinstance(overlay.to_plotly_json()["customdata"], list | tuple)
     assert list(heatmap.x) == list(range(10)) and list(heatmap.y) == list(range(10))
-    assert "customdata[2]" in overlay.hovertemplate
     assert fig.layout.xaxis.title.text == "Predicted"
     assert fig.layout.yaxis.title.text == "True"
-    assert list(fig.layout.yaxis.range) == [9.5, -0.5]  # reversed: true class 0 at the top
-    assert list(fig.layout.xaxis.range) == [-0.5, 9.5]
+    gap = figures.AXIS_GAP  # room outside the cells for the hover dots
+    assert list(fig.layout.yaxis.range) == [9.5 + gap, -0.5]  # reversed: true class 0 at the top
+    assert list(fig.layout.xaxis.range) == [-0.5 - gap, 9.5]
     assert list(fig.layout.xaxis.ticktext) == NAMES
 
 
@@ -122,6 +122,16 @@ def test_confusion_difference_figure(matrix: np.ndarray) -> None:
     assert heatmap.text[2][5] == "+3" and heatmap.text[4][4] == "+2"  # the text is the plain change
     assert list(heatmap.colorbar.ticktext) == ["B worse", "same", "B better"]
     assert heatmap.colorscale[-1][1] == figures.RIGHT_COLOR  # green is better
+
+
+def test_confusion_figure_hover_draws_no_box_over_the_cells_but_dots_on_the_axes(matrix: np.ndarray) -> None:
+    fig = figures.confusion_figure(matrix, NAMES)
+    overlay = fig.data[1]
+    # "none" keeps hover and click events (a click still selects a cell); "skip" would lose them.
+    assert overlay.hoverinfo == "none" and overlay.hovertemplate is None
+    for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        assert axis.showspikes and axis.spikemode == "marker"  # a dot on the axis, no line across
+    assert figures.AXIS_GAP > 0  # the dots sit outside the matrix, not on its edge cells
 
 
 def test_confusion_figure_outlines_the_selected_cell(matrix: np.ndarray) -> None:

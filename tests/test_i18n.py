@@ -116,6 +116,15 @@ def test_numbers_and_percents_follow_the_language():
         assert i18n.number(60000) == "60,000"
 
 
+def test_sentences_join_with_a_space_in_english_and_without_one_in_chinese():
+    english, chinese = ["At most 3 epochs.", "Dataset: MNIST."], ["最多 3 个轮次。", "数据集：MNIST。"]
+    assert i18n.join_sentences(english) == "At most 3 epochs. Dataset: MNIST."
+    for lang in ("zh-CN", "zh-TW"):
+        with i18n.language(lang):
+            assert i18n.join_sentences(chinese) == "最多 3 个轮次。数据集：MNIST。"
+    assert i18n.join_sentences([]) == ""
+
+
 def test_a_catalog_is_compiled_once_per_language():
     assert i18n.translations("zh-CN") is i18n.translations("zh-CN")
     assert i18n.translations("zh-CN") is not i18n.translations("en")

@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOG = i18n.catalog_dir("zh-CN") / f"{i18n.DOMAIN}.po"  # the app's zh-CN catalog
 TRANSLATED_FILES = [
     "mnist_dash/figures.py", "mnist_dash/inside_figures.py", "mnist_dash/ui/evaluate_view.py",
-    "mnist_dash/ui/try_view.py", "mnist_dash/ui/inside_view.py", "pages/evaluate.py",
-    "pages/try_it.py", "pages/inside.py",
+    "mnist_dash/ui/compare_view.py", "mnist_dash/ui/try_view.py", "mnist_dash/ui/inside_view.py",
+    "pages/evaluate.py", "pages/try_it.py", "pages/inside.py",
 ]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DIGITS = [str(digit) for digit in range(10)]
@@ -70,8 +70,9 @@ def test_confusion_matrix_speaks_chinese(zh_cn) -> None:
     assert fig.layout.yaxis.title.text == "真实类别"
     assert fig.layout.title.text == "混淆矩阵"
     assert fig.layout.xaxis.ticktext[0] == "T恤/上衣" and fig.layout.yaxis.ticktext[9] == "短靴"
-    hover = fig.data[1].hovertemplate
-    assert CJK.search(hover) and "%{customdata[2]}" in hover  # plotly's own braces untouched
+    hover = figures.confusion_difference_figure(np.eye(10, dtype=int), np.eye(10, dtype=int),
+                                                FASHION).data[0].hovertemplate
+    assert CJK.search(hover) and "%{customdata:+d}" in hover  # plotly's own braces untouched
 
 
 def test_every_figure_title_and_axis_is_chinese(zh_cn) -> None:

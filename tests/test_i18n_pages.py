@@ -85,13 +85,17 @@ def proto_texts(proto: Message) -> Iterator[str]:
                 yield from json_texts(json.loads(item)) if field.name == "spec" else [item]
 
 
+PLOTLY_FLAGS = {"hoverinfo"}  # settings whose values are plotly's words ("none"), never shown
+
+
 def json_texts(value: object) -> Iterator[str]:
     """The strings of a plotly figure: titles, axis titles, legend names, hover templates."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
-        for item in value.values():
-            yield from json_texts(item)
+        for key, item in value.items():
+            if key not in PLOTLY_FLAGS:
+                yield from json_texts(item)
     elif isinstance(value, list):
         for item in value:
             yield from json_texts(item)

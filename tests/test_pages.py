@@ -149,7 +149,7 @@ def test_evaluate_cell_gallery_shows_exactly_those_images(real_mnist):
     assert set(shown) <= set(expected.tolist()) and len(shown) == min(len(expected), GALLERY_STEP)
     ordered = metrics.cell_indices(real_mnist.y_test, record.test_probabilities, true, pred)
     assert shown == ordered[:GALLERY_STEP].tolist()  # most confident mistakes first
-    assert all("true 4, predicted 9" in c for c in gallery_captions(at))
+    assert all(": 4 → 9, " in c for c in gallery_captions(at))
     assert f"**{matrix[true, pred]}** test images" in markdown_text(at)
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert np.array_equal(plotly_array(chart["data"][0]["z"]), matrix)
@@ -179,7 +179,7 @@ def test_evaluate_sections_draw_only_the_chosen_one(real_mnist):
     assert sections.value == "cells" and len(at.get("plotly_chart")) == 1  # only the matrix
     sections.set_value("mistakes").run()
     assert not at.get("plotly_chart") and len(gallery_captions(at)) == GALLERY_STEP
-    assert all(caption.endswith("✗ wrong") for caption in gallery_captions(at))
+    assert all(caption.endswith("% ✗") for caption in gallery_captions(at))
     at.button_group(key="evaluate_section").set_value("classes").run()
     assert not at.get("image") and list(at.dataframe[0].value.columns)[:2] == ["Class", "Test images"]
     at.button_group(key="evaluate_section").set_value("compare").run()

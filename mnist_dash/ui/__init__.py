@@ -8,7 +8,8 @@
     run_picker    the select box over this session's runs and the shared ones
     run_models    a run's Keras model, loaded once, used under a lock
     events        Streamlit's chart events read as the app's terms
-    train_form, live, teach, evaluate_view, try_view, inside_view: one page or panel's widgets each
+    train_form, live, teach, evaluate_view, compare_view, try_view, inside_view: one page or panel's
+                  widgets each
     instructor_view, challenge_form: the instructor page's pieces (token gate, class, challenges)
 
 Pages import the modules they use. The names below are for app.py, tests and benchmarks.

@@ -20,7 +20,7 @@ def challenge_header(challenge: Challenge, heading: bool = True) -> None:
         st.markdown(challenge.instructions)
     rules = [_(sentence) for sentence in challenge.rules.sentences()]
     rules.append(_("Dataset: {dataset}.", dataset=app.dataset_title(challenge.dataset)))
-    st.markdown(_("**Rules:** {rules}", rules=" ".join(rules)))
+    st.markdown(_("**Rules:** {rules}", rules=i18n.join_sentences(rules)))
     if challenge.ends_at is not None and challenge.ended_at is None:
         st.caption(_("Ends at {time} (UTC).", time=challenge.ends_at.strftime("%H:%M")))
 

@@ -1,4 +1,5 @@
-"""Evaluate page widgets: headline, clickable confusion matrix, galleries, per-class table, comparison."""
+"""Evaluate page widgets: headline, clickable confusion matrix, galleries, per-class table
+(the Compare section is compare_view)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_dash import compare, figures, i18n, images, metrics
+from mnist_dash import figures, i18n, images, metrics
 from mnist_dash.data import Dataset
 from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.progress import format_seconds
 from mnist_dash.runs import RunRecord
-from mnist_dash.ui import events, run_picker, state
+from mnist_dash.ui import events, state
 
 GALLERY_STEP = 16  # images a gallery shows at first, and how many more each "Show more" adds
-TILE_SCALE, TILE_BAR_PIXELS = 4, 56  # two tiles fit beside the matrix at 1280x720
+# A tile 182 px wide: two fit beside the matrix at 1280x720, presenter mode too, and a caption in
+# presenter mode's type (17.5 px) fits under one. A longer caption would widen the tile and blur it.
+TILE_SCALE, TILE_BAR_PIXELS = 4, 40
 # The page's sections, in order; only the chosen one is computed (tabs would draw them all).
 SECTIONS = {"cells": N_("Confusion matrix"), "mistakes": N_("Most confident mistakes"),
             "classes": N_("Per class"), "history": N_("How it learned"), "compare": N_("Compare")}
@@ -91,6 +94,8 @@ def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -
 def mistakes_section(record: RunRecord, dataset: Dataset) -> None:
     st.caption(_("Wrong answers the network was surest about: often odd handwriting, sometimes a "
                  "wrong label."))
+    st.caption(_("Under each image: its number in the test set, its true class → the predicted class, "
+                 "and how sure the network was."))
     everything = len(dataset.y_test)
     gallery(metrics.most_confident_mistakes(dataset.y_test, record.test_probabilities, everything),
             record, dataset, key=f"mistakes_{record.run_id}")
@@ -118,18 +123,24 @@ def gallery(indices: np.ndarray, record: RunRecord, dataset: Dataset, key: str) 
     shown = indices[:state.gallery_size(key, GALLERY_STEP)]
     names, probabilities = figures.class_labels(dataset.class_names), record.test_probabilities
     tiles = _tiles(record.run_id, tuple(int(i) for i in shown), probabilities, dataset)
-    # Looked up once per gallery; the image number is a name, not a quantity: no grouping.
-    right = _("#{index}: true {true}, predicted {predicted} ({confidence}) ✓ right")
-    wrong = _("#{index}: true {true}, predicted {predicted} ({confidence}) ✗ wrong")
     captions = []
     for index in shown:
         true, predicted = int(dataset.y_test[index]), int(probabilities[index].argmax())
-        captions.append((right if true == predicted else wrong).format(
-            index=index, true=names[true], predicted=names[predicted],
-            confidence=i18n.percent(probabilities[index, predicted], 0)))
+        captions.append(tile_caption(int(index), names[true], names[predicted],
+                                     float(probabilities[index, predicted]), true == predicted))
     st.image(tiles, caption=captions, width="content")
     if len(shown) < len(indices):
         _more_button(key, len(shown), len(indices))
+
+
+def tile_caption(index: int, true: str, predicted: str, confidence: float, right: bool) -> str:
+    """"#9009: 7 → 2, 98% ✗": short enough to fit under its tile (the sentence above a gallery,
+    or the key above the mistakes, says what the parts are). The image number is a name, not a
+    quantity: no grouping."""
+    shown = {"index": index, "true": true, "predicted": predicted, "confidence": i18n.percent(confidence, 0)}
+    if right:
+        return _("#{index}: {true} → {predicted}, {confidence} ✓", **shown)
+    return _("#{index}: {true} → {predicted}, {confidence} ✗", **shown)
 
 
 def _more_button(key: str, shown: int, total: int) -> None:
@@ -165,53 +176,3 @@ def class_metrics_section(matrix: np.ndarray, dataset: Dataset, run_id: str) -> 
     confusion = pd.DataFrame(matrix, index=list(dataset.class_names), columns=list(dataset.class_names))
     right.download_button(_("Confusion matrix (CSV)"), confusion.to_csv(index_label="true/predicted"),
                           file_name=f"{run_id}-confusion.csv", mime="text/csv")
-
-
-def _epoch_curve(record: RunRecord, validation: bool) -> tuple[list[int], list[float]]:
-    entries = [e for e in record.history if e.metric("loss", validation) is not None]
-    return [e.epoch for e in entries], [e.metric("loss", validation) for e in entries]
-
-
-def compare_section(first: RunRecord, dataset: Dataset, first_matrix: np.ndarray) -> None:
-    """A second run beside the first: curves, accuracies, confusion change, fixed and broken."""
-    second = run_picker.pick_run(key=state.COMPARE_RUN, label=_("Compare with"),
-                                 exclude=first.run_id)
-    if second is None or not second.has_predictions:
-        st.caption(_("Train or choose a second run with test predictions to compare."))
-        return
-    if second.config.dataset != first.config.dataset:
-        st.warning(_("The second run was trained on another dataset."))
-        return
-    both_val = all(any(e.val_loss is not None for e in r.history) for r in (first, second))
-    which = "Validation" if both_val else "Training"
-    labels = compare.run_labels(first.config, second.config)
-    difference = compare.difference_text(first.config, second.config)
-    if difference is None:
-        st.markdown(_("**A** is this run, **B** the other; they have the same settings (their "
-                      "results may still differ by chance)."))
-    else:
-        st.markdown(_("**A** is this run, **B** the other: {difference}.", difference=difference))
-    curves = [(label, *_epoch_curve(r, both_val)) for label, r in zip(labels, (first, second), strict=True)]
-    st.plotly_chart(figures.compare_history_figure(curves, "loss", which), key="compare_curves")
-    columns = st.columns(3)
-    change = second.test_accuracy - first.test_accuracy
-    columns[0].metric(_("A: test accuracy"), i18n.percent(first.test_accuracy, 2))
-    columns[1].metric(_("B: test accuracy"), i18n.percent(second.test_accuracy, 2),
-                      delta=("+" if change >= 0 else "") + i18n.percent(change, 2))
-    second_pred = metrics.predictions_from_probabilities(second.test_probabilities)
-    second_matrix = metrics.confusion_matrix(dataset.y_test, second_pred, dataset.num_classes)
-    st.plotly_chart(figures.confusion_difference_figure(first_matrix, second_matrix,
-                                                        dataset.class_names), key="compare_matrix")
-    first_pred = metrics.predictions_from_probabilities(first.test_probabilities)
-    fixed, broken = metrics.compare_predictions(dataset.y_test, first_pred, second_pred)
-    columns[2].metric(_("Fixed / broken by B"), f"{i18n.number(len(fixed))} / {i18n.number(len(broken))}")
-    left, right = st.columns(2)
-    with left:
-        st.markdown(_("**B fixed {count}** (A wrong, B right); B's view:",
-                      count=i18n.number(len(fixed))))
-        gallery(fixed, second, dataset, key="compare_fixed_all")
-    with right:
-        st.markdown(_("**B broke {count}** (A right, B wrong); B's view:",
-                      count=i18n.number(len(broken))))
-        gallery(broken, second, dataset, key="compare_broken_all")
-

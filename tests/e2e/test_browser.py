@@ -18,12 +18,28 @@ from tests.e2e.server import DEFAULT_DATA, PROJECTOR, REPO_ROOT, VIEWPORT
 
 pytestmark = pytest.mark.e2e
 
-CELL_CAPTION = r"^#\d+: true {true}, predicted {predicted} \(\d+%\) ✗ wrong$"
+CELL_CAPTION = r"^#\d+: {true} → {predicted}, \d+% ✗$"
 
 
 def sample_images(page: Page):
     """The Explore page's sample grid: the image list whose captions read 'class · #index'."""
     return drive.main(page).get_by_test_id("stImage").filter(has_text=" · #").first
+
+
+def tiles_stretched_by_captions(page: Page) -> list[str]:
+    """Gallery tiles drawn wider than their PNG (a long caption widens its tile) or whose caption
+    is wider than the tile: 'caption: drawn px / PNG px / caption px' for each."""
+    return page.evaluate("""() => [...document.querySelectorAll(
+            "[data-testid='stMain'] [data-testid='stImageContainer']")].flatMap(tile => {
+        const image = tile.querySelector('img');
+        const caption = tile.querySelector("[data-testid='stImageCaption'] p");
+        if (!caption) return [];
+        const text = document.createRange();
+        text.selectNodeContents(caption);
+        const drawn = image.getBoundingClientRect().width, words = text.getBoundingClientRect().width;
+        return drawn > image.naturalWidth + 1 || words > drawn
+            ? [`${caption.innerText}: ${drawn} / ${image.naturalWidth} / ${words}`] : [];
+    })""")
 
 
 def finished_summary(page: Page) -> str:
@@ -190,6 +206,7 @@ def test_clicking_a_confusion_cell_shows_exactly_its_images(page: Page, server, 
                              and all(pattern.match(caption) for caption in c) and c,
                              message=f"{count} captions 'true {true}, predicted {predicted}'")
     assert len(set(shown)) == count
+    assert not tiles_stretched_by_captions(page)
 
 
 def test_two_learners_each_see_only_their_own_job(open_page, server) -> None:
