@@ -64,12 +64,19 @@ def presenting(on: bool = True) -> Iterator[None]:
         _chosen.reset(token)
 
 
+# Key prefix of a block in a horizontal row (st.container(horizontal=True)) that goes below its
+# neighbours rather than be squeezed narrower than READABLE_WIDTH (large text, browser zoom).
+WRAPS_BELOW = "wraps_below_"
+READABLE_WIDTH = "20rem"
+
+
 def page_css(look: Look) -> str:
-    """The page's style: captions and help text dark enough to read on a projector, and the base
-    font of `look` (Streamlit's text, widgets and sidebar scale with it)."""
+    """The page's style: captions and help text dark enough to read on a projector, the base
+    font of `look` (Streamlit's text, widgets and sidebar scale with it), and rows that wrap."""
     return (
         "<style>"
         f"html {{ font-size: {look.page_font_px}px; }}"
+        f"[class*='st-key-{WRAPS_BELOW}'] {{ min-width: min({READABLE_WIDTH}, 100%) !important; }}"
         "[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *,"
         " [data-testid='stWidgetLabel'] p, [data-testid='stMetricLabel'] p"
         " { color: rgba(30, 32, 40, 0.86) !important; }"  # over Streamlit's faded caption colour
