@@ -67,7 +67,7 @@ def presenting(on: bool = True) -> Iterator[None]:
 # Key prefix of a block in a horizontal row (st.container(horizontal=True)) that goes below its
 # neighbours rather than be squeezed narrower than READABLE_WIDTH (large text, browser zoom).
 WRAPS_BELOW = "wraps_below_"
-READABLE_WIDTH = "20rem"
+READABLE_WIDTH = "16rem"  # 256 px everyday, 320 px in presenter mode
 
 
 def page_css(look: Look) -> str:
@@ -76,7 +76,9 @@ def page_css(look: Look) -> str:
     return (
         "<style>"
         f"html {{ font-size: {look.page_font_px}px; }}"
-        f"[class*='st-key-{WRAPS_BELOW}'] {{ min-width: min({READABLE_WIDTH}, 100%) !important; }}"
+        # The row's flex item is the block's wrapper (Streamlit 1.67), so the width goes there.
+        f"[data-testid='stLayoutWrapper']:has(> [class*='st-key-{WRAPS_BELOW}'])"
+        f" {{ min-width: min({READABLE_WIDTH}, 100%) !important; }}"
         "[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *,"
         " [data-testid='stWidgetLabel'] p, [data-testid='stMetricLabel'] p"
         " { color: rgba(30, 32, 40, 0.86) !important; }"  # over Streamlit's faded caption colour

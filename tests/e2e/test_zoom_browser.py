@@ -16,6 +16,7 @@ pytestmark = pytest.mark.e2e
 
 ZOOM = 1.5
 MODES = {"everyday": "", "presenter": "present=1"}
+READABLE_PX = 256  # mnist_dash.look.READABLE_WIDTH at the everyday font: no chart narrower
 # The elements inside `el` (and `el` itself) whose content is wider than their box, so that it is
 # hidden or ends in "…" (Streamlit's metric values: overflow hidden, text-overflow ellipsis).
 CUT_JS = """el => [el, ...el.querySelectorAll('*')]
@@ -47,6 +48,10 @@ def test_explore_fact_cards_are_whole(open_page, server, mode: str) -> None:
     cards = drive.main(page).get_by_test_id("stMetric")
     for label in ("Grey levels", "Training images", "Test images", "Image size", "Classes"):
         assert_whole(page, f"the {label!r} card", cards.filter(has_text=drive.words(label)))
+    # Beside the samples it was squeezed to a third of the page: now it goes below them.
+    chart = drive.main(page).locator(".st-key-class_balance .js-plotly-plot")
+    assert_whole(page, "the class balance chart", chart)
+    assert chart.bounding_box()["width"] >= READABLE_PX, "the class balance chart is squeezed"
 
 
 @pytest.mark.parametrize("mode", MODES)
