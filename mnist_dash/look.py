@@ -64,12 +64,28 @@ def presenting(on: bool = True) -> Iterator[None]:
         _chosen.reset(token)
 
 
+# Key prefix of a block in a horizontal row (st.container(horizontal=True)) that goes below its
+# neighbours rather than be squeezed narrower than READABLE_WIDTH (large text, browser zoom).
+# In a narrow window (NARROW_WINDOW: 150% zoom on a laptop) an st.columns column whose first
+# block has the prefix does so too; a wide one keeps the columns' ratio (presenter mode at 1280).
+WRAPS_BELOW = "wraps_below_"
+READABLE_WIDTH = "16rem"  # 256 px everyday, 320 px in presenter mode
+NARROW_WINDOW = "1000px"
+_ROW_BLOCK = f"[data-testid='stLayoutWrapper']:has(> [class*='st-key-{WRAPS_BELOW}'])"
+_COLUMN = ("[data-testid='stColumn']:has(> [data-testid='stVerticalBlock'] > "
+           f"[data-testid='stLayoutWrapper']:first-child > [class*='st-key-{WRAPS_BELOW}'])")
+
+
 def page_css(look: Look) -> str:
-    """The page's style: captions and help text dark enough to read on a projector, and the base
-    font of `look` (Streamlit's text, widgets and sidebar scale with it)."""
+    """The page's style: captions and help text dark enough to read on a projector, the base
+    font of `look` (Streamlit's text, widgets and sidebar scale with it), and rows that wrap."""
     return (
         "<style>"
         f"html {{ font-size: {look.page_font_px}px; }}"
+        # The row's flex item is the block's wrapper (Streamlit 1.67), so the width goes there.
+        f"{_ROW_BLOCK} {{ min-width: min({READABLE_WIDTH}, 100%) !important; }}"
+        f"@media (max-width: {NARROW_WINDOW}) {{"
+        f" {_COLUMN} {{ min-width: min({READABLE_WIDTH}, 100%) !important; }} }}"
         "[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *,"
         " [data-testid='stWidgetLabel'] p, [data-testid='stMetricLabel'] p"
         " { color: rgba(30, 32, 40, 0.86) !important; }"  # over Streamlit's faded caption colour

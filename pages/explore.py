@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from mnist_dash import explain, i18n, images
+from mnist_dash import explain, i18n, images, look
 from mnist_dash.classroom import auth
 from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.ui import app, augment_view, patches, resources, state, teach
@@ -23,14 +23,19 @@ st.caption(_("{title}: {train} training and {test} test images · checksum {chec
              test=i18n.number(facts_line.test_images), checksum=facts_line.checksum))
 if auth.local_visitor(patches.client_ip()) is not None:  # server paths only for the server's own machine
     st.caption(_("Loaded from `{source}`", source=dataset.source))
-columns = st.columns(5)
-columns[0].metric(_("Training images"), i18n.number(len(dataset.x_train)))
-columns[1].metric(_("Test images"), i18n.number(len(dataset.x_test)))
-columns[2].metric(_("Image size"), "28 × 28")
-columns[3].metric(_("Grey levels"), "0 … 255")
-columns[4].metric(_("Classes"), dataset.num_classes)
+# Each card as wide as its value, wrapping to a second row when the text is large (presenter mode,
+# browser zoom): five equal columns cut "0 … 255" to "0 … …".
+cards = st.container(horizontal=True, gap="medium", key="explore_facts")
+cards.metric(_("Training images"), i18n.number(len(dataset.x_train)), width="content")
+cards.metric(_("Test images"), i18n.number(len(dataset.x_test)), width="content")
+cards.metric(_("Image size"), "28 × 28", width="content")
+cards.metric(_("Grey levels"), "0 … 255", width="content")
+cards.metric(_("Classes"), dataset.num_classes, width="content")
 
-samples, balance = st.columns([3, 2], gap="large")
+# Side by side where both are readable; with large text or zoom the chart goes below the samples.
+row = st.container(horizontal=True, gap="large")
+samples = row.container(key=f"{look.WRAPS_BELOW}explore_samples")
+balance = row.container(key=f"{look.WRAPS_BELOW}explore_balance")
 with samples:
     st.subheader(_("Samples"))
     split = st.radio(_("Split"), list(SPLITS), horizontal=True, key="explore_split",
@@ -68,7 +73,9 @@ st.markdown(_(
     "scaled to 0…1 inside the model.", index=index, name=names[y[index]]))
 teach.explanations([explain.image_to_vector()])
 augment_view.augmentation_preview(x[index], _("original"))
-pixels, vector = st.columns([1, 1], gap="large")
+row = st.container(horizontal=True, gap="large")
+pixels = row.container(key=f"{look.WRAPS_BELOW}explore_pixels")
+vector = row.container(key=f"{look.WRAPS_BELOW}explore_vector")
 pixels.plotly_chart(figures.pixel_figure(x[index]), key="pixel_figure")
 with vector:
     st.plotly_chart(figures.vector_figure(x[index]), key="vector_figure")

@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from mnist_dash import architecture, explain, i18n
+from mnist_dash import architecture, explain, i18n, look
 from mnist_dash.classroom.rules import Rules
 from mnist_dash.config import TrainConfig
 from mnist_dash.data import Dataset
@@ -30,7 +30,7 @@ def form_and_summary(dataset: Dataset, rules: Rules) -> tuple[TrainConfig, Delta
     except ValueError as error:
         st.error(_("These settings cannot be trained: {problem}", problem=_(i18n.message_of(error))))
         st.stop()
-    with summary:
+    with summary, st.container(key=f"{look.WRAPS_BELOW}train_summary"):  # below the form at 150% zoom
         st.markdown(_("**The network you are about to train**"))
         st.table(train_form.architecture_table(config))
         num_images = architecture.train_image_count(config, len(dataset.x_train))

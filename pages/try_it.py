@@ -18,7 +18,7 @@ if record.config.dataset != "mnist":
     st.warning(_("This run learned {dataset}, not digits: whatever you draw, it answers with one "
                  "of its classes.", dataset=data.SPECS[record.config.dataset].title))
 
-draw, result = st.columns([1, 2], gap="large")
+draw, result = try_view.canvas_and_answer()
 with draw:
     st.markdown(_("**Draw one digit, large, in the middle of the black square.**"))
     drawing = try_view.canvas()

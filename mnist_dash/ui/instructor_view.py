@@ -135,15 +135,16 @@ def _loss_panel(instructor: Instructor) -> None:
 def _server_panel(instructor: Instructor) -> None:
     overview = _overviews().get(instructor)
     described, load = overview.described, overview.load
-    waiting, workers, cpu, memory = st.columns(4)
-    waiting.metric(_("Waiting in line"), i18n.number(described.get("waiting", 0)))
+    cards = st.container(horizontal=True, gap="medium")  # each as wide as its label: wraps, never cut
+    cards.metric(_("Waiting in line"), i18n.number(described.get("waiting", 0)), width="content")
     total = described.get("workers") or _ray_slots(described)
-    workers.metric(_("Workers busy"), _("{busy} of {total}", busy=described.get("busy", 0),
-                                        total=total if total is not None else "?"))
-    cpu.metric(_("CPU (server process)"), i18n.percent(load.process_cpu_percent / 100, 0),
-               help=_("100% is one core busy; this machine has {cpus} cores.", cpus=load.cpus))
-    memory.metric(_("Memory (server process)"), _("{megabytes} MB",
-                                                  megabytes=i18n.number(load.memory_mb, 0)))
+    cards.metric(_("Workers busy"), _("{busy} of {total}", busy=described.get("busy", 0),
+                                      total=total if total is not None else "?"), width="content")
+    cards.metric(_("CPU (server process)"), i18n.percent(load.process_cpu_percent / 100, 0),
+                 help=_("100% is one core busy; this machine has {cpus} cores.", cpus=load.cpus),
+                 width="content")
+    cards.metric(_("Memory (server process)"), _("{megabytes} MB", megabytes=i18n.number(load.memory_mb, 0)),
+                 width="content")
     if described.get("unavailable"):
         st.warning(_(described["unavailable"]))
     if described.get("nodes"):
@@ -168,11 +169,13 @@ def class_controls(instructor: Instructor) -> None:
     st.toggle(_("Pause new training for everyone"), key=state.CLASS_PAUSE,
               on_change=lambda: room.set_paused(instructor, state.pause_switch()),
               help=_("Running jobs go on; new ones are refused until you switch this off."))
-    text, send = st.columns([3, 1], vertical_alignment="bottom")
-    line = text.text_input(_("Message to every learner"), key="class_broadcast",
-                           help=_("Shown at the top of every learner's page. Send an empty "
-                                  "message to take it down."))
-    if send.button(_("Send"), key="class_broadcast_send", icon=":material/campaign:"):
+    # The button as wide as its word beside the field (a column of a quarter cut it to "S."), or
+    # below it when the field would be too narrow.
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    line = row.text_input(_("Message to every learner"), key="class_broadcast",
+                          help=_("Shown at the top of every learner's page. Send an empty "
+                                 "message to take it down."))
+    if row.button(_("Send"), key="class_broadcast_send", icon=":material/campaign:"):
         try:
             room.set_broadcast(instructor, line)
         except BroadcastRefused as error:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mnist_dash import i18n
+from mnist_dash import i18n, look
 from mnist_dash.classroom import leaderboard
 from mnist_dash.classroom.challenges import Challenge
 from mnist_dash.config import TrainConfig
@@ -26,7 +26,9 @@ COLUMN_TITLES = {  # leaderboard columns drawn, in order, with their headers (th
 # Pixels per column: all of them fit beside the sidebar in a 1280 px window (about 800 px).
 COLUMN_WIDTHS = {"rank": 50, "rank_change": 60, "name": 95, "private": 90, "public": 90,
                  "parameters": 75, "epochs": 65, "seconds": 90, "config": 160}
-ROW_HEIGHT = 70  # px: above 4 rem Streamlit wraps a cell's text, so settings and names show whole
+# Rows taller than 4 rem, in which Streamlit wraps a cell's text, so settings and names show whole:
+# 70 px at the everyday 16 px font, 88 px in presenter mode.
+ROW_HEIGHT_IN_FONTS = 4.4
 SHAKE_UP = N_(
     "**Why the ranking changed.** While the challenge ran, every score came from the same public "
     "half of the test set, and every run that beat it was kept. Choosing settings by that score "
@@ -83,7 +85,8 @@ def draw_table(frame: pd.DataFrame) -> str | None:
     widths = {_(title): st.column_config.Column(width=COLUMN_WIDTHS[column])
               for column, title in COLUMN_TITLES.items()}
     event = st.dataframe(drawn, hide_index=True, on_select="rerun", selection_mode="single-row",
-                         key=state.LEADERBOARD_TABLE, row_height=ROW_HEIGHT,
+                         key=state.LEADERBOARD_TABLE,
+                         row_height=round(ROW_HEIGHT_IN_FONTS * look.current().page_font_px),
                          column_config={title: widths[title] for title in drawn.columns})
     rows = event.selection.rows
     return str(frame["run_id"].iloc[rows[0]]) if rows else None

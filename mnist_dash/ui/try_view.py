@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_dash import figures, i18n, images, preprocess
+from mnist_dash import figures, i18n, images, look, preprocess
 from mnist_dash.classroom.drawings import Drawing, DrawingRefused
 from mnist_dash.i18n import _
 from mnist_dash.runs import RunRecord
@@ -16,6 +17,14 @@ from mnist_dash.ui.run_models import RunModel, run_model
 
 CANVAS_SIZE, STROKE_WIDTH = 280, 18
 STEP_SIZE = 150
+
+
+def canvas_and_answer() -> tuple[DeltaGenerator, DeltaGenerator]:
+    """Two places side by side: one as wide as the canvas, and the answer's beside it. Columns in a
+    ratio cut the canvas when text is large (presenter mode, browser zoom); this row wraps instead,
+    the answer going below."""
+    row = st.container(horizontal=True, gap="large")
+    return row.container(width=CANVAS_SIZE), row.container(key=f"{look.WRAPS_BELOW}try_answer")
 
 
 def canvas() -> np.ndarray | None:

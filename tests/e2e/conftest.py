@@ -104,12 +104,13 @@ def _stop_own_job(page) -> None:
 
 @pytest.fixture
 def open_page(request: pytest.FixtureRequest, browser, server: Server) -> Iterator[Callable]:
-    """Make pages, each in its own browser context (its own Streamlit session, like its own learner)."""
+    """Make pages, each in its own browser context (its own Streamlit session, like its own learner);
+    `make(**options)` passes Playwright context options (e.g. server.projector_screen(1.5))."""
     playwright_api.expect.set_options(timeout=15_000)
     contexts, pages, events = [], [], {}
 
-    def make():
-        context = browser.new_context(viewport=VIEWPORT)
+    def make(**options):
+        context = browser.new_context(**{"viewport": VIEWPORT, **options})
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()

@@ -29,6 +29,13 @@ DEFAULT_DATA = "/work/shared/data/mnist.npz"
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1400, "height": 1000}
 PROJECTOR = {"width": 1280, "height": 720}  # a classroom projector: what must fit without scrolling
+
+
+def projector_screen(zoom: float = 1.0) -> dict:
+    """Browser-context options for the projector at a browser zoom: at 150% a 1280x720 screen gives
+    the page 853x480 CSS pixels, each drawn 1.5 device pixels wide (Playwright's new_context)."""
+    viewport = {"width": round(PROJECTOR["width"] / zoom), "height": round(PROJECTOR["height"] / zoom)}
+    return {"viewport": viewport, "device_scale_factor": zoom}
 # No GPU, no sandbox (containers), and nothing that phones home during a test or a timing.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
