@@ -73,7 +73,13 @@ def top_activating(activations_of_unit: np.ndarray, k: int) -> np.ndarray:
     if k < 0:
         raise ValueError(f"k must be >= 0; got {k}")
     values = np.asarray(activations_of_unit).ravel()
-    return np.argsort(-values, kind="stable")[:k]
+    candidates = np.arange(len(values))
+    if 0 < k < len(values):
+        # Only values as large as the k-th largest can be in the answer: a partition finds it in
+        # O(n), so a 512-unit layer is not 512 full sorts of the test set.
+        kth_largest = np.partition(values, len(values) - k)[len(values) - k]
+        candidates = np.flatnonzero(values >= kth_largest)
+    return candidates[np.argsort(-values[candidates], kind="stable")][:k]
 
 
 def top_activating_all(activations: np.ndarray, k: int) -> np.ndarray:

@@ -5,12 +5,13 @@ Their words are in the current language; hover templates go through `_()` withou
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-from mnist_dash import look
+from mnist_dash import images, look
 from mnist_dash.figures import CHANGE_SCALE, NO_EXTRA, PALETTE, class_labels, styled
 from mnist_dash.i18n import _
 from mnist_dash.vocabulary import EpochRecord
@@ -42,14 +43,38 @@ def tile_weights(weights: np.ndarray, num_columns: int, gap: int = 1) -> np.ndar
     return grid
 
 
+def scale_colors(values: np.ndarray, colorscale: Sequence[Sequence]) -> np.ndarray:
+    """(h, w) values in 0..1 -> (h, w, 4) uint8 RGBA along a plotly colorscale (interpolated in RGB,
+    as plotly does); NaN becomes transparent."""
+    stops = np.array([stop for stop, _color in colorscale], dtype=np.float64)
+    rgb = np.array([[int(color[i:i + 2], 16) for i in (1, 3, 5)] for _stop, color in colorscale])
+    values = np.asarray(values, dtype=np.float64)
+    missing = np.isnan(values)
+    filled = np.where(missing, 0.0, values)
+    channels = [np.interp(filled, stops, rgb[:, channel]) for channel in range(3)]
+    alpha = np.where(missing, 0, 255)
+    return np.rint(np.stack([*channels, alpha], axis=-1)).astype(np.uint8)
+
+
+def _png_source(rgba: np.ndarray) -> str:
+    return "data:image/png;base64," + base64.b64encode(images.to_png_bytes(rgba)).decode("ascii")
+
+
 def weight_grid_figure(weights: np.ndarray, num_columns: int = 8, first_unit: int = 0) -> go.Figure:
-    """Each unit's incoming weights as a small image: purple pushes the unit up, orange down."""
+    """Each unit's incoming weights as a small image: purple pushes the unit up, orange down.
+
+    The tiles are one PNG (an Image trace): a heatmap of 64 tiles was ~370 KB of JSON for the
+    browser to parse and draw; nobody hovers them. An invisible marker carries the colour bar.
+    """
     weights = np.asarray(weights)
     grid = tile_weights(weights, num_columns)
     height, width = weights.shape[1:]
-    fig = go.Figure(go.Heatmap(
-        z=grid, colorscale=CHANGE_SCALE, zmin=-1, zmax=1, zmid=0, hoverinfo="skip",
-        colorbar={"title": {"text": _("weight ÷ unit's<br>largest |weight|")}, "len": 0.6},
+    fig = go.Figure(go.Image(source=_png_source(scale_colors((grid + 1) / 2, CHANGE_SCALE)),
+                             hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
+        marker={"color": [0], "colorscale": CHANGE_SCALE, "cmin": -1, "cmax": 1, "showscale": True,
+                "colorbar": {"title": {"text": _("weight ÷ unit's<br>largest |weight|")}, "len": 0.6}},
     ))
     label_font = {"size": look.current().small_text, "color": "#222222"}
     # One layout update for all labels: 64 add_annotation calls, each validated, took seconds.
@@ -80,13 +105,19 @@ def unit_weights_figure(weights: np.ndarray, unit: int) -> go.Figure:
     return _layout(fig, _("Unit {unit}: weight on each pixel", unit=unit), height=420)
 
 
-def _hover(indices: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
-           class_names: Sequence[str]) -> list[str]:
-    """One text per point; the two sentences are looked up once, not once per point."""
-    right = _("test image #{index}<br>label {label}, predicted {predicted}")
-    wrong = _("test image #{index}<br>label {label}, predicted {predicted} ✗")
-    return [(right if t == p else wrong).format(index=i, label=class_names[t], predicted=class_names[p])
-            for i, t, p in zip(indices, labels, predicted, strict=True)]
+def _hover(name: str, wrong: bool, indices: np.ndarray, predicted: np.ndarray,
+           names: Sequence[str]) -> dict:
+    """One trace's hover: right points share one sentence and bring only their image number
+    (customdata, a compact int array); each mistake names its own prediction."""
+    if not wrong:
+        sentence = _("test image #{index}<br>label {label}, predicted {predicted}")
+        return {"customdata": indices,
+                "hovertemplate": sentence.format(index="%{customdata}", label=name, predicted=name)
+                + NO_EXTRA}
+    sentence = _("test image #{index}<br>label {label}, predicted {predicted} ✗")
+    return {"text": [sentence.format(index=i, label=name, predicted=names[p])
+                     for i, p in zip(indices, predicted, strict=True)],
+            "hovertemplate": "%{text}" + NO_EXTRA}
 
 
 def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
@@ -97,8 +128,9 @@ def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarr
     its wrong ones (crosses, grouped with it), so no class's legend mark is the cross that means
     "misclassified".
     """
-    points, labels, predicted = np.asarray(points), np.asarray(labels), np.asarray(predicted)
-    indices = np.asarray(indices)
+    # float32 positions: half the bytes sent, and far finer than a screen pixel.
+    points = np.asarray(points, dtype=np.float32)
+    labels, predicted, indices = np.asarray(labels), np.asarray(predicted), np.asarray(indices)
     names = class_labels(class_names)
     wrong_size = look.current().marker_size
     fig = go.Figure()
@@ -111,8 +143,7 @@ def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarr
                 marker={"color": CLASS_COLORS[label % len(CLASS_COLORS)], "opacity": 0.7,
                         "size": wrong_size if wrong else round(0.6 * wrong_size),
                         "symbol": WRONG_SYMBOL if wrong else RIGHT_SYMBOL},
-                text=_hover(indices[members], labels[members], predicted[members], names),
-                hovertemplate="%{text}" + NO_EXTRA,
+                **_hover(name, wrong, indices[members], predicted[members], names),
             ))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=_("✗ misclassified"),
                              marker={"symbol": WRONG_SYMBOL, "color": "#555555", "size": wrong_size}))

@@ -1,8 +1,12 @@
 """Inside the network: weight images, activations, PCA and the figures, on tiny models."""
 
+import base64
+import io
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from PIL import Image
 
 from mnist_dash import inside, inside_figures
 from mnist_dash.config import TrainConfig
@@ -78,6 +82,17 @@ def test_top_activating_all_is_the_per_unit_answer():
         np.testing.assert_array_equal(top[unit], inside.top_activating(activations[:, unit], 5))
 
 
+def test_top_activating_agrees_with_a_full_sort_when_ties_cross_the_cut():
+    """The partition shortcut must keep a full stable sort's answer: ties at the k-th value
+    (ReLU zeros, a dead unit) keep the lower indices."""
+    rng = np.random.default_rng(2)
+    activations = np.maximum(np.round(rng.normal(size=(300, 5)), 1), 0)
+    activations[:, 3] = 0.0  # a dead unit: every value ties
+    for k in (1, 7, 12, 299, 300):
+        expected = np.stack([np.argsort(-column, kind="stable")[:k] for column in activations.T])
+        np.testing.assert_array_equal(inside.top_activating_all(activations, k), expected)
+
+
 def correlated_data(rows: int = 500, columns: int = 40) -> np.ndarray:
     rng = np.random.default_rng(7)
     scales = np.linspace(10, 0.5, columns)  # a clear gap between the leading directions
@@ -124,17 +139,37 @@ def test_summarize_run_shapes(two_layer_model, tiny_dataset):
     assert set(result.seconds) and all(s >= 0 for s in result.seconds.values())
 
 
+def png_pixels(source: str) -> np.ndarray:
+    assert source.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))))
+
+
 def test_weight_grid_figure_tiles_each_unit_with_its_number():
-    weights = np.random.default_rng(0).normal(size=(10, 28, 28))
+    weights = np.random.default_rng(0).normal(size=(10, 28, 28)) * 0.1
+    weights[1, 5, 6], weights[1, 7, 8], weights[1, 9, 10] = 2.0, -1.0, 0.0
     fig = inside_figures.weight_grid_figure(weights, num_columns=4, first_unit=64)
-    heatmap = fig.data[0]
-    assert isinstance(heatmap, go.Heatmap)
-    assert np.asarray(heatmap.z).shape == (3 * 29 - 1, 4 * 29 - 1)
+    image = fig.data[0]
+    assert isinstance(image, go.Image) and image.hoverinfo == "skip"
+    pixels = png_pixels(image.source)
+    assert pixels.shape == (3 * 29 - 1, 4 * 29 - 1, 4)
     assert [a.text for a in fig.layout.annotations] == [str(64 + i) for i in range(10)]
-    assert heatmap.zmid == 0 and heatmap.zmin == -1 and heatmap.zmax == 1
-    z = np.asarray(heatmap.z, dtype=float)
-    np.testing.assert_allclose(z[:28, 29:57], weights[1] / np.abs(weights[1]).max())
-    assert np.isnan(z[28, 0])  # the gap between rows of tiles
+    # Unit 1 is the second tile; scaled by its own largest |weight| (2.0): purple at +1, half-way
+    # from white to orange at -0.5, white at 0.
+    tile = pixels[:28, 29:57]
+    assert tile[5, 6].tolist() == [0x54, 0x27, 0x88, 255]
+    assert tile[7, 8].tolist() == [round((255 + 0xB3) / 2), round((255 + 0x58) / 2),
+                                   round((255 + 0x06) / 2), 255]
+    assert tile[9, 10].tolist() == [255, 255, 255, 255]
+    assert pixels[28, 0, 3] == 0  # the gap between rows of tiles is transparent
+    colour_bar = fig.data[1].marker
+    assert colour_bar.showscale and (colour_bar.cmin, colour_bar.cmax) == (-1, 1)
+
+
+def test_scale_colors_follows_the_colorscale_and_leaves_nan_transparent():
+    scale = [[0.0, "#000000"], [0.25, "#FF0000"], [1.0, "#FFFFFF"]]
+    rgba = inside_figures.scale_colors(np.array([[0.0, 0.125, 0.25, 1.0, np.nan]]), scale)
+    assert rgba[0].tolist() == [[0, 0, 0, 255], [128, 0, 0, 255], [255, 0, 0, 255],
+                                [255, 255, 255, 255], [0, 0, 0, 0]]
 
 
 def test_unit_weights_figure_is_centred_on_zero():
