@@ -129,13 +129,14 @@ def test_pca_accepts_images_and_refuses_one_row():
 
 
 def test_summarize_run_shapes(two_layer_model, tiny_dataset):
-    result = inside.summarize_run(two_layer_model, tiny_dataset.x_test, tiny_dataset.y_test,
-                                  sample_size=60, top_k=5, seed=1)
+    pixels = inside.map_pixels(tiny_dataset.x_test, tiny_dataset.y_test, sample_size=60, seed=1)
+    result = inside.summarize_run(two_layer_model, tiny_dataset.x_test, pixels, top_k=5, seed=1)
     assert result.weights.shape == (16, 28, 28)
     assert result.top_indices.shape == result.top_values.shape == (16, 5)
     assert np.all(np.diff(result.top_values, axis=1) <= 0)
     assert len(result.sample) == 60 and len(set(result.sample)) == 60
     assert result.hidden_map.shape == result.pixel_map.shape == (60, 2)
+    assert result.sample is pixels.sample and result.pixel_map is pixels.points  # shared, not copied
     assert set(result.seconds) and all(s >= 0 for s in result.seconds.values())
 
 
