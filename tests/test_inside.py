@@ -142,7 +142,7 @@ def test_summarize_run_shapes(two_layer_model, tiny_dataset):
 
 def png_pixels(source: str) -> np.ndarray:
     assert source.startswith("data:image/png;base64,")
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))))
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("RGBA"))
 
 
 def test_weight_grid_figure_tiles_each_unit_with_its_number():
@@ -155,22 +155,30 @@ def test_weight_grid_figure_tiles_each_unit_with_its_number():
     assert pixels.shape == (3 * 29 - 1, 4 * 29 - 1, 4)
     assert [a.text for a in fig.layout.annotations] == [str(64 + i) for i in range(10)]
     # Unit 1 is the second tile; scaled by its own largest |weight| (2.0): purple at +1, half-way
-    # from white to orange at -0.5, white at 0.
-    tile = pixels[:28, 29:57]
+    # from white to orange at -0.5, white at 0 (within one step of the 255-colour palette).
+    tile = pixels[:28, 29:57].astype(int)
     assert tile[5, 6].tolist() == [0x54, 0x27, 0x88, 255]
-    assert tile[7, 8].tolist() == [round((255 + 0xB3) / 2), round((255 + 0x58) / 2),
-                                   round((255 + 0x06) / 2), 255]
-    assert tile[9, 10].tolist() == [255, 255, 255, 255]
+    np.testing.assert_allclose(tile[7, 8], [(255 + 0xB3) / 2, (255 + 0x58) / 2, (255 + 0x06) / 2, 255],
+                               atol=1)
+    np.testing.assert_allclose(tile[9, 10], [255, 255, 255, 255], atol=1)
     assert pixels[28, 0, 3] == 0  # the gap between rows of tiles is transparent
     colour_bar = fig.data[1].marker
     assert colour_bar.showscale and (colour_bar.cmin, colour_bar.cmax) == (-1, 1)
 
 
-def test_scale_colors_follows_the_colorscale_and_leaves_nan_transparent():
+def test_scale_colors_follows_the_colorscale():
     scale = [[0.0, "#000000"], [0.25, "#FF0000"], [1.0, "#FFFFFF"]]
-    rgba = inside_figures.scale_colors(np.array([[0.0, 0.125, 0.25, 1.0, np.nan]]), scale)
-    assert rgba[0].tolist() == [[0, 0, 0, 255], [128, 0, 0, 255], [255, 0, 0, 255],
-                                [255, 255, 255, 255], [0, 0, 0, 0]]
+    rgb = inside_figures.scale_colors(np.array([[0.0, 0.125, 0.25, 1.0]]), scale)
+    assert rgb[0].tolist() == [[0, 0, 0], [128, 0, 0], [255, 0, 0], [255, 255, 255]]
+
+
+def test_palette_png_is_one_byte_a_pixel_with_nan_transparent():
+    values = np.array([[0.0, 0.5, 1.0, np.nan]])
+    source = inside_figures.palette_png_source(values, [[0.0, "#000000"], [1.0, "#FFFFFF"]])
+    image = Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1])))
+    assert image.mode == "P"
+    assert png_pixels(source)[0].tolist() == [[0, 0, 0, 255], [128, 128, 128, 255],
+                                             [255, 255, 255, 255], [255, 255, 255, 0]]
 
 
 def test_unit_weights_figure_is_centred_on_zero():
