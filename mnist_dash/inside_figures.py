@@ -138,7 +138,8 @@ def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarr
 
     Each class is two traces, one legend entry: its right points (a dot, shown in the legend) and
     its wrong ones (crosses, grouped with it), so no class's legend mark is the cross that means
-    "misclassified".
+    "misclassified". WebGL markers: as SVG, the two maps of 2,000 points each took headless
+    Chromium ~1.9 s of CPU to draw, as WebGL ~0.8 s.
     """
     # float32 positions: half the bytes sent, and far finer than a screen pixel.
     points = np.asarray(points, dtype=np.float32)
@@ -149,7 +150,7 @@ def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarr
     for label, name in enumerate(names):
         for wrong in (False, True):
             members = (labels == label) & ((predicted != labels) == wrong)
-            fig.add_trace(go.Scatter(
+            fig.add_trace(go.Scattergl(
                 x=points[members, 0], y=points[members, 1], mode="markers", name=name,
                 legendgroup=str(label), showlegend=not wrong,
                 marker={"color": CLASS_COLORS[label % len(CLASS_COLORS)], "opacity": 0.7,

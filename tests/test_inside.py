@@ -194,6 +194,7 @@ def test_embedding_figure_one_legend_entry_per_class_and_crosses_for_mistakes():
     points = np.arange(12, dtype=float).reshape(6, 2)
     fig = inside_figures.embedding_figure(points, labels, predicted, np.arange(100, 106),
                                           ["zero", "one", "two"], "map")
+    assert all(isinstance(trace, go.Scattergl) for trace in fig.data[:-1])  # WebGL: fast to draw
     in_legend = [trace for trace in fig.data if trace.showlegend is not False]
     assert [trace.name for trace in in_legend] == ["zero", "one", "two", "✗ misclassified"]
     # A class's legend mark is a dot even when its first point is a mistake (class "two" here
