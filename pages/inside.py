@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mnist_dash import i18n, inside_figures
+from mnist_dash import i18n
 from mnist_dash.i18n import _
 from mnist_dash.ui import app, inside_view, run_picker
 from mnist_dash.ui.run_models import run_model
@@ -16,8 +16,6 @@ if model is None or not record.has_predictions:
     st.stop()
 st.caption(_("{summary} · test accuracy {accuracy} · run {run_id}", summary=record.config.summary(),
              accuracy=i18n.percent(record.test_accuracy, 2), run_id=record.run_id))
-insides = inside_view.run_insides(record.run_id, dataset.name, dataset.source, model, dataset)
-
 st.subheader(_("What does each unit of the first hidden layer look for?"))
 st.markdown(_(
     "A unit of the first hidden layer multiplies each of the 784 pixels by its own weight and adds "
@@ -25,8 +23,9 @@ st.markdown(_(
     "**purple** pixels raises its output, ink on **orange** pixels lowers it, white pixels do not "
     "matter. Each small picture uses its own scale."
 ))
-inside_view.weight_grid(insides)
-inside_view.unit_detail(insides, dataset)
+inside_view.weight_grid(record, model, dataset)
+insides = inside_view.run_insides(record, model, dataset)
+inside_view.unit_detail(insides, record, dataset)
 
 st.subheader(_("How does the last hidden layer sort the digits?"))
 units = i18n.number(record.config.hidden_units[-1])
@@ -45,13 +44,7 @@ st.markdown(_(
 inside_view.maps(insides, record, dataset)
 
 st.subheader(_("Which digits are learned first?"))
-if any(entry.class_accuracy for entry in record.history):
-    st.caption(_("Measured after each full epoch on the held-out images (or on 2,000 training "
-                 "images when none are held out)."))
-    st.plotly_chart(inside_figures.class_accuracy_figure(record.history, dataset.class_names),
-                    key=f"class_accuracy_{record.run_id}")
-else:
-    st.caption(_("This run was saved before per-class accuracy was recorded."))
+inside_view.class_accuracy(record, dataset)
 
 st.subheader(_("Take it home"))
 with st.expander(_("Download the model, its history, a script that retrains it, and a report"),

@@ -1,8 +1,12 @@
 """Inside the network: weight images, activations, PCA and the figures, on tiny models."""
 
+import base64
+import io
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from PIL import Image
 
 from mnist_dash import inside, inside_figures
 from mnist_dash.config import TrainConfig
@@ -78,6 +82,17 @@ def test_top_activating_all_is_the_per_unit_answer():
         np.testing.assert_array_equal(top[unit], inside.top_activating(activations[:, unit], 5))
 
 
+def test_top_activating_agrees_with_a_full_sort_when_ties_cross_the_cut():
+    """The partition shortcut must keep a full stable sort's answer: ties at the k-th value
+    (ReLU zeros, a dead unit) keep the lower indices."""
+    rng = np.random.default_rng(2)
+    activations = np.maximum(np.round(rng.normal(size=(300, 5)), 1), 0)
+    activations[:, 3] = 0.0  # a dead unit: every value ties
+    for k in (1, 7, 12, 299, 300):
+        expected = np.stack([np.argsort(-column, kind="stable")[:k] for column in activations.T])
+        np.testing.assert_array_equal(inside.top_activating_all(activations, k), expected)
+
+
 def correlated_data(rows: int = 500, columns: int = 40) -> np.ndarray:
     rng = np.random.default_rng(7)
     scales = np.linspace(10, 0.5, columns)  # a clear gap between the leading directions
@@ -114,27 +129,56 @@ def test_pca_accepts_images_and_refuses_one_row():
 
 
 def test_summarize_run_shapes(two_layer_model, tiny_dataset):
-    result = inside.summarize_run(two_layer_model, tiny_dataset.x_test, tiny_dataset.y_test,
-                                  sample_size=60, top_k=5, seed=1)
+    pixels = inside.map_pixels(tiny_dataset.x_test, tiny_dataset.y_test, sample_size=60, seed=1)
+    result = inside.summarize_run(two_layer_model, tiny_dataset.x_test, pixels, top_k=5, seed=1)
     assert result.weights.shape == (16, 28, 28)
     assert result.top_indices.shape == result.top_values.shape == (16, 5)
     assert np.all(np.diff(result.top_values, axis=1) <= 0)
     assert len(result.sample) == 60 and len(set(result.sample)) == 60
     assert result.hidden_map.shape == result.pixel_map.shape == (60, 2)
+    assert result.sample is pixels.sample and result.pixel_map is pixels.points  # shared, not copied
     assert set(result.seconds) and all(s >= 0 for s in result.seconds.values())
 
 
+def png_pixels(source: str) -> np.ndarray:
+    assert source.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("RGBA"))
+
+
 def test_weight_grid_figure_tiles_each_unit_with_its_number():
-    weights = np.random.default_rng(0).normal(size=(10, 28, 28))
+    weights = np.random.default_rng(0).normal(size=(10, 28, 28)) * 0.1
+    weights[1, 5, 6], weights[1, 7, 8], weights[1, 9, 10] = 2.0, -1.0, 0.0
     fig = inside_figures.weight_grid_figure(weights, num_columns=4, first_unit=64)
-    heatmap = fig.data[0]
-    assert isinstance(heatmap, go.Heatmap)
-    assert np.asarray(heatmap.z).shape == (3 * 29 - 1, 4 * 29 - 1)
+    image = fig.data[0]
+    assert isinstance(image, go.Image) and image.hoverinfo == "skip"
+    pixels = png_pixels(image.source)
+    assert pixels.shape == (3 * 29 - 1, 4 * 29 - 1, 4)
     assert [a.text for a in fig.layout.annotations] == [str(64 + i) for i in range(10)]
-    assert heatmap.zmid == 0 and heatmap.zmin == -1 and heatmap.zmax == 1
-    z = np.asarray(heatmap.z, dtype=float)
-    np.testing.assert_allclose(z[:28, 29:57], weights[1] / np.abs(weights[1]).max())
-    assert np.isnan(z[28, 0])  # the gap between rows of tiles
+    # Unit 1 is the second tile; scaled by its own largest |weight| (2.0): purple at +1, half-way
+    # from white to orange at -0.5, white at 0 (within one step of the 255-colour palette).
+    tile = pixels[:28, 29:57].astype(int)
+    assert tile[5, 6].tolist() == [0x54, 0x27, 0x88, 255]
+    np.testing.assert_allclose(tile[7, 8], [(255 + 0xB3) / 2, (255 + 0x58) / 2, (255 + 0x06) / 2, 255],
+                               atol=1)
+    np.testing.assert_allclose(tile[9, 10], [255, 255, 255, 255], atol=1)
+    assert pixels[28, 0, 3] == 0  # the gap between rows of tiles is transparent
+    colour_bar = fig.data[1].marker
+    assert colour_bar.showscale and (colour_bar.cmin, colour_bar.cmax) == (-1, 1)
+
+
+def test_scale_colors_follows_the_colorscale():
+    scale = [[0.0, "#000000"], [0.25, "#FF0000"], [1.0, "#FFFFFF"]]
+    rgb = inside_figures.scale_colors(np.array([[0.0, 0.125, 0.25, 1.0]]), scale)
+    assert rgb[0].tolist() == [[0, 0, 0], [128, 0, 0], [255, 0, 0], [255, 255, 255]]
+
+
+def test_palette_png_is_one_byte_a_pixel_with_nan_transparent():
+    values = np.array([[0.0, 0.5, 1.0, np.nan]])
+    source = inside_figures.palette_png_source(values, [[0.0, "#000000"], [1.0, "#FFFFFF"]])
+    image = Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1])))
+    assert image.mode == "P"
+    assert png_pixels(source)[0].tolist() == [[0, 0, 0, 255], [128, 128, 128, 255],
+                                             [255, 255, 255, 255], [255, 255, 255, 0]]
 
 
 def test_unit_weights_figure_is_centred_on_zero():
@@ -150,6 +194,7 @@ def test_embedding_figure_one_legend_entry_per_class_and_crosses_for_mistakes():
     points = np.arange(12, dtype=float).reshape(6, 2)
     fig = inside_figures.embedding_figure(points, labels, predicted, np.arange(100, 106),
                                           ["zero", "one", "two"], "map")
+    assert all(isinstance(trace, go.Scattergl) for trace in fig.data[:-1])  # WebGL: fast to draw
     in_legend = [trace for trace in fig.data if trace.showlegend is not False]
     assert [trace.name for trace in in_legend] == ["zero", "one", "two", "✗ misclassified"]
     # A class's legend mark is a dot even when its first point is a mistake (class "two" here

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -158,7 +159,7 @@ def test_inside_shows_weights_unit_maps_and_downloads():
     specs = plotly_specs(at)
     assert len(specs) == 5  # weight grid, one unit large, hidden-layer map, pixel map, per class
     assert specs[4]["layout"]["title"]["text"] == "Accuracy of each class after each epoch"
-    assert specs[0]["data"][0]["type"] == "heatmap"
+    assert specs[0]["data"][0]["type"] == "image"  # the tiles as one PNG
     assert len(specs[0]["layout"]["annotations"]) == 32  # --hidden 32: every unit in the grid
     assert [trace["name"] for trace in specs[2]["data"]][-1] == "✗ misclassified"
     assert len(at.get("image")[0].proto.imgs) == 12
@@ -167,6 +168,49 @@ def test_inside_shows_weights_unit_maps_and_downloads():
     assert "Unit 31" in plotly_specs(at)[1]["layout"]["title"]["text"]
     labels = [button.proto.label for button in at.get("download_button")]
     assert labels == ["Model (.keras)", "History (CSV)", "Training script (.py)", "Report (.html)"]
+
+
+def test_inside_builds_its_figures_once_per_run(monkeypatch):
+    """A second visit, or a second learner, reuses the built figures and the computed insides."""
+    from mnist_dash import inside, inside_figures
+
+    built = {"maps": 0, "insides": 0}
+
+    def counting(name, function):
+        def counted(*args, **kwargs):
+            built[name] += 1
+            return function(*args, **kwargs)
+        return counted
+
+    monkeypatch.setattr(inside_figures, "embedding_figure",
+                        counting("maps", inside_figures.embedding_figure))
+    monkeypatch.setattr(inside, "summarize_run", counting("insides", inside.summarize_run))
+    at = open_page("pages/inside.py")
+    assert built == {"maps": 2, "insides": 1}
+    at.run()
+    open_page("pages/inside.py")  # another learner
+    assert built == {"maps": 2, "insides": 1}
+    open_page("pages/inside.py", present="1")  # the presenter's larger text is another figure
+    assert built == {"maps": 4, "insides": 1}
+
+
+def test_run_figure_is_the_same_object_for_a_run_and_another_for_another_run(tiny_dataset):
+    from mnist_dash import i18n
+    from mnist_dash.ui import inside_view
+
+    drawn = []
+
+    def draw():
+        drawn.append(go.Figure())
+        return drawn[-1]
+
+    first = inside_view.run_figure("map", "run-a", tiny_dataset, draw)
+    assert inside_view.run_figure("map", "run-a", tiny_dataset, draw) is first
+    assert inside_view.run_figure("map", "run-b", tiny_dataset, draw) is not first
+    assert inside_view.run_figure("grid 0", "run-a", tiny_dataset, draw) is not first
+    with i18n.language("zh-CN"):
+        assert inside_view.run_figure("map", "run-a", tiny_dataset, draw) is not first
+    assert len(drawn) == 4 and drawn[0] is first
 
 
 def test_both_pages_use_this_sessions_model_in_memory(monkeypatch):

@@ -1,12 +1,15 @@
-"""Inside page widgets: cached per-run insides, weight images, unit detail, maps, downloads; the
-sentence for a run without test predictions (Evaluate says it too)."""
+"""Inside page widgets: cached per-run insides and figures, weight images, unit detail, maps,
+downloads; the sentence for a run without test predictions (Evaluate says it too)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
-from mnist_dash import export, figures, i18n, inside, inside_figures, metrics, vocabulary
+from mnist_dash import export, figures, i18n, inside, inside_figures, look, metrics, vocabulary
 from mnist_dash.data import Dataset
 from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.runs import RunRecord
@@ -30,42 +33,69 @@ def no_predictions(record: RunRecord) -> str:
     return _(sentence, message=_(record.message)).strip()
 
 
-def run_insides(run_id: str, dataset_name: str, source: str, model: RunModel,
-                dataset: Dataset) -> inside.RunInsides:
+def run_insides(record: RunRecord, model: RunModel, dataset: Dataset) -> inside.RunInsides:
     """A run's insides, with a spinner in the page's language (it appears only after half a
     second, so not when they are cached)."""
     with st.spinner(_("Looking inside the network (about a second)…")):
-        return _run_insides(run_id, dataset_name, source, model, dataset)
+        pixels = _pixel_map(dataset.name, dataset.source, dataset)
+        return _run_insides(record.run_id, dataset.name, dataset.source, model, dataset, pixels)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _pixel_map(dataset_name: str, source: str, _dataset: Dataset) -> inside.PixelMap:
+    """The map's sample and its pixels' PCA: the same for every run of a dataset."""
+    return inside.map_pixels(_dataset.x_test, _dataset.y_test, MAP_SAMPLE, MAP_SEED)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _run_insides(run_id: str, dataset_name: str, source: str, _model: RunModel,
-                 _dataset: Dataset) -> inside.RunInsides:
+                 _dataset: Dataset, _pixels: inside.PixelMap) -> inside.RunInsides:
     """Computed once per run (the arguments without _ are the key); read-only afterwards."""
     with _model.lock:
-        return inside.summarize_run(_model.model, _dataset.x_test, _dataset.y_test,
-                                    MAP_SAMPLE, TOP_K, MAP_SEED)
+        return inside.summarize_run(_model.model, _dataset.x_test, _pixels, TOP_K, MAP_SEED)
 
 
-def weight_grid(insides: inside.RunInsides) -> None:
-    units = len(insides.weights)
+def run_figure(name: str, run_id: str, dataset: Dataset, draw: Callable[[], go.Figure]) -> go.Figure:
+    """Figure `name` of a run, built by `draw` once per language and look. A run never changes
+    once made (the run store is immutable per run id), so a second visit, or another learner,
+    gets the same object: st.plotly_chart only reads it."""
+    return _run_figure(name, run_id, dataset.name, dataset.source, i18n.current(),
+                       look.is_presenting(), draw)
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def _run_figure(name: str, run_id: str, dataset_name: str, source: str, language: str,
+                presenting: bool, _draw: Callable[[], go.Figure]) -> go.Figure:
+    return _draw()
+
+
+def weight_grid(record: RunRecord, model: RunModel, dataset: Dataset) -> None:
+    """The first layer's weight tiles; they need only the model, so they show before the slower
+    activations are computed."""
+    units = record.config.hidden_units[0]
     first = 0
     if units > GRID_UNITS:
         starts = list(range(0, units, GRID_UNITS))
         first = st.selectbox(_("Units shown"), starts, key="inside_grid_start",
                              format_func=lambda s: f"{s}–{min(s + GRID_UNITS, units) - 1}")
-    shown = insides.weights[first:first + GRID_UNITS]
-    st.plotly_chart(inside_figures.weight_grid_figure(shown, GRID_COLUMNS, first),
+
+    def draw() -> go.Figure:
+        with model.lock:
+            weights = inside.first_layer_weights(model.model)[first:first + GRID_UNITS]
+        return inside_figures.weight_grid_figure(weights, GRID_COLUMNS, first)
+
+    st.plotly_chart(run_figure(f"grid {first}", record.run_id, dataset, draw),
                     key=f"inside_grid_{first}", theme=None)
 
 
-def unit_detail(insides: inside.RunInsides, dataset: Dataset) -> None:
+def unit_detail(insides: inside.RunInsides, record: RunRecord, dataset: Dataset) -> None:
     units = len(insides.weights)
     unit = st.columns([1, 3])[0].number_input(
         _("Unit"), 0, units - 1, key=state.INSIDE_UNIT, step=1,
         help=_("Pick a unit of the first hidden layer by its number in the grid."))
     left, right = st.columns([1, 1], gap="large")
-    left.plotly_chart(inside_figures.unit_weights_figure(insides.weights[unit], unit),
+    left.plotly_chart(run_figure(f"unit {unit}", record.run_id, dataset,
+                                 lambda: inside_figures.unit_weights_figure(insides.weights[unit], unit)),
                       key="inside_unit_weights", theme=None)
     with right:
         st.markdown(_("**The {count} test images that excite unit {unit} most**",
@@ -83,22 +113,37 @@ def unit_detail(insides: inside.RunInsides, dataset: Dataset) -> None:
 
 def maps(insides: inside.RunInsides, record: RunRecord, dataset: Dataset) -> None:
     sample = insides.sample
-    labels = dataset.y_test[sample]
-    predicted = record.test_probabilities[sample].argmax(axis=1)
-    names = dataset.class_names
+
+    def draw(points: np.ndarray, title: str) -> Callable[[], go.Figure]:
+        return lambda: inside_figures.embedding_figure(
+            points, dataset.y_test[sample], record.test_probabilities[sample].argmax(axis=1), sample,
+            dataset.class_names, title)
+
     left, right = st.columns(2)
-    left.plotly_chart(inside_figures.embedding_figure(
-        insides.hidden_map, labels, predicted, sample, names, _("What the last hidden layer sees")),
-        key=f"inside_hidden_map_{record.run_id}", theme=None)
-    right.plotly_chart(inside_figures.embedding_figure(
-        insides.pixel_map, labels, predicted, sample, names, _("The raw pixels")),
-        key=f"inside_pixel_map_{record.run_id}", theme=None)
+    left.plotly_chart(run_figure("hidden map", record.run_id, dataset,
+                                 draw(insides.hidden_map, _("What the last hidden layer sees"))),
+                      key=f"inside_hidden_map_{record.run_id}", theme=None)
+    right.plotly_chart(run_figure("pixel map", record.run_id, dataset,
+                                  draw(insides.pixel_map, _("The raw pixels"))),
+                       key=f"inside_pixel_map_{record.run_id}", theme=None)
     timing = " · ".join(f"{_(step)} {i18n.number(seconds, 2)} s"
                         for step, seconds in insides.seconds.items())
     st.caption(ngettext("{n} test image drawn at random (seed {seed}). Computed once for this run: "
                         "{timing}.",
                         "{n} test images drawn at random (seed {seed}). Computed once for this run: "
                         "{timing}.", len(sample), seed=MAP_SEED, timing=timing))
+
+
+def class_accuracy(record: RunRecord, dataset: Dataset) -> None:
+    """Which digits are learned first, or why this run cannot say."""
+    if not any(entry.class_accuracy for entry in record.history):
+        st.caption(_("This run was saved before per-class accuracy was recorded."))
+        return
+    st.caption(_("Measured after each full epoch on the held-out images (or on 2,000 training "
+                 "images when none are held out)."))
+    figure = run_figure("class accuracy", record.run_id, dataset,
+                        lambda: inside_figures.class_accuracy_figure(record.history, dataset.class_names))
+    st.plotly_chart(figure, key=f"class_accuracy_{record.run_id}")
 
 
 def take_home(record: RunRecord, dataset: Dataset) -> None:
