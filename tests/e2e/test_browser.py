@@ -28,7 +28,11 @@ def sample_images(page: Page):
 
 def tiles_stretched_by_captions(page: Page) -> list[str]:
     """Gallery tiles drawn wider than their PNG (a long caption widens its tile) or whose caption
-    is wider than the tile: 'caption: drawn px / PNG px / caption px' for each."""
+    is wider than the tile: 'caption: drawn px / PNG px / caption px' for each. Measured once every
+    tile's PNG has loaded (before that its natural width reads 0)."""
+    page.wait_for_function("""() => [...document.querySelectorAll(
+            "[data-testid='stMain'] [data-testid='stImageContainer'] img")].every(
+            image => image.complete && image.naturalWidth > 0)""", timeout=15_000)
     return page.evaluate("""() => [...document.querySelectorAll(
             "[data-testid='stMain'] [data-testid='stImageContainer']")].flatMap(tile => {
         const image = tile.querySelector('img');
