@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mnist_dash.config import MAX_EPOCHS, TrainConfig
-from mnist_dash.i18n import _, ngettext, number, percent
+from mnist_dash.i18n import _, join_sentences, ngettext, number, percent
 from mnist_dash.vocabulary import EpochRecord, JobState, completed_epochs
 
 FLAT_DROP = 0.10  # less than a 10% fall of the training loss counts as barely learning
@@ -161,16 +161,16 @@ def _against_overfitting(config: TrainConfig, last: EpochRecord) -> tuple[dict[s
              "images.", train=percent(last.accuracy, 1), validation=percent(last.val_accuracy, 1))
            if last.val_accuracy is not None else "")
     if config.augment == "none":
-        return {"augment": "shift"}, " ".join(filter(None, (gap, _(
+        return {"augment": "shift"}, join_sentences(filter(None, (gap, _(
             "Try data augmentation: shifting each training image by up to 2 pixels shows the "
             "network new images every epoch, so it cannot memorise them."))))
     if config.weight_decay == 0:
         decay = SUGGESTED_DECAY[config.optimizer]
-        return {"weight_decay": decay}, " ".join(filter(None, (gap, _(
+        return {"weight_decay": decay}, join_sentences(filter(None, (gap, _(
             "Try weight decay {decay}: it keeps the weights small, so the network cannot fit every "
             "training image exactly.", decay=format(decay, "g")))))
     if config.dropout == 0:
-        return {"dropout": 0.2}, " ".join(filter(None, (gap, _("Try dropout 0.2."))))
+        return {"dropout": 0.2}, join_sentences(filter(None, (gap, _("Try dropout 0.2."))))
     return {}, gap
 
 

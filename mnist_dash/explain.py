@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from mnist_dash import architecture
 from mnist_dash import config as config_lib
 from mnist_dash.config import TrainConfig
-from mnist_dash.i18n import _, ngettext, number, percent
+from mnist_dash.i18n import _, join_sentences, ngettext, number, percent
 from mnist_dash.schedules import Schedule
 
 
@@ -234,7 +234,7 @@ def learning_rate_schedule(config: TrainConfig, num_train_images: int) -> Explan
         text.append(_("Then it stays at {rate}.", rate=rate))
     return Explanation(_("The learning rate over the run: schedule and warm-up"),
                        _("The chart under the loss shows the rate of every update. {steps}",
-                         steps=" ".join(text)),
+                         steps=join_sentences(text)),
                        tuple(formulas))
 
 
