@@ -1,30 +1,84 @@
-"""The live panel re-sends its charts' data only every CHART_SECONDS, or when an epoch ends."""
+"""Live charts: while a job trains the Train page draws its curves on a canvas (line_chart), from the
+same figures as plotly draws once the job has ended; the canvas spec keeps what the figure shows."""
 
 from __future__ import annotations
 
-from mnist_dash.progress import ProgressSnapshot
-from mnist_dash.ui import live
-from mnist_dash.vocabulary import EpochRecord
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mnist_dash import canvas_chart, figures
+from mnist_dash.config import TrainConfig
+from tests.conftest import app_resources, make_arrays
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+OWNER = "fedcba9876543210" * 2
 
 
-def _progress(step: int, epochs: int = 0) -> ProgressSnapshot:
-    records = tuple(EpochRecord(epoch=k, step=10 * k, seconds=1.0, loss=1.0, accuracy=0.5)
-                    for k in range(1, epochs + 1))
-    return ProgressSnapshot(epoch=epochs, num_epochs=5, batch=step % 10, steps_per_epoch=10, step=step,
-                            elapsed_seconds=1.0, eta_seconds=None, samples_per_second=None,
-                            epochs=records)
+def test_the_canvas_spec_keeps_what_the_history_figure_shows() -> None:
+    fig = figures.history_figure([1, 2, 3, 4], [2.0, float("nan"), 1.234567891, 0.5], [2, 4], [1.5, 0.6],
+                                 [1.7], "accuracy", total_steps=10)
+    fig.add_vline(x=2, annotation_text="kept: epoch 1")
+    spec = canvas_chart.from_figure(fig)
+    assert (spec["title"], spec["xTitle"], spec["yTitle"]) == ("Accuracy", "Optimizer step", "Accuracy")
+    assert spec["xRange"] == [0, 10] and spec["yRange"] == [0, 1] and spec["legend"] == "below"
+    batch, train, validation = spec["traces"]
+    assert batch["y"] == [2.0, None, 1.2346, 0.5]  # a gap where the loss was not a number; 5 digits
+    assert batch["lines"] and not batch["markers"] and batch["opacity"] < 1
+    assert train["x"] == [2, 4] and train["markers"] and train["color"] == figures.TRAIN_COLOR
+    assert validation["x"] == [2] and validation["dash"] == "dash"  # its second epoch not yet done
+    assert spec["marks"] == [{"x": 2, "color": spec["marks"][0]["color"], "text": "kept: epoch 1"}]
+    json.dumps(spec, allow_nan=False)  # what reaches the browser is plain JSON
 
 
-def test_charts_keep_their_points_between_refreshes(monkeypatch) -> None:
-    clock = iter([100.0, 100.5, 101.0, 102.1, 102.2, 102.3])
-    monkeypatch.setattr(live.time, "monotonic", lambda: next(clock))
-    first = _progress(3)
-    assert live.chart_progress("job-a", first, active=True) is first
-    assert live.chart_progress("job-a", _progress(5), active=True) is first  # 0.5 s later: same figure
-    assert live.chart_progress("job-b", _progress(1), active=True).step == 1  # another job: its own
-    due = _progress(9)
-    assert live.chart_progress("job-a", due, active=True) is due  # 2.1 s later: new points
-    epoch_ended = _progress(11, epochs=1)
-    assert live.chart_progress("job-a", epoch_ended, active=True) is epoch_ended  # a new epoch dot
-    ended = _progress(12, epochs=1)
-    assert live.chart_progress("job-a", ended, active=False) is ended  # the final state, at once
+def test_the_class_chart_names_each_learner_beside_it() -> None:
+    spec = canvas_chart.from_figure(figures.class_loss_figure({"Ada": ([1, 2], [2.0, 1.0]),
+                                                               "Bo": ([1], [2.2])}))
+    assert spec["legend"] == "right" and spec["yFromZero"]
+    assert [t["name"] for t in spec["traces"]] == ["Ada", "Bo"]
+    assert len({t["color"] for t in spec["traces"]}) == 2
+
+
+@pytest.fixture
+def tiny_app(tmp_path, monkeypatch):
+    np.savez(tmp_path / "tiny.npz", **make_arrays(num_train=1000, num_test=200))
+    monkeypatch.setenv("MNIST_DASH_DATA", str(tmp_path / "tiny.npz"))
+    with app_resources(monkeypatch, tmp_path / "runs"):
+        yield
+
+
+def _charts(at: AppTest) -> tuple[list[str], list[str]]:
+    """The ids of the live canvases and of the plotly charts on the page."""
+    canvases = [element.proto.id for element in at.get("bidi_component")]
+    plotly = [element.proto.id for element in at.get("plotly_chart")]
+    return canvases, plotly
+
+
+def test_train_draws_canvas_curves_while_the_job_runs_and_plotly_once_it_ended(tiny_app) -> None:
+    from mnist_dash import ui
+
+    job = ui.job_manager().submit(TrainConfig(hidden_units=(16,), epochs=100, train_size=1000,
+                                              batch_size=8), owner=OWNER)
+    deadline = time.monotonic() + 60
+    while ui.job_manager().snapshot(job.job_id).progress.step < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["learner"] = OWNER
+    at.run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    canvases, plotly = _charts(at)
+    assert len(canvases) == 2 and all("_canvas" in key for key in canvases), canvases
+    assert not any("live_loss" in key or "live_accuracy" in key for key in plotly)
+    assert "Its progress is on this page." in [c.value for c in at.sidebar.caption]
+
+    ui.job_manager().stop(job.job_id, OWNER)
+    assert ui.job_manager().wait(job.job_id, 60).state == "stopped"
+    at.run()
+    canvases, plotly = _charts(at)
+    assert not canvases
+    assert any("live_loss" in key for key in plotly) and any("live_accuracy" in key for key in plotly)

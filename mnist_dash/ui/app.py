@@ -25,8 +25,10 @@ PAGES = {
 }
 POLL_SECONDS = 1.0  # how often a running job's views refresh
 BANNER_POLL_SECONDS = 2.0  # how often a page that cannot train checks whether it now can
-BROADCAST_POLL_SECONDS = 2.0  # how often every page looks for the instructor's broadcast
-FOLLOW_POLL_SECONDS = 2.0  # how often every page looks for a job the learner started in another tab
+# How often a page without an active job looks for the instructor's broadcast and for a job the
+# learner started in another tab; while a job is active, its live view's tick looks (see watch_tick).
+WATCH_POLL_SECONDS = 2.0
+LIVE_PANEL_PAGES = {"train"}  # pages whose own live panel shows the session's job while it runs
 _MARKDOWN_SPECIALS = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~$:]")
 ICON = Path(__file__).resolve().parent / "icon.png"
 
@@ -48,8 +50,9 @@ def run_app() -> None:
         st.Page(PAGES["instructor"], title=_("Instructor"), url_path="instructor", visibility="hidden"),
     ])
     state.owner_id()
+    state.forget_broadcast_shown()
     resources.instructor_key()  # the first page load prints the instructor page's address
-    sidebar()
+    sidebar(page_has_live_panel=navigation.url_path in LIVE_PANEL_PAGES)
     navigation.run()
 
 
@@ -60,8 +63,7 @@ def start_page() -> data.Dataset:
     """
     require_router()
     _cluster_banner()
-    _broadcast_banner()
-    _follow_newest_job()
+    _page_watch()
     dataset = data_fix.dataset_or_fixes(state.dataset_name())
     if dataset is None:
         st.stop()
@@ -84,34 +86,43 @@ def _cluster_banner() -> None:
     banner()
 
 
-@st.fragment(run_every=BROADCAST_POLL_SECONDS)
-def _broadcast_banner() -> None:
-    """The instructor's broadcast: a toast once per session, and a one-line banner while it is
-    current. Each tick reads one attribute; the banner shows up or goes within a tick."""
-    message = resources.classroom().broadcast
-    if message is None:
-        return
-    if state.broadcast_is_new(message.number):
-        st.toast(plain_text(message.text), icon=":material/campaign:")
-    st.info(plain_text(message.text), icon=":material/campaign:")
+def _page_watch() -> None:
+    """The instructor's broadcast (a toast once per session, a one-line banner while it is
+    current), and a rerun when the learner starts a job in another tab (same owner id), so that
+    every tab of theirs shows their newest job.
 
-
-def _follow_newest_job() -> None:
-    """Rerun the page when the learner starts a job in another tab (same owner id), so that every
-    tab of theirs shows their newest job."""
+    One fragment ticks on a page, never two: every fragment rerun costs the browser ~25-60 ms of
+    CPU, and a second ticking fragment beside a live view that reruns the page when its job ends
+    can blank the page (seen in CI; Streamlit issue #15084). So while the session's job is active
+    this draws once, and the live view's tick calls watch_tick (no other job can start then: one
+    per learner).
+    """
     shown = state.session_job()
     shown_id = shown.job_id if shown else None
 
-    # Not while the shown job is active: no other job can start then (one per learner), and a
-    # second ticking fragment beside the live panel, which reruns the page when the job ends, can
-    # blank the page (seen in CI; Streamlit issue #15084).
-    @st.fragment(run_every=None if shown is not None and shown.active else FOLLOW_POLL_SECONDS)
-    def follow() -> None:
+    @st.fragment(run_every=None if shown is not None and shown.active else WATCH_POLL_SECONDS)
+    def watch() -> None:
+        message = resources.classroom().broadcast
+        state.set_broadcast_shown(message.number if message else None)
         newest = state.session_job()
         if (newest.job_id if newest else None) != shown_id:
             st.rerun()
+        if message is None:
+            return
+        if state.broadcast_is_new(message.number):
+            st.toast(plain_text(message.text), icon=":material/campaign:")
+        st.info(plain_text(message.text), icon=":material/campaign:")
 
-    follow()
+    watch()
+
+
+def watch_tick() -> None:
+    """A live view's tick (the page's one ticking fragment while a job is active): rerun the page
+    when the instructor's broadcast changed since the page drew it."""
+    drawn, number = state.broadcast_shown()
+    message = resources.classroom().broadcast
+    if drawn and (message.number if message else None) != number:
+        st.rerun()
 
 
 def plain_text(text: str) -> str:
@@ -153,8 +164,9 @@ def require_router() -> None:
         st.stop()
 
 
-def sidebar() -> None:
-    """Language and dataset switches and the current job's status, on every page."""
+def sidebar(page_has_live_panel: bool = False) -> None:
+    """Language and dataset switches and the current job's status, on every page (live, unless
+    the page's own live panel shows the job)."""
     with st.sidebar:
         # persist_state: the switches' values outlive a run that ends before the sidebar is drawn
         # (seen in CI: a page switch under load fell back to the browser's language).
@@ -169,7 +181,7 @@ def sidebar() -> None:
                   help=_("Larger text and thicker chart lines, for a projector. The address "
                          "keeps it (?present=1): share it or bookmark it."))
         _sidebar_name()
-        _sidebar_job_status()
+        _sidebar_job_status(live=not page_has_live_panel)
 
 
 def _sidebar_name() -> None:
@@ -187,18 +199,25 @@ def _sidebar_name() -> None:
                               on_click=state.rename_from_input)
 
 
-def _sidebar_job_status() -> None:
+def _sidebar_job_status(live: bool) -> None:
     snap = state.session_job()
     if snap is None:
         st.sidebar.caption(_("No training job yet."))
         return
+    ticks = live and snap.active
 
-    @st.fragment(run_every=POLL_SECONDS if snap.active else None)
+    @st.fragment(run_every=POLL_SECONDS if ticks else None)
     def status() -> None:
         current = state.session_job()
         if current is None:
             return
-        resources.job_manager().mark_watched(current.job_id, state.owner_id())
+        if ticks:
+            watch_tick()
+            resources.job_manager().mark_watched(current.job_id, state.owner_id())
+        elif current.active:  # the page's live panel shows it
+            st.markdown(_("**Job:** {state}", state=run_picker.state_name(current.state)))
+            st.caption(_("Its progress is on this page."))
+            return
         st.markdown(_("**Job:** {state}", state=run_picker.state_name(current.state)))
         if current.state == JobState.QUEUED:
             st.caption(_("Waiting in line: position {position}", position=current.queue_position))

@@ -12,17 +12,16 @@ from mnist_dash import data, figures, i18n, preprocess
 from mnist_dash.classroom import leaderboard
 from mnist_dash.classroom.auth import TOKEN_VARIABLE, Instructor, NotInstructor
 from mnist_dash.classroom.drawings import DrawingRefused
-from mnist_dash.classroom.overview import LearnerJob, OverviewCache
+from mnist_dash.classroom.overview import ClassOverview, LearnerJob, OverviewCache
 from mnist_dash.classroom.room import BroadcastRefused
 from mnist_dash.i18n import _, ngettext
 from mnist_dash.progress import epoch_and_batch
-from mnist_dash.ui import data_fix, resources, run_picker, state
+from mnist_dash.ui import data_fix, line_chart, resources, run_picker, state
 
-# Each part refreshes at its own rate: a projected page that redraws everything every second costs
-# the browser a core (benchmarks: instructor_page).
-TABLE_POLL_SECONDS = 2.0  # the class table and the stop form
-CHART_POLL_SECONDS = 5.0  # the overlaid loss curves
-SERVER_POLL_SECONDS = 5.0  # the server's queue, workers, CPU and memory
+# The class, its loss curves and the server refresh together, in one fragment: every fragment
+# rerun costs the projecting browser ~25-60 ms of CPU however little it draws, and the curves are
+# a canvas (line_chart), which redraws in a millisecond (benchmarks: instructor_page).
+POLL_SECONDS = 2.0
 
 
 def unlock() -> Instructor | None:
@@ -88,18 +87,18 @@ def class_table(learners: Sequence[LearnerJob]) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(_("Learner")) if rows else pd.DataFrame(rows)
 
 
+@st.fragment(run_every=POLL_SECONDS)
 def live_class(instructor: Instructor) -> None:
-    """The class table and stop, the running jobs' losses, and the server: each refreshed at its rate."""
-    st.subheader(_("The class"))
-    _class_panel(instructor)
-    _loss_panel(instructor)
-    st.subheader(_("The server"))
-    _server_panel(instructor)
-
-
-@st.fragment(run_every=TABLE_POLL_SECONDS)
-def _class_panel(instructor: Instructor) -> None:
+    """The class table and stop, the running jobs' losses, and the server, refreshed live."""
     overview = _overviews().get(instructor)
+    st.subheader(_("The class"))
+    _class_panel(instructor, overview)
+    _loss_panel(overview)
+    st.subheader(_("The server"))
+    _server_panel(overview)
+
+
+def _class_panel(instructor: Instructor, overview: ClassOverview) -> None:
     if not overview.learners:
         st.info(_("No learner has trained yet."))
         return
@@ -120,20 +119,17 @@ def _stop_form(instructor: Instructor, active: Sequence[LearnerJob]) -> None:
         st.toast(_("Asked {name}'s job to stop.", name=names[job_id]))
 
 
-@st.fragment(run_every=CHART_POLL_SECONDS)
-def _loss_panel(instructor: Instructor) -> None:
-    running = _overviews().get(instructor).running
+def _loss_panel(overview: ClassOverview) -> None:
+    running = overview.running
     if not running:
         st.caption(_("The loss curves of running jobs appear here."))
         return
     series = {_shown_name(learner): (learner.job.progress.batch_steps, learner.job.progress.batch_loss)
               for learner in running}
-    st.plotly_chart(figures.class_loss_figure(series), key="class_loss_chart")
+    line_chart.line_chart(figures.class_loss_figure(series), key="class_loss_chart")
 
 
-@st.fragment(run_every=SERVER_POLL_SECONDS)
-def _server_panel(instructor: Instructor) -> None:
-    overview = _overviews().get(instructor)
+def _server_panel(overview: ClassOverview) -> None:
     described, load = overview.described, overview.load
     cards = st.container(horizontal=True, gap="medium")  # each as wide as its label: wraps, never cut
     cards.metric(_("Waiting in line"), i18n.number(described.get("waiting", 0)), width="content")

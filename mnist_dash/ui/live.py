@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-
 import numpy as np
 import streamlit as st
 
@@ -14,9 +10,9 @@ from mnist_dash.config import TrainConfig
 from mnist_dash.i18n import N_, _
 from mnist_dash.jobs import JobSnapshot
 from mnist_dash.presets import PRESETS
-from mnist_dash.progress import STATE_WORDS, ProgressSnapshot, progress_text, queue_text
+from mnist_dash.progress import STATE_WORDS, progress_text, queue_text
 from mnist_dash.schedules import Schedule
-from mnist_dash.ui import app, resources, state, teach
+from mnist_dash.ui import app, line_chart, resources, state, teach
 from mnist_dash.vocabulary import HISTORY_COLUMNS, JobState, lowest_validation_epoch
 
 COLUMN_TITLES = {  # a history column -> its header in the table on screen (downloads keep the names)
@@ -26,45 +22,26 @@ COLUMN_TITLES = {  # a history column -> its header in the table on screen (down
     "learning_rate": N_("Learning rate"),
 }
 
-# Redrawing a plotly chart costs the learner's browser far more than the server (~0.1 s of CPU
-# each in headless Chromium): while a job trains, the charts take new points every CHART_SECONDS
-# and when an epoch ends; the ticks between re-send the same figure, which the browser skips.
-CHART_SECONDS = 2.0
-_charted: OrderedDict[str, tuple[float, ProgressSnapshot]] = OrderedDict()  # job id -> when, what
-_charted_lock = threading.Lock()
-CHARTED_JOBS = 256  # the oldest jobs are forgotten beyond this
-
-
-def chart_progress(job_id: str, progress: ProgressSnapshot, active: bool) -> ProgressSnapshot:
-    """The progress the live charts show: the last one charted, unless it is due for new points."""
-    now = time.monotonic()
-    with _charted_lock:
-        when, shown = _charted.get(job_id, (None, None))
-        due = (not active or shown is None or now - when >= CHART_SECONDS
-               or len(shown.epochs) != len(progress.epochs) or progress.step < shown.step)
-        if not due:
-            return shown
-        _charted[job_id] = (now, progress)
-        _charted.move_to_end(job_id)
-        while len(_charted) > CHARTED_JOBS:
-            _charted.popitem(last=False)
-    return progress
-
-
 def _stop(job_id: str) -> None:
     resources.job_manager().stop(job_id, state.owner_id())
 
 
-def history_charts(snap_progress, key_prefix: str, config: TrainConfig | None = None) -> None:
+def history_charts(snap_progress, key_prefix: str, config: TrainConfig | None = None,
+                   live: bool = False) -> None:
     """Loss and accuracy: per-batch values as a thin line, per-epoch train/validation as dots;
-    with the run's config, the epoch early stopping keeps is marked and a schedule drawn."""
+    with the run's config, the epoch early stopping keeps is marked and a schedule drawn.
+    `live`: redrawn every second while a job trains, so on a canvas (line_chart), not plotly."""
     p = snap_progress
     early = config is not None and config.early_stopping_patience is not None
     charts = figures.history_figures(p, total_steps=p.total_steps or None,
                                      kept_epoch=lowest_validation_epoch(p.epochs) if early else None)
     columns = st.columns(2)
     for column, (metric, fig) in zip(columns, charts.items(), strict=True):
-        column.plotly_chart(fig, key=f"{key_prefix}_{metric}")
+        with column:
+            if live:
+                line_chart.line_chart(fig, key=f"{key_prefix}_{metric}_canvas")
+            else:
+                st.plotly_chart(fig, key=f"{key_prefix}_{metric}")
     if config is not None and (config.schedule != "constant" or config.warmup_epochs) and p.steps_per_epoch:
         steps = np.arange(p.total_steps)
         rates = Schedule.from_config(config, p.steps_per_epoch).rates(steps)
@@ -107,6 +84,8 @@ def live_panel() -> None:
         current = state.session_job()
         if current is None:
             return
+        if snap.active:
+            app.watch_tick()
         resources.job_manager().mark_watched(current.job_id, state.owner_id())
         _status(current)
         stop_slot = st.empty()
@@ -115,8 +94,9 @@ def live_panel() -> None:
                              key="stop_button", on_click=_stop, args=(current.job_id,),
                              disabled=current.state == JobState.STOPPING,
                              help=_("Halts within one batch and keeps what the network has learned."))
-        history_charts(chart_progress(current.job_id, current.progress, current.active), "live",
-                       current.config)
+        # The chart kind is the page's (a job active when the page ran): the fragment's last tick,
+        # which sees the job end and reruns the page, swaps no element for another.
+        history_charts(current.progress, "live", current.config, live=snap.active)
         with st.container():
             if current.active:
                 _early_warnings(current)

@@ -75,6 +75,7 @@ TRY_COMPARE_RUN = "try_compare_run"  # the second run that reads the drawing mov
 NAME_INPUT = "display_name_input"  # the sidebar's text box for a new display name
 NAME_REFUSAL = "display_name_refusal"  # why the last name change was refused, shown once
 SEEN_BROADCAST = "broadcast_seen"  # the number of the last broadcast this session toasted
+SHOWN_BROADCAST = "broadcast_shown"  # the broadcast number the page drew in its last run (None: none)
 APPLIED_CHALLENGE = "challenge_applied"  # the challenge whose rules the Train form was last set to
 LEADERBOARD_CHALLENGE = "leaderboard_challenge"  # the challenge id the leaderboard shows
 LEADERBOARD_TABLE = "leaderboard_table"  # the leaderboard table's row selection
@@ -223,6 +224,21 @@ def broadcast_is_new(number: int) -> bool:
         return False
     st.session_state[SEEN_BROADCAST] = number
     return True
+
+
+def set_broadcast_shown(number: int | None) -> None:
+    st.session_state[SHOWN_BROADCAST] = number
+
+
+def forget_broadcast_shown() -> None:
+    """At the start of a page's run: until it draws the broadcast, there is nothing to compare."""
+    st.session_state.pop(SHOWN_BROADCAST, None)
+
+
+def broadcast_shown() -> tuple[bool, int | None]:
+    """Whether this page run drew the broadcast, and which (None: none was current): a live view
+    reruns the page when it changes."""
+    return SHOWN_BROADCAST in st.session_state, st.session_state.get(SHOWN_BROADCAST)
 
 
 def challenge_to_apply(challenge_id: str) -> bool:

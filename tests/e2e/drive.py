@@ -300,13 +300,16 @@ def metric_value(page: Page, label: str) -> str:
 
 
 def chart_last_step(page: Page, container_class: str) -> float:
-    """The last x (optimizer step) of the first trace (per-batch values) of a keyed plotly chart.
+    """The last x (optimizer step) of the first trace (per-batch values) of a keyed chart: the
+    canvas a live chart is drawn on (key + "_canvas"), or a plotly chart once the job has ended.
 
     The step, not the number of points: the app thins long series, so the count can shrink.
     Returns -1 while there is no chart or no point yet.
     """
     return page.evaluate(
         """(cls) => {
+            const canvas = document.querySelector(`.${cls}_canvas canvas`);
+            if (canvas && canvas.dataset.xMax !== undefined) return Number(canvas.dataset.xMax);
             // During a rerun Streamlit may keep a stale copy of the chart beside the new one.
             const el = document.querySelector(`.${cls}:not([data-stale='true']) .js-plotly-plot`)
                 || document.querySelector(`.${cls} .js-plotly-plot`);

@@ -31,8 +31,8 @@ def inside_viewport(page: Page, name: str, locator: Locator) -> None:
 
 
 def live_chart(page: Page, key: str) -> Locator:
-    """A keyed plotly chart (not the stale copy Streamlit may keep beside it during a rerun)."""
-    return page.locator(f".st-key-{key}:not([data-stale='true']) .js-plotly-plot").first
+    """A live chart's canvas (drawn while the job trains)."""
+    return page.locator(f".st-key-{key}_canvas canvas").first
 
 
 def test_train_button_is_in_view_with_the_keras_book_preset(page: Page, server) -> None:
