@@ -14,6 +14,7 @@ pytest.importorskip("playwright.sync_api")
 
 from playwright.sync_api import Page, expect
 
+from mnist_dash.vocabulary import JobState
 from tests.e2e import classroom_drive as classroom
 from tests.e2e import drive
 from tests.e2e.conftest import UNWATCHED_SECONDS, _unavailable
@@ -90,3 +91,31 @@ def test_a_challenge_from_instructor_to_leaderboard(open_page, server: Server) -
     for learner, other in ((first, second), (second, first)):
         assert not classroom.page_html_has(learner, TOKEN)
         assert not classroom.page_html_has(learner, classroom.learner_id(other))
+
+
+def test_a_broadcast_reaches_a_learner_training_and_one_browsing(open_page, server: Server) -> None:
+    """While a job trains, the live panel's tick is the page's one ticking fragment: it must still
+    bring the instructor's message, as the idle page's watch does."""
+    instructor, training, browsing = open_page(), open_page(), open_page()
+    for page in (instructor, training, browsing):
+        page.set_default_timeout(60_000)  # pages draw slowly on a busy server while a job trains
+    drive.open_app(training, server.url, "train")
+    drive.configure_training(training, units=64, epochs=20, train_images=60_000, batch=64)  # minutes
+    drive.click_train(training)
+    drive.wait_for_first_batch(training, 60_000)
+    drive.open_app(browsing, server.url)
+    classroom.open_instructor(instructor, server.url, TOKEN)
+    message = f"Pencils down in {int(time.monotonic()) % 97} minutes"
+    field = classroom.widget(instructor, "class_broadcast").locator("input")
+    field.fill(message)
+    field.press("Enter")
+    classroom.widget(instructor, "class_broadcast_send").locator("button").click()
+    expect(drive.main(instructor).get_by_text("Showing now:")).to_be_visible()
+    for learner in (training, browsing):
+        expect(drive.main(learner).get_by_test_id("stAlert").filter(has_text=message)).to_be_visible(
+            timeout=15_000)  # within a tick or two (1-2 s), on a busy 2-core server
+    assert drive.shows_status(training, JobState.RUNNING)  # it came while the job trained
+    drive.expect_not_blank(training)
+    assert drive.click_stop(training)
+    drive.expect_finished(training, state=JobState.STOPPED)
+    expect(drive.main(training).get_by_test_id("stAlert").filter(has_text=message)).to_be_visible()
