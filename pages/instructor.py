@@ -13,14 +13,16 @@ if instructor is None:
     st.stop()
 
 st.title(_("Instructor: the class"))
-instructor_view.live_class(instructor)
-# Side by side where both are readable; with large text or zoom the challenges go below.
-row = st.container(horizontal=True, gap="large")
-controls = row.container(key=f"{look.WRAPS_BELOW}instructor_controls")
-challenges = row.container(key=f"{look.WRAPS_BELOW}instructor_challenges")
-with controls:
-    instructor_view.class_controls(instructor)
-    instructor_view.class_drawings(instructor)
-    instructor_view.data_panel(instructor)
-with challenges:
+section = instructor_view.section_picker()
+if section == "class":
+    instructor_view.live_class(instructor)
+elif section == "challenges":
     challenge_form.challenges(instructor)
+else:
+    # Side by side where both are readable; with large text or zoom the data source goes below.
+    row = st.container(horizontal=True, gap="large")
+    with row.container(key=f"{look.WRAPS_BELOW}instructor_controls"):
+        instructor_view.class_controls(instructor)
+    with row.container(key=f"{look.WRAPS_BELOW}instructor_data"):
+        instructor_view.class_drawings(instructor)
+        instructor_view.data_panel(instructor)

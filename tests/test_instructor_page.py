@@ -42,6 +42,12 @@ def learner_with_job(epochs: int = 1, images: int = 1000) -> tuple[AppTest, str]
     return at, at.query_params[state.LEARNER_PARAM]
 
 
+def section(at: AppTest, name: str, lang: str = "en") -> AppTest:
+    """Switch the instructor page to a section: "class", "challenges" or "controls"."""
+    at.button_group(key=state.INSTRUCTOR_SECTION).set_value(name)
+    return run(at, lang)
+
+
 def texts(at: AppTest) -> str:
     return "\n".join(drawn_texts(at))
 
@@ -98,13 +104,14 @@ def test_the_typed_token_unlocks_and_is_never_drawn_again():
     at.text_input(key=state.INSTRUCTOR_TOKEN).set_value(TOKEN).run()
     assert not at.exception
     assert at.title[0].value == "Instructor: the class"
-    assert at.button(key="challenge_create")
+    assert at.button_group(key=state.INSTRUCTOR_SECTION).value == "class"  # what is projected
+    assert section(at, "challenges").button(key="challenge_create")
     assert TOKEN not in texts(at)
     assert all(widget.value != TOKEN for widget in at.text_input)
 
 
 def test_the_challenge_form_creates_the_active_challenge_and_end_ends_it():
-    at = open_instructor(TOKEN)
+    at = section(open_instructor(TOKEN), "challenges")
     at.text_input(key="challenge_title").set_value("Small and fast")
     at.text_area(key="challenge_instructions").set_value("Best accuracy with **SGD**.")
     at.selectbox(key="challenge_fix_optimizer").set_value("sgd")
@@ -129,7 +136,7 @@ def test_the_challenge_form_creates_the_active_challenge_and_end_ends_it():
 
 
 def test_the_pause_switch_makes_the_manager_refuse_a_learners_job():
-    at = open_instructor(TOKEN)
+    at = section(open_instructor(TOKEN), "controls")
     manager, config = resources.job_manager(), TrainConfig(train_size=1000, epochs=1, hidden_units=(16,))
     at.toggle(key=state.CLASS_PAUSE).set_value(True)
     run(at, "en")
@@ -159,4 +166,5 @@ def test_the_unlocked_page_renders_in_chinese():
     at = open_instructor(TOKEN, lang="zh-CN")
     with i18n.language("zh-CN"):
         assert at.title[0].value == i18n._("Instructor: the class")
-    assert at.button(key="challenge_create") and at.toggle(key=state.CLASS_PAUSE)
+    assert section(at, "challenges", "zh-CN").button(key="challenge_create")
+    assert section(at, "controls", "zh-CN").toggle(key=state.CLASS_PAUSE)

@@ -144,6 +144,7 @@ def test_the_instructor_sees_the_drawings_and_clears_them(monkeypatch):
     fake_drawing(monkeypatch)
     add_a_one(learner.run())
     instructor = open_page("pages/instructor.py", token="drawings-token-for-tests")
+    instructor.button_group(key="instructor_section").set_value("controls").run()
     assert any(c.value == "1 drawing of MNIST classes, added on Try it." for c in instructor.caption)
     options = instructor.selectbox(key="class_drawing_choice")
     assert options.format_func(options.value).startswith("Drawing 1: 1, by ")

@@ -14,14 +14,18 @@ from mnist_dash.classroom.auth import TOKEN_VARIABLE, Instructor, NotInstructor
 from mnist_dash.classroom.drawings import DrawingRefused
 from mnist_dash.classroom.overview import ClassOverview, LearnerJob, OverviewCache
 from mnist_dash.classroom.room import BroadcastRefused
-from mnist_dash.i18n import _, ngettext
+from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.progress import epoch_and_batch
 from mnist_dash.ui import data_fix, line_chart, resources, run_picker, state
 
 # The class, its loss curves and the server refresh together, in one fragment: every fragment
-# rerun costs the projecting browser ~25-60 ms of CPU however little it draws, and the curves are
-# a canvas (line_chart), which redraws in a millisecond (benchmarks: instructor_page).
+# rerun costs the projecting browser ~25-60 ms of CPU however little it draws, plus a share for
+# every element on the page (Streamlit redraws them all), so the live class is a section of its
+# own, and the curves are a canvas (line_chart), which redraws in a millisecond
+# (benchmarks: instructor_page).
 POLL_SECONDS = 2.0
+SECTIONS = {"class": N_("The class, live"), "challenges": N_("Challenges"),
+            "controls": N_("Class controls and data")}
 
 
 def unlock() -> Instructor | None:
@@ -51,6 +55,14 @@ def _how_to_get_in(generated: bool, refusal: str | None) -> None:
                   on_change=state.take_typed_token)
     if refusal:
         st.error(refusal)
+
+
+def section_picker() -> str:
+    """The section bar: the live class (what is projected), challenges, or the class controls."""
+    chosen = st.segmented_control(_("Section"), list(SECTIONS), format_func=lambda key: _(SECTIONS[key]),
+                                  key=state.INSTRUCTOR_SECTION, default="class", required=True,
+                                  label_visibility="collapsed")
+    return chosen or "class"
 
 
 @st.cache_resource

@@ -23,9 +23,15 @@ function ticks(low, high, count) {
   return out;
 }
 
+const FORMATS = new Map(); // decimals -> Intl.NumberFormat (making one costs far more than using it)
+
 function tickText(value, step) {
   const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
-  return value.toLocaleString(undefined, { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  if (!FORMATS.has(decimals)) {
+    FORMATS.set(decimals, new Intl.NumberFormat(undefined, { minimumFractionDigits: decimals,
+                                                             maximumFractionDigits: decimals }));
+  }
+  return FORMATS.get(decimals).format(value);
 }
 
 function extent(spec) {
@@ -52,12 +58,17 @@ function extent(spec) {
   return { xLow, xHigh, yLow, yHigh };
 }
 
+function named(spec) {
+  // The traces the legend lists: those with a point (as plotly, which leaves out empty ones).
+  return spec.traces.filter((trace) => trace.name && trace.x.length);
+}
+
 function legendRows(g, spec, width, font) {
   // Entries left to right, wrapping: [{trace, x, row}]
   g.font = font;
   const entries = [];
   let x = 0, row = 0;
-  for (const trace of spec.traces) {
+  for (const trace of named(spec)) {
     const w = 34 + g.measureText(trace.name).width + 18;
     if (x > 0 && x + w > width) { x = 0; row += 1; }
     entries.push({ trace, x, row });
@@ -107,7 +118,7 @@ function draw(root, spec) {
   let entries = [];
   if (spec.legend === "right") {
     g.font = font;
-    const widest = Math.max(0, ...spec.traces.map((t) => g.measureText(t.name).width));
+    const widest = Math.max(0, ...named(spec).map((t) => g.measureText(t.name).width));
     const legendWidth = Math.min(width * 0.35, 34 + widest + GAP);
     right -= legendWidth + GAP;
   } else if (spec.legend === "below") {
@@ -197,7 +208,7 @@ function draw(root, spec) {
   // The legend: beside the plot, or in rows under the x title.
   g.font = font; g.textAlign = "left"; g.fillStyle = INK;
   if (spec.legend === "right") {
-    spec.traces.forEach((trace, i) => {
+    named(spec).forEach((trace, i) => {
       const y = top + line * (i + 0.5);
       sample(g, trace, right + 2 * GAP, y);
       g.fillStyle = INK; g.fillText(trace.name, right + 2 * GAP + 34, y);

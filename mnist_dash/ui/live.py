@@ -47,6 +47,8 @@ def history_charts(snap_progress, key_prefix: str, config: TrainConfig | None = 
         rates = Schedule.from_config(config, p.steps_per_epoch).rates(steps)
         columns[0].plotly_chart(figures.learning_rate_figure(steps + 1, rates, p.total_steps),
                                 key=f"{key_prefix}_learning_rate")
+    if live:  # a data grid redrawn every second, even folded, costs the browser more than the charts
+        return
     with st.expander(_("Loss and accuracy per epoch as a table")):
         if p.epochs:
             st.dataframe([_epoch_row(e.to_row()) for e in p.epochs], hide_index=True)

@@ -40,6 +40,7 @@ COMPARE_RUN = "compare_run"  # second run id for comparison
 CELL_TRUE, CELL_PRED = "cell_true", "cell_pred"  # the cell whose images the gallery shows
 CHOSEN_CELL = "cell_chosen"  # the same cell, kept while the selectors are not drawn (another section)
 LAST_CLICK = "cell_last_click"  # the last clicked cell: an old click must not override the selectors
+INSTRUCTOR_SECTION = "instructor_section"  # a key of instructor_view.SECTIONS
 EVALUATE_SECTION = "evaluate_section"  # the Evaluate section shown: a key of evaluate_view.SECTIONS
 GALLERY_SIZES = "gallery_sizes"  # {gallery key: images shown}, grown by "Show more"
 

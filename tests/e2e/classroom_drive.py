@@ -18,6 +18,7 @@ from tests.e2e import drive
 
 CLASS_HEADING = "Instructor: the class"
 RUNNING_CHALLENGE = "Running now:"
+CHALLENGES, LIVE_CLASS, CONTROLS = "Challenges", "The class, live", "Class controls and data"  # sections
 REVEALED = "Ended: ranked by the private score"
 CLASS_TABLE = "Learner"  # a column header of the instructor's class table
 LEADERBOARD = "Name"  # ... of the leaderboard
@@ -41,8 +42,16 @@ def _choose(page: Page, key: str, option: str) -> None:
     expect(field).to_have_value(option)
 
 
+def section(page: Page, name: str) -> None:
+    """Switch the instructor page to a section, by its label ("Challenges", "The class, live", ...)."""
+    drive.main(page).get_by_test_id("stButtonGroup").get_by_role("button", name=name, exact=True).click()
+    expect(drive.main(page).get_by_test_id("stButtonGroup").get_by_role(
+        "button", name=name, exact=True)).to_have_attribute("aria-checked", "true")
+
+
 def create_challenge(page: Page, title: str, fixed: dict[str, str], at_most: dict[str, int]) -> None:
     """Fill the instructor's form: `fixed` maps a field to its option as shown (optimizer -> SGD)."""
+    section(page, CHALLENGES)
     widget(page, "challenge_title").locator("input").fill(title)
     for field, option in fixed.items():
         _choose(page, f"challenge_fix_{field}", option)
@@ -55,6 +64,7 @@ def create_challenge(page: Page, title: str, fixed: dict[str, str], at_most: dic
 
 
 def end_challenge(page: Page) -> None:
+    section(page, CHALLENGES)
     widget(page, "challenge_end").locator("button").click()
     expect(widget(page, "challenge_end")).to_have_count(0, timeout=15_000)
 

@@ -69,6 +69,7 @@ def test_a_challenge_from_instructor_to_leaderboard(open_page, server: Server) -
     drive.click_train(first)
     drive.click_train(second)
 
+    classroom.section(instructor, classroom.LIVE_CLASS)
     classroom.wait_for_names(instructor, classroom.CLASS_TABLE, [first_name, second_name], timeout=15)
     drive.expect_finished(first)
     finished = time.monotonic()
@@ -77,6 +78,7 @@ def test_a_challenge_from_instructor_to_leaderboard(open_page, server: Server) -
     drive.expect_finished(second)
     finished = time.monotonic()
     see_on_board(first, [first_name, second_name], finished)  # live, on the board already open
+    classroom.section(instructor, classroom.CHALLENGES)
     expect(drive.main(instructor).get_by_text("2 runs submitted so far.")).to_be_visible(
         timeout=10_000)  # live on the instructor's page too, without a reload
     drive.go_to(second, "Leaderboard")
@@ -105,6 +107,7 @@ def test_a_broadcast_reaches_a_learner_training_and_one_browsing(open_page, serv
     drive.wait_for_first_batch(training, 60_000)
     drive.open_app(browsing, server.url)
     classroom.open_instructor(instructor, server.url, TOKEN)
+    classroom.section(instructor, classroom.CONTROLS)
     message = f"Pencils down in {int(time.monotonic()) % 97} minutes"
     field = classroom.widget(instructor, "class_broadcast").locator("input")
     field.fill(message)
