@@ -44,9 +44,9 @@ def _choose(page: Page, key: str, option: str) -> None:
 
 def section(page: Page, name: str) -> None:
     """Switch the instructor page to a section, by its label ("Challenges", "The class, live", ...)."""
-    drive.main(page).get_by_test_id("stButtonGroup").get_by_role("button", name=name, exact=True).click()
+    drive.main(page).get_by_test_id("stButtonGroup").get_by_role("radio", name=name, exact=True).click()
     expect(drive.main(page).get_by_test_id("stButtonGroup").get_by_role(
-        "button", name=name, exact=True)).to_have_attribute("aria-checked", "true")
+        "radio", name=name, exact=True)).to_have_attribute("aria-checked", "true")
 
 
 def create_challenge(page: Page, title: str, fixed: dict[str, str], at_most: dict[str, int]) -> None:
