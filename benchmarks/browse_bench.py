@@ -35,8 +35,10 @@ BACKENDS = {  # name -> the app's environment
 OTHER_RUN_EPOCHS = (3, 4)
 HISTORY_CHART = "[class*='st-key-history_'] .js-plotly-plot"
 CONFUSION_CHART = "[class*='st-key-confusion_'] .js-plotly-plot"
-SECTION_DRAWN_JS = """([shown, gone]) =>
-    Boolean(document.querySelector(shown)) && !document.querySelector(gone)"""
+# Drawn: something matches the first selector and nothing the second. Streamlit keeps a replaced
+# element (another run's matrix, the other section's charts) until its rerun ends: wait for that too.
+DRAWN_JS = """([present, absent]) =>
+    Boolean(document.querySelector(present)) && !document.querySelector(absent)"""
 
 
 @dataclass
@@ -62,6 +64,7 @@ class EvaluateBrowser:
 
     def click_cell(self) -> None:
         """Click the most confused cell that is not the one shown; wait for its sentence."""
+        self._wait_drawn(CONFUSION_CHART, HISTORY_CHART)
         cells = drive.confusion_cells(self.page)
         shown = drive.selected_cell(self.page)
         true, predicted = next_cell(cells, shown)
@@ -74,17 +77,20 @@ class EvaluateBrowser:
         """To "How it learned" (its charts drawn) and back to the matrix, timed separately."""
         for section, shown, gone in (("How it learned", HISTORY_CHART, CONFUSION_CHART),
                                      ("Confusion matrix", CONFUSION_CHART, HISTORY_CHART)):
-            button = drive.main(self.page).get_by_role("button", name=section, exact=True)
-            self._timed("section", button.click, lambda shown=shown, gone=gone: self.page.wait_for_function(
-                SECTION_DRAWN_JS, arg=[shown, gone], polling="raf", timeout=TIMEOUT_MS))
+            button = drive.main(self.page).get_by_test_id("stButtonGroup").get_by_text(section, exact=True)
+            self._timed("section", button.click, lambda shown=shown, gone=gone: self._wait_drawn(shown, gone))
 
     def open_run(self) -> None:
-        """Pick the next run in the run box (typing its name included); wait for its headline."""
+        """Pick the next run in the run box (typing its name included); wait for its matrix alone."""
         run_id = next(self._run_ids)
-        pattern = re.compile(rf"· run {run_id}\b")
+        key = f"[class~='st-key-confusion_{run_id}']"
         self._timed("another run", lambda: drive.choose(self.page, "Run", self.runs[run_id]),
-                    lambda: drive.wait_for_paragraph(self.page, pattern, TIMEOUT_MS))
-        self.page.locator(CONFUSION_CHART).wait_for(timeout=TIMEOUT_MS)
+                    lambda: self._wait_drawn(f"{key} .js-plotly-plot",
+                                             f"[class*='st-key-confusion_']:not({key}) .js-plotly-plot"))
+
+    def _wait_drawn(self, present: str, absent: str) -> None:
+        """Wait, polling in the browser at every frame, until DRAWN_JS holds."""
+        self.page.wait_for_function(DRAWN_JS, arg=[present, absent], polling="raf", timeout=TIMEOUT_MS)
 
     def _timed(self, what: str, act: Any, drawn: Any) -> None:
         start = time.perf_counter()
@@ -148,6 +154,7 @@ def measure_backend(browser: Browser, ctx: Context, env: dict[str, str],
             browsing = EvaluateBrowser(page, runs)
             for _ in range(2 if ctx.quick else IDLE_CLICKS):
                 browsing.click_cell()
+                time.sleep(THINK_SECONDS)
             idle_clicks = list(browsing.clicks)
             arms = interleaved(ctx.repeats, {
                 "nobody browsing": lambda _: train_once(browser, server, schedule, None),

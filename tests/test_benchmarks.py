@@ -168,12 +168,13 @@ def test_ray_start_rows_judge_first_batch_and_stop():
     from benchmarks.ray_start import COLD_STEPS, result_rows
 
     result = {"init": 4.0, "warm": 7.5, "trainers": 1, "cold": dict.fromkeys(COLD_STEPS, 1.5),
-              "jobs": [{"first_batch": 0.4, "stop": 0.8, "state": "stopped"},
-                       {"first_batch": 3.5, "stop": 1.2, "state": "stopped"},
-                       {"first_batch": 0.6, "stop": 0.7, "state": "stopped"}]}
+              "jobs": [{"first_batch": 0.4, "stop": 0.8, "halt": 0.2, "state": "stopped"},
+                       {"first_batch": 3.5, "stop": 1.2, "halt": 0.5, "state": "stopped"},
+                       {"first_batch": 0.6, "stop": 0.7, "halt": 0.3, "state": "stopped"}]}
     rows = {row.metric: row for row in result_rows(result)}
     first, stop = rows["submit -> first batch, idle warm cluster"], rows["Stop -> 'stopped' on Ray"]
     assert (first.value, first.met) == (0.6, True) and (stop.value, stop.met) == (0.8, True)
+    assert "halted after 0.30 s" in stop.detail
     assert "11.5 s from ray.init" in rows["then the app's background start until it accepts a job"].detail
     assert rows["a cold worker's first batch (no warm-up)"].value == pytest.approx(7.5)
     result["jobs"][0]["state"] = "completed"  # the job ended before Stop reached it
@@ -193,6 +194,7 @@ def test_ray_start_times_the_start_a_first_batch_a_stop_and_a_cold_worker(tmp_pa
     assert result["init"] > 0 and result["warm"] > 0 and result["trainers"] >= 1
     (job,) = result["jobs"]
     assert job["state"] == "stopped" and job["first_batch"] > 0 and 0 < job["stop"] < 60
+    assert 0 <= job["halt"] <= job["stop"]
     assert list(result["cold"]) == ["worker", "tensorflow", "keras", "data", "first_batch"]
     assert all(seconds >= 0 for seconds in result["cold"].values())
     assert result["cold"]["tensorflow"] > 0.5  # a fresh process really imported it

@@ -43,8 +43,11 @@ class BackgroundExecutor:
 
     def unavailable(self) -> str | None:
         if not self._built.is_set():
+            # benchmarks/ray_start.py: ray.init plus warm workers, 12 s on 2 idle cores, 113 s on 2
+            # cores at load average 13.
             return Msg("Connecting to {where}… Training can start once it answers and its "
-                       "workers have loaded TensorFlow (about 10 seconds).", where=self.where)
+                       "workers have loaded TensorFlow: about 15 seconds on an idle laptop, up to "
+                       "2 minutes on a very busy one.", where=self.where)
         if self._executor is None:
             return self._error
         return self._executor.unavailable()
