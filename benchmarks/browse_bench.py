@@ -33,6 +33,8 @@ BACKENDS = {  # name -> the app's environment
 }
 # The two runs a browsing learner switches between, told apart in the run box by their epochs.
 OTHER_RUN_EPOCHS = (3, 4)
+CONNECTING = re.compile(r"^Connecting to ")  # the banner while Ray starts (executors/background.py)
+READY_TIMEOUT_MS = 900_000  # Ray's start on 2 cores at load average 25 took minutes
 HISTORY_CHART = "[class*='st-key-history_'] .js-plotly-plot"
 CONFUSION_CHART = "[class*='st-key-confusion_'] .js-plotly-plot"
 # Drawn: something matches the first selector and nothing the second. Streamlit keeps a replaced
@@ -127,6 +129,20 @@ def train_once(browser: Browser, server: Server, schedule: tuple[int, str | None
     return {"images_per_second": rate, "clicks": browsing.clicks[clicked:] if browsing else []}
 
 
+def wait_until_ready(browser: Browser, server: Server) -> float:
+    """Wait until the app's banner no longer says it is connecting (Ray started, workers warm);
+    the seconds since the server was launched."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/train", timeout=TIMEOUT_MS)
+        page.get_by_role("heading", name="Train a network live").wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text(CONNECTING).first.wait_for(state="detached", timeout=READY_TIMEOUT_MS)
+        return time.perf_counter() - server.launched
+    finally:
+        context.close()
+
+
 def prepare_runs(browser: Browser, server: Server) -> dict[str, str]:
     """Two small runs to switch between (also warming TensorFlow, and on Ray its workers)."""
     runs = {}
@@ -146,6 +162,7 @@ def measure_backend(browser: Browser, ctx: Context, env: dict[str, str],
                     schedule: tuple[int, str | None]) -> dict[str, Any]:
     extra = {**env, "MNIST_DASH_UNWATCHED_SECONDS": "3600"}
     with streamlit_server(ctx.data_path, extra_env=extra) as server:
+        ready = wait_until_ready(browser, server)
         runs = prepare_runs(browser, server)
         context = browser.new_context(viewport=VIEWPORT)
         try:
@@ -162,7 +179,7 @@ def measure_backend(browser: Browser, ctx: Context, env: dict[str, str],
             })
         finally:
             context.close()
-    return {"idle_clicks": idle_clicks, **arms}
+    return {"ready_seconds": ready, "idle_clicks": idle_clicks, **arms}
 
 
 def backend_rows(backend: str, result: dict[str, Any]) -> list[Row]:
@@ -178,7 +195,8 @@ def backend_rows(backend: str, result: dict[str, Any]) -> list[Row]:
                       for kind in ("section", "another run") if click_seconds(clicks, kind))
     return [
         Row(f"{backend}: job alone", median(alone), "images/s",
-            detail=f"per repeat {', '.join(f'{rate:.0f}' for rate in alone)}"),
+            detail=f"per repeat {', '.join(f'{rate:.0f}' for rate in alone)}; the app took "
+                   f"{result['ready_seconds']:.0f} s from launch until it could train"),
         Row(f"{backend}: job while another learner browses Evaluate", median(browsed), "images/s",
             detail=f"per repeat {', '.join(f'{rate:.0f}' for rate in browsed)}; "
                    f"{len(clicks)} clicks, {THINK_SECONDS:g} s apart"),

@@ -148,7 +148,7 @@ def test_browsing_learner_clicks_the_most_confused_cell_not_shown():
 
 def _browsed(alone: list[float], browsed: list[float]) -> dict:
     clicks = [("confusion cell", 0.4), ("section", 0.6), ("confusion cell", 0.6)]
-    return {"idle_clicks": [("confusion cell", 0.3)],
+    return {"ready_seconds": 12.0, "idle_clicks": [("confusion cell", 0.3)],
             "nobody browsing": [{"images_per_second": rate, "clicks": []} for rate in alone],
             "browsing Evaluate": [{"images_per_second": rate, "clicks": clicks} for rate in browsed]}
 
