@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +56,7 @@ class EvaluateBrowser:
         self._run_ids = itertools.cycle(self.runs)
         self.open_run()
 
-    def browse_until(self, done: Any) -> None:
+    def browse_until(self, done: Callable[[], bool]) -> None:
         """Click a cell, look, switch section, look, open another run, look... until `done()`;
         at least one click, so that even a short job has one timed."""
         for action in itertools.cycle([self.click_cell, self.switch_section, self.open_run]):
@@ -94,7 +95,7 @@ class EvaluateBrowser:
         """Wait, polling in the browser at every frame, until DRAWN_JS holds."""
         self.page.wait_for_function(DRAWN_JS, arg=[present, absent], polling="raf", timeout=TIMEOUT_MS)
 
-    def _timed(self, what: str, act: Any, drawn: Any) -> None:
+    def _timed(self, what: str, act: Callable[[], object], drawn: Callable[[], object]) -> None:
         start = time.perf_counter()
         act()
         drawn()
