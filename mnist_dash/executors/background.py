@@ -49,8 +49,8 @@ class BackgroundExecutor:
 
     def unavailable(self) -> str | None:
         if not self._built.is_set():
-            # benchmarks/ray_start.py: ray.init plus warm workers, 12 s on 2 idle cores, 113 s on 2
-            # cores at load average 13.
+            # ray.init, then warm workers (benchmarks/ray_start.py) on 2 cores: 18 + 18 s at load
+            # average 20, 31 + 83 s at 13-19; when idle about 4 + 7 s (/work/shared/NOTES-ray.md).
             return Msg("Connecting to {where}… Training can start once it answers and its "
                        "workers have loaded TensorFlow: about 15 seconds on an idle laptop, up to "
                        "2 minutes on a very busy one.", where=self.where)
