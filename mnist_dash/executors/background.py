@@ -50,7 +50,7 @@ class BackgroundExecutor:
     def unavailable(self) -> str | None:
         if not self._built.is_set():
             # ray.init, then warm workers (benchmarks/ray_start.py) on 2 cores: 18 + 18 s at load
-            # average 20, 31 + 83 s at 13-19; when idle about 4 + 7 s (/work/shared/NOTES-ray.md).
+            # average 20, 31 + 83 s at 13-19; about 4 + 7 s measured earlier on an idle machine.
             return Msg("Connecting to {where}… Training can start once it answers and its "
                        "workers have loaded TensorFlow: about 15 seconds on an idle laptop, up to "
                        "2 minutes on a very busy one.", where=self.where)
