@@ -108,16 +108,20 @@ def cold_start(ctx: Context) -> Outcome:
 LIVE_OVERHEAD_TARGET = 0.05
 
 
-def _new_run_rate(server: Server, known: set[str], timeout: float = 600.0) -> float:
-    """samples/s of the one run saved since `known` was taken (the engine measures it)."""
+def saved_run_rate(server: Server, known: set[str]) -> float | None:
+    """samples/s of the run saved since `known` was taken (the engine measures it); None until then."""
+    new = [path for path in server.runs_dir.glob("*/run.json") if path.parent.name not in known]
+    return json.loads(new[0].read_text())["metrics"]["samples_per_second"] if new else None
+
+
+def new_run_rate(server: Server, known: set[str], timeout: float = 600.0) -> float:
+    """Wait for the one run saved since `known` was taken; its samples/s."""
     deadline = time.perf_counter() + timeout
-    while True:
-        new = [path for path in server.runs_dir.glob("*/run.json") if path.parent.name not in known]
-        if new:
-            return json.loads(new[0].read_text())["metrics"]["samples_per_second"]
+    while (rate := saved_run_rate(server, known)) is None:
         if time.perf_counter() > deadline:
             raise TimeoutError(f"no run was saved within {timeout:g} s")
         time.sleep(0.2)
+    return rate
 
 
 def _descendants(pid: int) -> list[int]:
@@ -154,26 +158,33 @@ def chromium_cpu_seconds() -> float:
     return total
 
 
+def train_from_page(page: Page, server: Server, epochs: int, train_images: str | None) -> set[str]:
+    """On a fresh /train: set the schedule, press Train, wait for the first batch. Returns the runs
+    saved before, so that the job's own run can be told apart (saved_run_rate)."""
+    page.goto(f"{server.url}/train", timeout=TIMEOUT_MS)
+    open_train(page, train_images, via_sidebar=False)
+    drive.set_slider(page, "form_epochs", str(epochs))
+    epochs_make = f"and {epochs} epoch makes" if epochs == 1 else f"and {epochs} epochs make"
+    page.get_by_text(epochs_make).first.wait_for(state="attached", timeout=TIMEOUT_MS)
+    known = {path.name for path in server.runs_dir.iterdir()}
+    drive.click_train(page, TIMEOUT_MS)
+    drive.wait_for_first_batch(page, TIMEOUT_MS)
+    return known
+
+
 def live_once(browser: Browser, server: Server, epochs: int, train_images: str | None, watched: bool) -> dict:
     """Train from the page; keep it open on the live chart (watched) or close the tab at batch 1."""
     context = browser.new_context(viewport=VIEWPORT)
     try:
         page = context.new_page()
-        page.goto(f"{server.url}/train", timeout=TIMEOUT_MS)
-        open_train(page, train_images, via_sidebar=False)
-        drive.set_slider(page, "form_epochs", str(epochs))
-        epochs_make = f"and {epochs} epoch makes" if epochs == 1 else f"and {epochs} epochs make"
-        page.get_by_text(epochs_make).first.wait_for(state="attached", timeout=TIMEOUT_MS)
-        known = {path.name for path in server.runs_dir.iterdir()}
-        drive.click_train(page, TIMEOUT_MS)
-        drive.wait_for_first_batch(page, TIMEOUT_MS)
+        known = train_from_page(page, server, epochs, train_images)
         started, browser_cpu = time.perf_counter(), chromium_cpu_seconds()
         if watched:
             drive.wait_for_paragraph(page, drive.status_pattern(*drive.ENDED), TIMEOUT_MS, polling=500)
             browser_cpu = chromium_cpu_seconds() - browser_cpu
         else:
             context.close()  # the tab is gone; the job trains on unwatched
-        rate = _new_run_rate(server, known)
+        rate = new_run_rate(server, known)
         cores = os.cpu_count() or 1
         share = browser_cpu / ((time.perf_counter() - started) * cores) if watched else None
         return {"samples_per_second": rate, "browser_cpu_share": share}

@@ -36,6 +36,8 @@ BENCHMARKS = {
     "job_memory": "benchmarks.memory_bench:job_memory",
     "instructor_page": "benchmarks.instructor_bench:instructor_page",
     "first_load": "benchmarks.first_load:first_load",
+    "browse_while_training": "benchmarks.browse_bench:browse_while_training",
+    "ray_start": "benchmarks.ray_start:ray_start",
 }
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
 QUICK_OUT = Path(tempfile.gettempdir()) / "mnist-dash-bench-quick" / "results.json"

@@ -134,3 +134,89 @@ def test_language_cost_compares_each_language_with_english():
         ("Train rerun, English", None), ("Train rerun, zh-CN / English", True),
         ("Train rerun, zh-TW / English", False)]
     assert rows[1].value == pytest.approx(0.205 / 0.20) and rows[2].value == pytest.approx(1.25)
+
+
+def test_browsing_learner_clicks_the_most_confused_cell_not_shown():
+    from benchmarks.browse_bench import next_cell
+
+    cells = {(0, 0): 90, (0, 1): 7, (1, 0): 3, (1, 1): 80, (2, 1): 7}
+    assert next_cell(cells, shown=(0, 0)) == (2, 1)  # ties go to the later cell
+    assert next_cell(cells, shown=(2, 1)) == (0, 1)
+    with pytest.raises(RuntimeError, match="no mistakes"):
+        next_cell({(0, 0): 5, (1, 1): 5, (0, 1): 0}, shown=(0, 0))
+
+
+def _browsed(alone: list[float], browsed: list[float]) -> dict:
+    clicks = [("confusion cell", 0.4), ("section", 0.6), ("confusion cell", 0.6)]
+    return {"ready_seconds": 12.0, "idle_clicks": [("confusion cell", 0.3)],
+            "nobody browsing": [{"images_per_second": rate, "clicks": []} for rate in alone],
+            "browsing Evaluate": [{"images_per_second": rate, "clicks": clicks} for rate in browsed]}
+
+
+def test_browse_rows_judge_the_slowdown_on_ray_local_only():
+    from benchmarks.browse_bench import backend_rows
+
+    threads = backend_rows("threads", _browsed([20_000, 18_000], [5_000, 9_000]))
+    ray_rows = backend_rows("ray-local", _browsed([10_000, 10_000], [9_500, 9_700]))
+    assert threads[2].value == pytest.approx(100 * (0.75 + 0.5) / 2) and threads[2].met is None
+    assert ray_rows[2].value == pytest.approx(4.0) and ray_rows[2].met is True
+    assert ray_rows[0].value == 10_000 and ray_rows[1].value == 9_600
+    assert ray_rows[3].value == pytest.approx(0.5) and "0.30 s with no job training" in ray_rows[3].detail
+
+
+def test_ray_start_rows_judge_first_batch_and_stop():
+    from benchmarks.ray_start import COLD_STEPS, result_rows
+
+    result = {"init": 4.0, "warm": 7.5, "trainers": 1, "cold": dict.fromkeys(COLD_STEPS, 1.5),
+              "jobs": [{"first_batch": 0.4, "stop": 0.8, "halt": 0.2, "state": "stopped"},
+                       {"first_batch": 3.5, "stop": 1.2, "halt": 0.5, "state": "stopped"},
+                       {"first_batch": 0.6, "stop": 0.7, "halt": 0.3, "state": "stopped"}]}
+    rows = {row.metric: row for row in result_rows(result)}
+    first, stop = rows["submit -> first batch, idle warm cluster"], rows["Stop -> 'stopped' on Ray"]
+    assert (first.value, first.met) == (0.6, True) and (stop.value, stop.met) == (0.8, True)
+    assert "halted after 0.30 s" in stop.detail
+    assert "11.5 s from ray.init" in rows["then the app's background start until it accepts a job"].detail
+    assert rows["a cold worker's first batch (no warm-up)"].value == pytest.approx(7.5)
+    result["jobs"][0]["state"] = "completed"  # the job ended before Stop reached it
+    assert {row.metric: row for row in result_rows(result)}["Stop -> 'stopped' on Ray"].met is False
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+@pytest.mark.real_data
+def test_ray_start_times_the_start_a_first_batch_a_stop_and_a_cold_worker(tmp_path, real_mnist):
+    out = tmp_path / "ray_start.json"
+    env = {**os.environ, "MNIST_DASH_DATA": real_mnist.source, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    done = subprocess.run([sys.executable, "-m", "benchmarks.ray_start", str(out), "--repeats", "1",
+                           "--quick"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["init"] > 0 and result["warm"] > 0 and result["trainers"] >= 1
+    (job,) = result["jobs"]
+    assert job["state"] == "stopped" and job["first_batch"] > 0 and 0 < job["stop"] < 60
+    assert 0 <= job["halt"] <= job["stop"]
+    assert list(result["cold"]) == ["worker", "tensorflow", "keras", "data", "first_batch"]
+    assert all(seconds >= 0 for seconds in result["cold"].values())
+    assert result["cold"]["tensorflow"] > 0.5  # a fresh process really imported it
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+@pytest.mark.e2e
+@pytest.mark.real_data
+def test_browse_while_training_quick_run_measures_both_backends(tmp_path, real_mnist):
+    pytest.importorskip("playwright.sync_api")
+    out = tmp_path / "results.json"
+    env = {**os.environ, "MNIST_DASH_DATA": real_mnist.source}
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "browse_while_training",
+                           "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=1500)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    bench = json.loads(out.read_text())["benchmarks"]["browse_while_training"]
+    assert bench["status"] == "ok", bench["reason"]
+    rows = {row["metric"]: row for row in bench["rows"]}
+    for backend in ("threads", "ray-local"):
+        assert rows[f"{backend}: job alone"]["value"] > 0
+        assert rows[f"{backend}: job while another learner browses Evaluate"]["value"] > 0
+        assert 0 < rows[f"{backend}: confusion cell click -> drawn, while a job trains"]["value"] < 60
+    assert rows["ray-local: slowdown while browsed"]["target"] == "< 10%"

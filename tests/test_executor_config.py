@@ -1,12 +1,17 @@
 """Choosing the executor from environment variables, and the app's background connection to Ray.
 
-The Ray cases point at 127.0.0.1:1, where nothing listens: they need Ray importable, never a cluster.
+The Ray cases point at 127.0.0.1:1, where nothing listens: they need Ray importable, never a cluster;
+but one slow test, which starts a private Ray in a process of its own.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +24,7 @@ from mnist_dash.runs import RunStore
 from mnist_dash.vocabulary import JobState
 
 NOWHERE = "127.0.0.1:1"
+ROOT = Path(__file__).resolve().parent.parent
 TINY = TrainConfig(hidden_units=(8,), epochs=1)
 
 
@@ -92,3 +98,42 @@ def test_a_failed_build_is_reported_for_good():
     assert executor.unavailable() == "Ray cannot be imported here"
     with pytest.raises(RuntimeError, match="cannot be imported"):
         executor.start(None, lambda job_id, result: None)
+
+
+def test_the_thread_that_built_the_executor_lives_until_shutdown(tiny_dataset):
+    builders = []
+
+    def build() -> ThreadExecutor:
+        builders.append(threading.current_thread())
+        return ThreadExecutor(1, load_dataset=lambda name, path: tiny_dataset)
+
+    executor = BackgroundExecutor(build, "a private Ray cluster on this machine")
+    assert executor.ready(timeout=10)
+    (builder,) = builders
+    builder.join(0.3)
+    assert builder.is_alive()  # a private Ray's GCS and raylet are killed when it ends
+    executor.shutdown()
+    builder.join(5)
+    assert not builder.is_alive()
+
+
+# Run in its own process: ray.init must happen there, in the background thread, as in the app.
+PRIVATE_RAY_SURVIVES = """
+import time
+from mnist_dash.executors.configure import executor_from_env
+executor = executor_from_env({"MNIST_DASH_RAY_ADDRESS": "local"}, background=True)
+assert executor.ready(timeout=600), executor.unavailable()
+time.sleep(8)  # the health check probes the GCS every 2 s
+assert executor.unavailable() is None and executor.capacity() >= 1, executor.unavailable()
+executor.shutdown()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+@pytest.mark.real_data
+def test_a_private_ray_started_in_the_background_outlives_its_start(real_mnist):
+    env = {**os.environ, "MNIST_DASH_DATA": real_mnist.source, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    done = subprocess.run([sys.executable, "-c", PRIVATE_RAY_SURVIVES], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]

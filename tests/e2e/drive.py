@@ -382,6 +382,12 @@ def click_confusion_cell(page: Page, true: int, predicted: int) -> None:
     The cells are invisible square markers over the heatmap; plotly's drag layer lies on top
     and receives the click, so a click on the marker's DOM node would not count.
     """
+    page.mouse.click(*confusion_cell_point(page, true, predicted))
+
+
+def confusion_cell_point(page: Page, true: int, predicted: int) -> tuple[float, float]:
+    """Where in the window the middle of a confusion cell is (scrolled into view), checked against
+    the cell's own marker: for a click, or to time only the click itself (benchmarks)."""
     chart = confusion_chart(page)
     chart.scroll_into_view_if_needed()
     x, y = chart.evaluate("""(el, [row, column]) => {
@@ -394,7 +400,7 @@ def click_confusion_cell(page: Page, true: int, predicted: int) -> None:
     marker = chart.locator(".scatterlayer g.points path").nth(int(true * size + predicted)).bounding_box()
     assert marker and abs(marker["x"] + marker["width"] / 2 - x) < 2, (marker, x)
     assert abs(marker["y"] + marker["height"] / 2 - y) < 2, (marker, y)
-    page.mouse.click(x, y)
+    return x, y
 
 
 def outlined_cell(page: Page) -> tuple[int, int] | None:
