@@ -165,7 +165,7 @@ def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarr
     # At the figure's foot (container coordinates): plotly keeps that strip for the legend, so
     # the axis title and tick labels sit above it however many rows the entries wrap to. Its title
     # on top leaves the entries the whole width (beside them, plotly wrapped them past the edge).
-    legend = {"title": {"text": _("true class"), "side": "top left"}, "orientation": "h",
+    legend = {"title": {"text": _("true class"), "side": "top"}, "orientation": "h",
               "xref": "container", "x": 0, "yref": "container", "y": 0, "yanchor": "bottom"}
     return _layout(fig, title, height=560, margin={"l": 50, "r": 20, "t": 60, "b": 10}, legend=legend)
 
