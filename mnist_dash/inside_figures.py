@@ -162,10 +162,12 @@ def embedding_figure(points: np.ndarray, labels: np.ndarray, predicted: np.ndarr
                              marker={"symbol": WRONG_SYMBOL, "color": "#555555", "size": wrong_size}))
     fig.update_xaxes(title_text=_("component 1"), zeroline=False)
     fig.update_yaxes(title_text=_("component 2"), zeroline=False)
-    # Under the axis title, further down as the text grows.
-    legend_y = -0.012 * look.current().font_size
-    return _layout(fig, title, height=560, margin={"l": 50, "r": 20, "t": 60, "b": 50},
-                   legend={"title": {"text": _("true class")}, "orientation": "h", "y": legend_y})
+    # At the figure's foot (container coordinates): plotly keeps that strip for the legend, so
+    # the axis title and tick labels sit above it however many rows the entries wrap to. Its title
+    # on top leaves the entries the whole width (beside them, plotly wrapped them past the edge).
+    legend = {"title": {"text": _("true class"), "side": "top"}, "orientation": "h",
+              "xref": "container", "x": 0, "yref": "container", "y": 0, "yanchor": "bottom"}
+    return _layout(fig, title, height=560, margin={"l": 50, "r": 20, "t": 60, "b": 10}, legend=legend)
 
 
 def class_accuracy_figure(history: Sequence[EpochRecord], class_names: Sequence[str]) -> go.Figure:

@@ -208,6 +208,17 @@ def test_embedding_figure_one_legend_entry_per_class_and_crosses_for_mistakes():
     assert len(set(inside_figures.CLASS_COLORS)) == 10
 
 
+def test_embedding_figure_legend_has_the_figures_foot_to_itself():
+    """In container coordinates plotly keeps the legend's strip free of the axis title and ticks
+    (placed under the plot by hand, it covered them at 150% zoom); its title on top, not beside."""
+    fig = inside_figures.embedding_figure(np.zeros((2, 2)), np.array([0, 1]), np.array([0, 0]),
+                                          np.arange(2), ["zero", "one"], "map")
+    legend = fig.layout.legend
+    assert (legend.orientation, legend.xref, legend.x, legend.yref, legend.y, legend.yanchor) == (
+        "h", "container", 0, "container", 0, "bottom")
+    assert legend.title.side == "top"
+
+
 def test_class_accuracy_figure_has_one_row_per_class_and_one_column_per_epoch():
     from mnist_dash import inside_figures
     from mnist_dash.vocabulary import EpochRecord

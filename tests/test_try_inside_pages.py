@@ -154,25 +154,37 @@ def test_the_instructor_sees_the_drawings_and_clears_them(monkeypatch):
     assert any("No drawings in our set yet" in caption.value for caption in learner.caption)
 
 
+def show_section(at: AppTest, section: str) -> AppTest:
+    at.button_group(key="inside_section").set_value(section).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def test_inside_shows_weights_unit_maps_and_downloads():
     at = open_page("pages/inside.py")
     assert at.title[0].value == "Inside the network"
+    assert at.button_group(key="inside_section").value == "units"  # the cheap section first
     specs = plotly_specs(at)
-    assert len(specs) == 5  # weight grid, one unit large, hidden-layer map, pixel map, per class
-    assert specs[4]["layout"]["title"]["text"] == "Accuracy of each class after each epoch"
+    assert len(specs) == 2  # weight grid, one unit large
     assert specs[0]["data"][0]["type"] == "image"  # the tiles as one PNG
     assert len(specs[0]["layout"]["annotations"]) == 32  # --hidden 32: every unit in the grid
-    assert [trace["name"] for trace in specs[2]["data"]][-1] == "✗ misclassified"
     assert len(at.get("image")[0].proto.imgs) == 12
     at.number_input(key="inside_unit").set_value(31).run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Unit 31" in plotly_specs(at)[1]["layout"]["title"]["text"]
+    specs = plotly_specs(show_section(at, "maps"))
+    assert [spec["layout"]["title"]["text"] for spec in specs] == ["What the last hidden layer sees",
+                                                                   "The raw pixels"]
+    assert [trace["name"] for trace in specs[0]["data"]][-1] == "✗ misclassified"
+    specs = plotly_specs(show_section(at, "classes"))
+    assert [spec["layout"]["title"]["text"] for spec in specs] == ["Accuracy of each class after each epoch"]
     labels = [button.proto.label for button in at.get("download_button")]
     assert labels == ["Model (.keras)", "History (CSV)", "Training script (.py)", "Report (.html)"]
 
 
 def test_inside_builds_its_figures_once_per_run(monkeypatch):
-    """A second visit, or a second learner, reuses the built figures and the computed insides."""
+    """The maps wait for their section; a second visit, or a second learner, reuses the built
+    figures and the computed insides."""
     from mnist_dash import inside, inside_figures
 
     built = {"maps": 0, "insides": 0}
@@ -187,11 +199,13 @@ def test_inside_builds_its_figures_once_per_run(monkeypatch):
                         counting("maps", inside_figures.embedding_figure))
     monkeypatch.setattr(inside, "summarize_run", counting("insides", inside.summarize_run))
     at = open_page("pages/inside.py")
+    assert built == {"maps": 0, "insides": 1}  # the unit detail needs the insides, not the maps
+    show_section(at, "maps")
     assert built == {"maps": 2, "insides": 1}
     at.run()
-    open_page("pages/inside.py")  # another learner
+    show_section(open_page("pages/inside.py"), "maps")  # another learner
     assert built == {"maps": 2, "insides": 1}
-    open_page("pages/inside.py", present="1")  # the presenter's larger text is another figure
+    show_section(open_page("pages/inside.py", present="1"), "maps")  # the presenter's larger text
     assert built == {"maps": 4, "insides": 1}
 
 
@@ -232,4 +246,5 @@ def test_both_pages_use_this_sessions_model_in_memory(monkeypatch):
     assert len(at.get("plotly_chart")) == 1
     at.switch_page("pages/inside.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert len(at.get("plotly_chart")) == 5
+    assert len(at.get("plotly_chart")) == 2  # the weight grid and one unit
+    assert len(plotly_specs(show_section(at, "maps"))) == 2

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from mnist_dash import export, figures, i18n, inside, inside_figures, look, metrics, vocabulary
 from mnist_dash.data import Dataset
@@ -20,6 +21,10 @@ GRID_UNITS = 64  # units drawn at once: 64 small heatmaps stay fast
 GRID_COLUMNS = 8
 TOP_K = 12
 MAP_SAMPLE, MAP_SEED = 2000, 0
+# The page's sections, in order; only the chosen one is drawn. The first is the cheap one: the
+# two maps' 4,000 WebGL points cost the browser most, so they wait for a click.
+SECTIONS = {"units": N_("First-layer units"), "maps": N_("Maps of the last hidden layer"),
+            "classes": N_("Accuracy per class")}
 NO_PREDICTIONS = {
     vocabulary.JobState.STOPPED: N_("This run stopped and has no test predictions. {message}"),
     vocabulary.JobState.FAILED: N_("This run failed and has no test predictions. {message}"),
@@ -31,6 +36,14 @@ def no_predictions(record: RunRecord) -> str:
     """Why a run has nothing to evaluate, with the run's own message."""
     sentence = NO_PREDICTIONS.get(record.state, N_("This run has no test predictions. {message}"))
     return _(sentence, message=_(record.message)).strip()
+
+
+def section_picker() -> str:
+    """The section bar: which part of the network the learner looks at (units first)."""
+    chosen = st.segmented_control(_("Section"), list(SECTIONS), format_func=lambda key: _(SECTIONS[key]),
+                                  key=state.INSIDE_SECTION, default="units", required=True,
+                                  label_visibility="collapsed")
+    return chosen or "units"
 
 
 def run_insides(record: RunRecord, model: RunModel, dataset: Dataset) -> inside.RunInsides:
@@ -88,12 +101,19 @@ def weight_grid(record: RunRecord, model: RunModel, dataset: Dataset) -> None:
                     key=f"inside_grid_{first}", theme=None)
 
 
+def _wrapping_pair(left: str, right: str) -> tuple[DeltaGenerator, DeltaGenerator]:
+    """Two blocks side by side that go one below the other rather than be squeezed (browser
+    zoom, presenter mode): a squeezed chart cuts its title and legend."""
+    row = st.container(horizontal=True, gap="large")
+    return row.container(key=look.WRAPS_BELOW + left), row.container(key=look.WRAPS_BELOW + right)
+
+
 def unit_detail(insides: inside.RunInsides, record: RunRecord, dataset: Dataset) -> None:
     units = len(insides.weights)
     unit = st.columns([1, 3])[0].number_input(
         _("Unit"), 0, units - 1, key=state.INSIDE_UNIT, step=1,
         help=_("Pick a unit of the first hidden layer by its number in the grid."))
-    left, right = st.columns([1, 1], gap="large")
+    left, right = _wrapping_pair("inside_unit", "inside_top_images")
     left.plotly_chart(run_figure(f"unit {unit}", record.run_id, dataset,
                                  lambda: inside_figures.unit_weights_figure(insides.weights[unit], unit)),
                       key="inside_unit_weights", theme=None)
@@ -119,7 +139,7 @@ def maps(insides: inside.RunInsides, record: RunRecord, dataset: Dataset) -> Non
             points, dataset.y_test[sample], record.test_probabilities[sample].argmax(axis=1), sample,
             dataset.class_names, title)
 
-    left, right = st.columns(2)
+    left, right = _wrapping_pair("inside_hidden", "inside_pixels")
     left.plotly_chart(run_figure("hidden map", record.run_id, dataset,
                                  draw(insides.hidden_map, _("What the last hidden layer sees"))),
                       key=f"inside_hidden_map_{record.run_id}", theme=None)

@@ -66,6 +66,7 @@ FORM_KEYS = {  # TrainConfig field -> the key of the widget that holds it
 SHUFFLE_SEED = "explore_seed"  # bumped by Shuffle for a new random sample
 AUGMENT_DRAW = "explore_augment_seed"  # bumped for new augmentation draws; absent: none asked for
 INSIDE_UNIT = "inside_unit"  # the first-layer unit shown large
+INSIDE_SECTION = "inside_section"  # the Inside section shown: a key of inside_view.SECTIONS
 CANVAS_VERSION = "try_canvas_version"  # bumped to give the canvas a new key, which clears it
 DRAWING_LABEL = "try_label"  # the class chosen for the current drawing
 DRAWING_TO_REMOVE = "try_remove_choice"  # the id of the learner's own drawing chosen for removal

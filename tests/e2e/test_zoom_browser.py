@@ -10,7 +10,7 @@ pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e import drive
-from tests.e2e.server import projector_screen
+from tests.e2e.server import projector_screen, train_saved_run
 
 pytestmark = pytest.mark.e2e
 
@@ -22,6 +22,29 @@ READABLE_PX = 256  # mnist_dash.look.READABLE_WIDTH at the everyday font: no cha
 CUT_JS = """el => [el, ...el.querySelectorAll('*')]
     .filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible')
     .map(e => `'${e.innerText.trim()}' (${e.scrollWidth} px in ${e.clientWidth})`)"""
+
+# What plotly lets run past a chart's edge, where the browser cuts it: a title, a legend, an axis or
+# colour bar title; and a legend placed by hand that covers the x axis's title.
+CHART_PARTS_JS = """chart => {
+    const edge = chart.querySelector('.main-svg').getBoundingClientRect();
+    const parts = [...chart.querySelectorAll('.gtitle, .legend, .xtitle, .ytitle, .colorbar')];
+    const name = part => `'${part.textContent.trim().slice(0, 30)}' (${part.getAttribute('class')})`;
+    const out = parts.map(part => [part, part.getBoundingClientRect()]).filter(([, box]) =>
+        box.left < edge.left - 1 || box.right > edge.right + 1 || box.bottom > edge.bottom + 1)
+        .map(([part, box]) => `${name(part)} ends at ${Math.round(box.right)} px, the chart at ${
+            Math.round(edge.right)}`);
+    const legend = chart.querySelector('.legend')?.getBoundingClientRect();
+    for (const title of legend ? chart.querySelectorAll('.xtitle') : []) {
+        const box = title.getBoundingClientRect();
+        if (legend.left < box.right && box.left < legend.right && legend.top < box.bottom
+            && box.top < legend.bottom) out.push(`the legend covers ${name(title)}`);
+    }
+    return out;
+}"""
+# Inside's sections (English msgids) and the keys of the charts each draws.
+INSIDE_SECTIONS = {"First-layer units": ("inside_grid_", "inside_unit_weights"),
+                   "Maps of the last hidden layer": ("inside_hidden_map_", "inside_pixel_map_"),
+                   "Accuracy per class": ("class_accuracy_",)}
 
 
 def assert_whole(page: Page, name: str, element: Locator) -> None:
@@ -58,3 +81,26 @@ def test_explore_fact_cards_are_whole(open_page, server, mode: str) -> None:
 def test_train_button_is_whole(open_page, server, mode: str) -> None:
     page = zoomed_page(open_page, server, "train", mode)
     assert_whole(page, "the Train button", drive.main(page).get_by_role("button", name="Train", exact=True))
+
+
+@pytest.fixture(scope="module")
+def saved_run(server) -> None:
+    train_saved_run(server, "--hidden", "64")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_inside_chart_titles_and_legends_are_whole(open_page, server, saved_run, mode: str) -> None:
+    """Each section's charts keep their titles and legends inside their box (two maps side by side
+    cut their titles and legends, and the legend covered the x axis's title)."""
+    page = zoomed_page(open_page, server, "inside", mode)
+    for section, keys in INSIDE_SECTIONS.items():
+        page.locator(".st-key-inside_section button").filter(has_text=drive.words(section)).click()
+        for key in keys:
+            chart = drive.main(page).locator(f"[class*='st-key-{key}'] .js-plotly-plot")
+            expect(chart.locator(".gtitle")).to_have_count(1, timeout=60_000)
+            assert_whole(page, f"the {key} chart", chart)
+            # Plotly lays a chart out again once it knows its legend's size: wait for the last layout.
+            try:
+                drive.wait_until(lambda chart=chart: not chart.evaluate(CHART_PARTS_JS), timeout=10)
+            except AssertionError:
+                pytest.fail(f"{section}, {key} chart at {ZOOM:.0%} zoom: {chart.evaluate(CHART_PARTS_JS)}")
