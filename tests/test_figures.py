@@ -104,6 +104,20 @@ def test_pixel_and_vector_figures() -> None:
     assert strip.text[0][30] == "pixel 30 (row 1, col 2)"
 
 
+def test_vector_figure_axis_title_has_room_in_presenter_mode() -> None:
+    """Its axis title is two lines, under a strip that keeps its height as the text grows."""
+    image = np.zeros((28, 28), dtype=np.uint8)
+    sizes = {}
+    for presenting in (False, True):
+        with look.presenting(presenting):
+            fig = figures.vector_figure(image)
+        assert fig.layout.xaxis.title.text == "Index in the vector<br>(28 pixels per image row)"
+        margin = fig.layout.margin
+        sizes[presenting] = fig.layout.height - margin.t - margin.b
+        assert margin.b >= 4 * fig.layout.xaxis.title.font.size, "no room for the title's two lines"
+    assert sizes[True] >= sizes[False] >= 50, f"the strip of 784 pixels is squeezed: {sizes}"
+
+
 def test_class_means_figure() -> None:
     fig = figures.class_means_figure(np.zeros((10, 28, 28)), NAMES)
     assert len(fig.data) == 10 and all(isinstance(t, go.Heatmap) for t in fig.data)
@@ -132,6 +146,13 @@ def test_confusion_figure_hover_draws_no_box_over_the_cells_but_dots_on_the_axes
     for axis in (fig.layout.xaxis, fig.layout.yaxis):
         assert axis.showspikes and axis.spikemode == "marker"  # a dot on the axis, no line across
     assert figures.AXIS_GAP > 0  # the dots sit outside the matrix, not on its edge cells
+
+
+def test_confusion_figure_toolbar_keeps_only_the_download_button(matrix: np.ndarray) -> None:
+    """A full toolbar ran over the title in presenter mode; zooming a fixed grid is of no use."""
+    removed = set(figures.confusion_figure(matrix, NAMES).layout.modebar.remove)
+    assert {"zoom", "pan", "zoomin", "zoomout", "autoscale", "resetscale"} <= removed
+    assert "toimage" not in removed
 
 
 def test_confusion_figure_outlines_the_selected_cell(matrix: np.ndarray) -> None:
