@@ -393,8 +393,9 @@ def probability_figure(
         constraintext="none", textfont={"size": look.current().small_text},
         hovertemplate="%{x:.1%}<extra></extra>",
     ))
-    _style(fig, _("Model's probabilities"), _("Probability"), "", height=240, showlegend=False,
-           margin={"l": 40, "r": 130, "t": 40, "b": 40})
+    # As tall as its text needs: in presenter mode a fixed height stacked the class labels.
+    _style(fig, _("Model's probabilities"), _("Probability"), "", height=_scaled(260, look.current()),
+           showlegend=False, margin={"l": 40, "r": 130, "t": 40, "b": 40})
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(tickvals=list(range(len(class_names))), ticktext=class_labels(class_names),
                      autorange="reversed")

@@ -78,6 +78,15 @@ def test_compare_history_figure() -> None:
     assert fig.data[0].line.color != fig.data[1].line.color
 
 
+@pytest.mark.parametrize("presenting", [False, True])
+def test_probability_figure_gives_each_class_a_line_of_its_text(presenting: bool) -> None:
+    with look.presenting(presenting):
+        fig = figures.probability_figure(np.full(10, 0.1), NAMES)
+    plot_height = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    assert plot_height / len(NAMES) >= 1.15 * fig.layout.yaxis.tickfont.size, (
+        f"the class labels overlap: {plot_height} px for {len(NAMES)} at {fig.layout.yaxis.tickfont.size} px")
+
+
 def test_probability_figure_marks_predicted_and_true_in_words() -> None:
     probabilities = np.full(10, 0.02)
     probabilities[4], probabilities[9] = 0.7, 0.14

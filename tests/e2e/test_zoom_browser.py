@@ -101,12 +101,12 @@ GALLERY_BOXES_JS = """() => {
 def test_evaluate_at_zoom_has_a_large_matrix_a_gallery_in_rows_and_one_row_of_sections(
         open_page, server) -> None:
     page = zoomed_page(open_page, server, "evaluate", "everyday")
+    chart = drive.confusion_chart(page)
+    assert_whole(page, "the confusion matrix", chart)  # waits for the page: a first run loads TF
     sections = drive.main(page).get_by_test_id("stButtonGroup").get_by_role("button")
     expect(sections).to_have_count(5)
     tops = {round(box["y"]) for box in (button.bounding_box() for button in sections.all())}
     assert len(tops) == 1, f"the section bar wraps onto {len(tops)} rows at {ZOOM:.0%} zoom"
-    chart = drive.confusion_chart(page)
-    assert_whole(page, "the confusion matrix", chart)
     assert chart.bounding_box()["width"] >= 400, f"the matrix is squeezed: {chart.bounding_box()}"
     expect(drive.main(page).get_by_text("test images are")).to_be_visible()
     tiles = drive.wait_until(lambda: page.evaluate(GALLERY_BOXES_JS), message="the gallery's images")
