@@ -103,7 +103,7 @@ def test_evaluate_at_zoom_has_a_large_matrix_a_gallery_in_rows_and_one_row_of_se
     page = zoomed_page(open_page, server, "evaluate", "everyday")
     chart = drive.confusion_chart(page)
     assert_whole(page, "the confusion matrix", chart)  # waits for the page: a first run loads TF
-    sections = drive.main(page).get_by_test_id("stButtonGroup").get_by_role("button")
+    sections = drive.main(page).get_by_test_id("stButtonGroup").locator("button")
     expect(sections).to_have_count(5)
     tops = {round(box["y"]) for box in (button.bounding_box() for button in sections.all())}
     assert len(tops) == 1, f"the section bar wraps onto {len(tops)} rows at {ZOOM:.0%} zoom"
@@ -132,7 +132,7 @@ def presenter_page(open_page, server, path: str) -> Page:
 def test_confusion_title_is_clear_of_the_toolbar_in_presenter_mode(open_page, server) -> None:
     page = presenter_page(open_page, server, "evaluate")
     chart = drive.confusion_chart(page)
-    expect(chart).to_be_visible()
+    expect(chart).to_be_visible(timeout=60_000)  # a first run of the page loads TensorFlow
     chart.hover()  # plotly shows its toolbar (modebar) while the mouse is over the chart
     toolbar = chart.locator(".modebar")
     expect(toolbar).to_be_visible()
@@ -144,7 +144,9 @@ def test_confusion_title_is_clear_of_the_toolbar_in_presenter_mode(open_page, se
 def test_vector_axis_title_is_whole_in_presenter_mode(open_page, server) -> None:
     page = presenter_page(open_page, server, "")
     chart = drive.main(page).locator(".st-key-wraps_below_explore_vector .js-plotly-plot")
-    expect(chart).to_be_visible()
+    expect(chart).to_be_attached(timeout=60_000)
+    chart.scroll_into_view_if_needed()  # far down the page: drawn once it is scrolled to
+    expect(chart.locator(".g-xtitle")).to_be_visible()
     box, title = chart.bounding_box(), chart.locator(".g-xtitle").bounding_box()
     assert box["x"] <= title["x"] and title["x"] + title["width"] <= box["x"] + box["width"], (
         f"the vector chart's axis title {title} is cut by the chart's box {box}")
