@@ -167,6 +167,7 @@ def _hover_marks(size: int) -> dict[str, Any]:
             "yaxis": {"range": [size - 0.5 + AXIS_GAP, -0.5], **spikes}}
 
 
+MATRIX_TOOLS_REMOVED = ["zoom", "pan", "select", "lasso", "zoomin", "zoomout", "autoscale", "resetscale"]
 SELECTED_CELL = "selected cell"  # the name of the outline around the chosen cell (tests find it)
 
 
@@ -194,8 +195,10 @@ def confusion_figure(
     fig = go.Figure([heatmap, _click_overlay(counts, 0.9 * cell_pixels)])
     title = _("Confusion matrix (% of each true class)") if normalized else _("Confusion matrix")
     # A low title and thin margins: the matrix and the chosen cell's images fit one screen.
+    # Only the download button in the toolbar: zooming a fixed 10x10 grid is no use, and the
+    # full toolbar ran over the title in presenter mode.
     _style(fig, title, _("Predicted"), _("True"), hovermode="closest",
-           margin={"l": 50, "r": 10, "t": 36, "b": 50}, title_y=0.98)
+           margin={"l": 50, "r": 10, "t": 36, "b": 50}, title_y=0.98, modebar_remove=MATRIX_TOOLS_REMOVED)
     if selected is not None:
         fig.add_shape(_cell_outline(*selected))
     _square_matrix_axes(fig, class_names, height)
@@ -390,8 +393,9 @@ def probability_figure(
         constraintext="none", textfont={"size": look.current().small_text},
         hovertemplate="%{x:.1%}<extra></extra>",
     ))
-    _style(fig, _("Model's probabilities"), _("Probability"), "", height=240, showlegend=False,
-           margin={"l": 40, "r": 130, "t": 40, "b": 40})
+    # As tall as its text needs: in presenter mode a fixed height stacked the class labels.
+    _style(fig, _("Model's probabilities"), _("Probability"), "", height=_scaled(260, look.current()),
+           showlegend=False, margin={"l": 40, "r": 130, "t": 40, "b": 40})
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(tickvals=list(range(len(class_names))), ticktext=class_labels(class_names),
                      autorange="reversed")
@@ -426,9 +430,11 @@ def vector_figure(image: np.ndarray) -> go.Figure:
         z=vector, x=list(range(size)), text=hover, colorscale=INK_SCALE,
         zmin=0, zmax=255, showscale=False, hovertemplate="%{text} = %{z}" + NO_EXTRA,
     ))
+    # The axis title on two lines, under a strip as tall as today's: whole in presenter mode too.
     _style(fig, ngettext("Flattened: {n} number in a row", "Flattened: {n} numbers in a row", size),
-           ngettext("Index in the vector ({n} pixel per image row)",
-                    "Index in the vector ({n} pixels per image row)", width), "", height=170)
+           ngettext("Index in the vector<br>({n} pixel per image row)",
+                    "Index in the vector<br>({n} pixels per image row)", width), "",
+           height=_scaled(200, look.current()), margin={"l": 60, "r": 20, "t": 60, "b": 80})
     fig.update_xaxes(dtick=4 * width, showgrid=False)
     fig.update_yaxes(visible=False)
     return fig

@@ -71,9 +71,16 @@ def presenting(on: bool = True) -> Iterator[None]:
 WRAPS_BELOW = "wraps_below_"
 READABLE_WIDTH = "16rem"  # 256 px everyday, 320 px in presenter mode
 NARROW_WINDOW = "1000px"
+# In a narrow window an st.columns column whose first block has this prefix takes the whole row,
+# so the columns stack (Evaluate's matrix above its gallery: side by side, both were too small).
+STACKS_WHEN_NARROW = "stacks_when_narrow_"
 _ROW_BLOCK = f"[data-testid='stLayoutWrapper']:has(> [class*='st-key-{WRAPS_BELOW}'])"
-_COLUMN = ("[data-testid='stColumn']:has(> [data-testid='stVerticalBlock'] > "
-           f"[data-testid='stLayoutWrapper']:first-child > [class*='st-key-{WRAPS_BELOW}'])")
+
+
+def _column(prefix: str) -> str:
+    """The st.columns column whose first block's key starts with `prefix`."""
+    return ("[data-testid='stColumn']:has(> [data-testid='stVerticalBlock'] > "
+            f"[data-testid='stLayoutWrapper']:first-child > [class*='st-key-{prefix}'])")
 
 
 def page_css(look: Look) -> str:
@@ -85,7 +92,10 @@ def page_css(look: Look) -> str:
         # The row's flex item is the block's wrapper (Streamlit 1.67), so the width goes there.
         f"{_ROW_BLOCK} {{ min-width: min({READABLE_WIDTH}, 100%) !important; }}"
         f"@media (max-width: {NARROW_WINDOW}) {{"
-        f" {_COLUMN} {{ min-width: min({READABLE_WIDTH}, 100%) !important; }} }}"
+        f" {_column(WRAPS_BELOW)} {{ min-width: min({READABLE_WIDTH}, 100%) !important; }}"
+        f" {_column(STACKS_WHEN_NARROW)} {{ min-width: 100% !important; }}"
+        # Segmented controls (Evaluate's sections) keep one row: their buttons' padding halved.
+        " [data-testid='stButtonGroup'] button { padding-left: 0.5rem; padding-right: 0.5rem; } }"
         "[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *,"
         " [data-testid='stWidgetLabel'] p, [data-testid='stMetricLabel'] p"
         " { color: rgba(30, 32, 40, 0.86) !important; }"  # over Streamlit's faded caption colour

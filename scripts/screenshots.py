@@ -4,7 +4,8 @@ Before the app starts, four learners of a seeded class train real small runs (th
 loop, one epoch on 10,000 images each) under a challenge (SGD, at most 3 epochs and 120,000
 parameters), so the leaderboard and the instructor page
 have a class to show. Then headless Chromium opens the app, trains one more run, and saves a PNG per
-page: explore, train (mid-run), evaluate (a clicked cell and its images), try_it, inside, leaderboard,
+page: explore, train (mid-run), evaluate (a clicked cell and its images), try_it (blank, then with a
+drawn digit: try_it_drawn), inside, leaderboard,
 instructor. English goes to docs/ (the README's), another language to docs/<lang>/.
 
 To check the layout for a room: `--present` turns presenter mode on (?present=1), `--zoom 1.5` shows
@@ -27,52 +28,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script:
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
-from mnist_dash import data
-from mnist_dash.classroom.auth import InstructorKey
-from mnist_dash.classroom.room import CLASSROOM_DIR, Classroom
-from mnist_dash.classroom.rules import Rules
-from mnist_dash.config import TrainConfig
-from mnist_dash.executors.base import JobSpec
-from mnist_dash.executors.worker import run_job
-from mnist_dash.progress import Progress
-from mnist_dash.runs import RunRecord, RunStore, new_run_id
 from tests.e2e import drive  # the browser-test helpers, shared
+from tests.e2e.seeded import seed_class
 from tests.e2e.server import DEFAULT_DATA, REPO_ROOT, chromium, projector_screen, streamlit_server
 
 TOKEN = "screenshots-token"
 # file name -> the page's title in the navigation (English msgid)
 PAGES = {"explore": "Explore the data", "train": "Train live", "evaluate": "Evaluate",
          "try_it": "Try it: draw a digit", "inside": "Inside the network", "leaderboard": "Leaderboard"}
-# name, hidden units, learning rate: the seeded class's choices under the challenge's rules
 # How tall the page is: Streamlit scrolls inside its own container, not the window.
 FULL_HEIGHT_JS = """() => Math.max(...[...document.querySelectorAll(
     "[data-testid='stMain'], [data-testid='stAppViewContainer'], body")].map(e => e.scrollHeight))"""
-CLASS = [("Ada Lovelace", (48,), 0.1), ("Grace Hopper", (32,), 0.3), ("Blue Heron 7", (16, 16), 0.1),
-         ("Alan Turing", (64,), 0.03)]
-
-
-def seed_class(runs: Path, data_path: str) -> None:
-    """A challenge with four learners' real runs on the board, as if they had trained in the app."""
-    dataset = data.get_dataset("mnist", data_path)
-    room = Classroom(runs / CLASSROOM_DIR, test_labels=lambda _name: dataset.y_test)
-    teacher = InstructorKey(TOKEN, False).unlock(TOKEN)
-    room.challenges.create(
-        teacher, "Small and fast",
-        "Reach the best test accuracy with **SGD** in at most 3 epochs and 120,000 parameters.",
-        "mnist", Rules({"optimizer": "sgd"}, {"epochs": 3, "parameters": 120_000}))
-    store = RunStore(runs)
-    for number, (name, units, rate) in enumerate(CLASS):
-        owner = f"{number:x}" * 32
-        room.names.rename(owner, name)
-        config = TrainConfig(hidden_units=units, optimizer="sgd", learning_rate=rate, epochs=1,
-                             train_size=10_000, batch_size=32)
-        room.admit(config, owner)
-        result = run_job(JobSpec(f"seed-{number}", config, data_path), Progress(), lambda: None,
-                         load_dataset=lambda _name, _path: dataset)
-        run = RunRecord.from_result(new_run_id(), config, result)
-        store.save(run)
-        room.record(owner, run)
-
 
 def settle(page: Page) -> None:
     """Wait for the page's work (its script, spinners) and charts, then move the mouse out of the way."""
@@ -161,6 +127,17 @@ def shoot(page: Page, name: str, album: Album) -> Path:
     return album.save(page, name)
 
 
+def shoot_drawing(page: Page, album: Album) -> Path:
+    """Try it after a "7" was drawn on its canvas: the answer, the preprocessing steps, the class's set."""
+    drive.go_to(page, drive.words(PAGES["try_it"], album.lang))
+    expect(page.locator("canvas").last).to_be_visible(timeout=60_000)
+    drive.draw_on_canvas(page)
+    expect(drive.main(page).get_by_text(drive.words("What the network sees", album.lang))).to_be_visible(
+        timeout=60_000)
+    settle(page)
+    return album.save(page, "try_it_drawn")
+
+
 def shoot_instructor(page: Page, url: str, query: str, album: Album) -> Path:
     page.goto(f"{url}/instructor?token={TOKEN}&{query}")
     expect(page.locator("[data-testid='stTable'], [data-testid='stDataFrame']").first).to_be_visible(
@@ -195,7 +172,7 @@ def main() -> None:
     expect.set_options(timeout=30_000)  # a busy machine draws the charts late, as in the e2e tests
     with tempfile.TemporaryDirectory(prefix="mnist-dash-shots-") as runs:
         data_path = os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA)
-        seed_class(Path(runs), data_path)
+        seed_class(Path(runs), data_path, TOKEN)
         with (streamlit_server(data_path, runs_dir=runs,
                                extra_env={"MNIST_DASH_INSTRUCTOR_TOKEN": TOKEN}) as server,
               chromium() as browser):
@@ -204,7 +181,9 @@ def main() -> None:
             print(shoot(page, "explore", album))
             print(shoot_training(page, album))
             print(shoot_evaluate(page, album))
-            for name in ("try_it", "inside", "leaderboard"):
+            print(shoot(page, "try_it", album))
+            print(shoot_drawing(page, album))
+            for name in ("inside", "leaderboard"):
                 print(shoot(page, name, album))
             print(shoot_instructor(browser.new_context(**screen).new_page(), server.url, query, album))
 

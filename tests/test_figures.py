@@ -78,6 +78,15 @@ def test_compare_history_figure() -> None:
     assert fig.data[0].line.color != fig.data[1].line.color
 
 
+@pytest.mark.parametrize("presenting", [False, True])
+def test_probability_figure_gives_each_class_a_line_of_its_text(presenting: bool) -> None:
+    with look.presenting(presenting):
+        fig = figures.probability_figure(np.full(10, 0.1), NAMES)
+    plot_height = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    assert plot_height / len(NAMES) >= 1.15 * fig.layout.yaxis.tickfont.size, (
+        f"the class labels overlap: {plot_height} px for {len(NAMES)} at {fig.layout.yaxis.tickfont.size} px")
+
+
 def test_probability_figure_marks_predicted_and_true_in_words() -> None:
     probabilities = np.full(10, 0.02)
     probabilities[4], probabilities[9] = 0.7, 0.14
@@ -102,6 +111,20 @@ def test_pixel_and_vector_figures() -> None:
     assert np.asarray(strip.z).shape == (1, 784)
     assert list(strip.x) == list(range(784))
     assert strip.text[0][30] == "pixel 30 (row 1, col 2)"
+
+
+def test_vector_figure_axis_title_has_room_in_presenter_mode() -> None:
+    """Its axis title is two lines, under a strip that keeps its height as the text grows."""
+    image = np.zeros((28, 28), dtype=np.uint8)
+    sizes = {}
+    for presenting in (False, True):
+        with look.presenting(presenting):
+            fig = figures.vector_figure(image)
+        assert fig.layout.xaxis.title.text == "Index in the vector<br>(28 pixels per image row)"
+        margin = fig.layout.margin
+        sizes[presenting] = fig.layout.height - margin.t - margin.b
+        assert margin.b >= 4 * fig.layout.xaxis.title.font.size, "no room for the title's two lines"
+    assert sizes[True] >= sizes[False] >= 50, f"the strip of 784 pixels is squeezed: {sizes}"
 
 
 def test_class_means_figure() -> None:
@@ -132,6 +155,13 @@ def test_confusion_figure_hover_draws_no_box_over_the_cells_but_dots_on_the_axes
     for axis in (fig.layout.xaxis, fig.layout.yaxis):
         assert axis.showspikes and axis.spikemode == "marker"  # a dot on the axis, no line across
     assert figures.AXIS_GAP > 0  # the dots sit outside the matrix, not on its edge cells
+
+
+def test_confusion_figure_toolbar_keeps_only_the_download_button(matrix: np.ndarray) -> None:
+    """A full toolbar ran over the title in presenter mode; zooming a fixed grid is of no use."""
+    removed = set(figures.confusion_figure(matrix, NAMES).layout.modebar.remove)
+    assert {"zoom", "pan", "zoomin", "zoomout", "autoscale", "resetscale"} <= removed
+    assert "toimage" not in removed
 
 
 def test_confusion_figure_outlines_the_selected_cell(matrix: np.ndarray) -> None:

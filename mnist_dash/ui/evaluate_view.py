@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_dash import figures, i18n, images, metrics
+from mnist_dash import figures, i18n, images, look, metrics
 from mnist_dash.data import Dataset
 from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.progress import format_seconds
@@ -19,7 +19,8 @@ GALLERY_STEP = 16  # images a gallery shows at first, and how many more each "Sh
 # presenter mode's type (17.5 px) fits under one. A longer caption would widen the tile and blur it.
 TILE_SCALE, TILE_BAR_PIXELS = 4, 40
 # The page's sections, in order; only the chosen one is computed (tabs would draw them all).
-SECTIONS = {"cells": N_("Confusion matrix"), "mistakes": N_("Most confident mistakes"),
+# Short names: the bar stays one row at 150% browser zoom (the section's caption says the rest).
+SECTIONS = {"cells": N_("Confusion matrix"), "mistakes": N_("Mistakes"),
             "classes": N_("Per class"), "history": N_("How it learned"), "compare": N_("Compare")}
 # The per-class table's columns as people read them (the CSV download keeps the data's names).
 CLASS_METRIC_COLUMNS = {"class": N_("Class"), "support": N_("Test images"),
@@ -67,7 +68,8 @@ def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -
     names = figures.class_labels(dataset.class_names)
     _sync_click(record.run_id)
     state.show_cell(state.shown_cell() or _default_cell(matrix))
-    chart, side = st.columns([1, 1], gap="medium")
+    chart, side = (column.container(key=f"{look.STACKS_WHEN_NARROW}confusion_{part}")
+                   for column, part in zip(st.columns([1, 1], gap="medium"), ("chart", "cell"), strict=True))
     with chart:
         normalized = st.toggle(_("Show % of each true class"), key="cm_normalized")
         st.plotly_chart(figures.confusion_figure(matrix, dataset.class_names, normalized,

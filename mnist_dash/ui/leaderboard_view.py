@@ -10,22 +10,22 @@ from mnist_dash import i18n, look
 from mnist_dash.classroom import leaderboard
 from mnist_dash.classroom.challenges import Challenge
 from mnist_dash.config import TrainConfig
-from mnist_dash.i18n import N_, _
+from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.progress import format_seconds
 from mnist_dash.ui import resources, state
 
 POLL_SECONDS = 2.0  # how often a running challenge's board looks for new submissions
 WINNERS = 3  # how many top configs can be loaded into Train after the end
 COLUMN_TITLES = {  # leaderboard columns drawn, in order, with their headers (the public rank is
-    # not one: Change says how far each moved from it, and every column must fit at 1280 px)
+    # not one: Change says how far each moved from it; epochs and training time are in Settings)
     "rank": N_("Rank"), "rank_change": N_("Change"), "name": N_("Name"),
     "private": N_("Private score"), "public": N_("Public score"),
-    "parameters": N_("Parameters"), "epochs": N_("Epochs"), "seconds": N_("Training time"),
-    "config": N_("Settings"),
+    "parameters": N_("Parameters"), "config": N_("Settings"),
 }
-# Pixels per column: all of them fit beside the sidebar in a 1280 px window (about 800 px).
-COLUMN_WIDTHS = {"rank": 50, "rank_change": 60, "name": 95, "private": 90, "public": 90,
-                 "parameters": 75, "epochs": 65, "seconds": 90, "config": 160}
+# Pixels per column: a running challenge's columns (all but Change and Private score) fit beside
+# the sidebar at 150% browser zoom on a 1280 px screen (about 520 px), an ended one's at 1280 px.
+COLUMN_WIDTHS = {"rank": 45, "rank_change": 60, "name": 90, "private": 90, "public": 90,
+                 "parameters": 80, "config": 175}
 # Rows taller than 4 rem, in which Streamlit wraps a cell's text, so settings and names show whole:
 # 70 px at the everyday 16 px font, 88 px in presenter mode.
 ROW_HEIGHT_IN_FONTS = 4.4
@@ -70,8 +70,15 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     if "rank_change" in drawn:
         drawn["rank_change"] = [_moved(int(change)) for change in drawn["rank_change"]]
     drawn["parameters"] = [i18n.number(count) for count in drawn["parameters"]]
-    drawn["seconds"] = [format_seconds(seconds) for seconds in drawn["seconds"]]
+    drawn["config"] = [_settings(config, int(epochs), seconds) for config, epochs, seconds
+                       in zip(visible["config"], visible["epochs"], visible["seconds"], strict=True)]
     return drawn.rename(columns={column: _(title) for column, title in COLUMN_TITLES.items()})
+
+
+def _settings(config: str, epochs: int, seconds: float) -> str:
+    """"784-48-10 relu, sgd lr=0.1, batch 32; 1 epoch, 3.8 s": how the run was trained, and how long."""
+    return ngettext("{settings}; {n} epoch, {time}", "{settings}; {n} epochs, {time}", epochs,
+                    settings=config, time=format_seconds(seconds))
 
 
 def _moved(change: int) -> str:

@@ -62,13 +62,17 @@ def steps(prepared: preprocess.Preprocessed) -> None:
          _("4 · Placed in 28×28 so the centre of mass (orange cross) is at the middle, "
            "as MNIST was made. This is what the network sees.")),
     ]
-    columns = st.columns(len(pictures) + 1)
-    for column, (picture, caption) in zip(columns, pictures, strict=False):
-        column.image(preprocess.framed(picture, STEP_SIZE))
-        column.caption(caption)
-    columns[-1].image(preprocess.framed(preprocess.annotate(prepared.squeezed, STEP_SIZE), STEP_SIZE))
-    columns[-1].caption(_("Without steps 2–4: the whole canvas squeezed to 28×28. Digits the "
-                          "network never saw look like this, and your drawing is often misread."))
+    pictures.append(
+        (preprocess.annotate(prepared.squeezed, STEP_SIZE),
+         _("Without steps 2–4: the whole canvas squeezed to 28×28. Digits the network never saw "
+           "look like this, and your drawing is often misread.")))
+    # Cells as wide as a picture, in a row that wraps: in a narrow window (150% zoom) three to
+    # a row, each caption under its picture, rather than five columns of one word per line.
+    row = st.container(horizontal=True)
+    for picture, caption in pictures:
+        cell = row.container(width=STEP_SIZE)
+        cell.image(preprocess.framed(picture, STEP_SIZE))
+        cell.caption(caption)
 
 
 def add_to_our_class(digit: np.ndarray, label: int, dataset: str) -> None:
@@ -174,10 +178,11 @@ def moved_to_a_corner(record: RunRecord, model: RunModel, digit: np.ndarray,
         predicted = int(probabilities.argmax())
         trained = (_("trained with augmentation: {kind}", kind=_(train_form.LABELS[run.config.augment]))
                    if run.config.augment != "none" else _("trained without augmentation"))
-        column.metric(_("Run {run}, {trained}", run=run.created[11:16], trained=trained),
-                      names[predicted], _("{confidence} sure",
-                                          confidence=i18n.percent(probabilities[predicted], 0)),
-                      delta_color="off")
+        label = _("Run {run}, {trained}", run=run.created[11:16], trained=trained)
+        column.caption(label)  # a caption wraps; a metric's own label is cut with "…" when narrow
+        column.metric(label, names[predicted], _("{confidence} sure",
+                                                 confidence=i18n.percent(probabilities[predicted], 0)),
+                      delta_color="off", label_visibility="collapsed")
 
 
 def _prefer_augmented(record: RunRecord) -> None:

@@ -8,6 +8,7 @@ language is looked up in its catalog (mnist_dash.i18n), so a test in Chinese cop
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import time
@@ -441,3 +442,23 @@ def cell_gallery_captions(page: Page) -> list[str] | None:
         return gallery ? [...gallery.querySelectorAll("[data-testid='stImageCaption']")]
             .map(caption => caption.innerText.trim()) : null;
     }""")
+
+
+# A "7" on Try it's canvas: a bar and a long diagonal, as fractions of the canvas's side.
+SEVEN = ((0.3, 0.25), (0.7, 0.25), (0.45, 0.8))
+
+
+def draw_on_canvas(page: Page, stroke: tuple[tuple[float, float], ...] = SEVEN, steps: int = 12) -> None:
+    """Draw one stroke through `stroke`'s points on Try it's canvas, with the mouse button down."""
+    box = page.locator("canvas").last.bounding_box()
+    assert box and box["width"] > 100, f"no drawing canvas on the page: {box}"
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return box["x"] + x * box["width"], box["y"] + y * box["height"]
+
+    page.mouse.move(*at(*stroke[0]))
+    page.mouse.down()
+    for (x0, y0), (x1, y1) in itertools.pairwise(stroke):
+        for step in range(1, steps + 1):
+            page.mouse.move(*at(x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps))
+    page.mouse.up()

@@ -1,7 +1,13 @@
 """A projector at 150% browser zoom (853x480 CSS pixels), everyday and in presenter mode: what a
-learner must read or press lies whole inside the page's width, not cut at its right edge or by its box."""
+learner must read or press lies whole inside the page's width, not cut at its right edge or by its box.
+The app has a seeded class (tests/e2e/seeded.py): a challenge on the leaderboard, runs to evaluate."""
 
 from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -9,8 +15,10 @@ pytest.importorskip("playwright.sync_api")
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e import drive
-from tests.e2e.server import projector_screen, train_saved_run
+from tests.e2e import classroom_drive, drive
+from tests.e2e.conftest import _unavailable
+from tests.e2e.seeded import seed_class
+from tests.e2e.server import DEFAULT_DATA, Server, projector_screen, streamlit_server, train_saved_run
 
 pytestmark = pytest.mark.e2e
 
@@ -45,6 +53,18 @@ CHART_PARTS_JS = """chart => {
 INSIDE_SECTIONS = {"First-layer units": ("inside_grid_", "inside_unit_weights"),
                    "Maps of the last hidden layer": ("inside_hidden_map_", "inside_pixel_map_"),
                    "Accuracy per class": ("class_accuracy_",)}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    """This module's own app, with a class at work (overrides the session's empty one)."""
+    data = os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA)
+    if not Path(data).exists():
+        _unavailable(f"the MNIST file {data} does not exist: set MNIST_DASH_DATA")
+    with tempfile.TemporaryDirectory(prefix="mnist-dash-zoom-") as runs:
+        seed_class(Path(runs), data, token="zoom-test-token")
+        with streamlit_server(data, runs_dir=runs) as running:
+            yield running
 
 
 def assert_whole(page: Page, name: str, element: Locator) -> None:
@@ -104,3 +124,76 @@ def test_inside_chart_titles_and_legends_are_whole(open_page, server, saved_run,
                 drive.wait_until(lambda chart=chart: not chart.evaluate(CHART_PARTS_JS), timeout=10)
             except AssertionError:
                 pytest.fail(f"{section}, {key} chart at {ZOOM:.0%} zoom: {chart.evaluate(CHART_PARTS_JS)}")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_leaderboard_table_does_not_scroll_sideways(open_page, server, mode: str) -> None:
+    page = zoomed_page(open_page, server, "leaderboard", mode)
+    table = classroom_drive.grid(page, classroom_drive.LEADERBOARD)
+    assert_whole(page, "the leaderboard table", table)  # a grid wider than its box scrolls: cut
+    assert "Ada Lovelace" in classroom_drive.grid_cells(page, classroom_drive.LEADERBOARD)
+
+
+# The boxes of the first images of the chosen cell's gallery (after "N test images are ...").
+GALLERY_BOXES_JS = """() => {
+    const main = document.querySelector("[data-testid='stMain']");
+    const anchor = [...main.querySelectorAll('p')].find(p => p.innerText.includes('test images are'));
+    const gallery = [...main.querySelectorAll("[data-testid='stImage']")].find(
+        image => anchor.compareDocumentPosition(image) & Node.DOCUMENT_POSITION_FOLLOWING);
+    return [...gallery.querySelectorAll('img')].slice(0, 4).map(img => img.getBoundingClientRect().toJSON());
+}"""
+
+
+def test_evaluate_at_zoom_has_a_large_matrix_a_gallery_in_rows_and_one_row_of_sections(
+        open_page, server) -> None:
+    page = zoomed_page(open_page, server, "evaluate", "everyday")
+    chart = drive.confusion_chart(page)
+    assert_whole(page, "the confusion matrix", chart)  # waits for the page: a first run loads TF
+    sections = drive.main(page).get_by_test_id("stButtonGroup").locator("button")
+    expect(sections).to_have_count(5)
+    tops = {round(box["y"]) for box in (button.bounding_box() for button in sections.all())}
+    assert len(tops) == 1, f"the section bar wraps onto {len(tops)} rows at {ZOOM:.0%} zoom"
+    assert chart.bounding_box()["width"] >= 400, f"the matrix is squeezed: {chart.bounding_box()}"
+    expect(drive.main(page).get_by_text("test images are")).to_be_visible()
+    tiles = drive.wait_until(lambda: page.evaluate(GALLERY_BOXES_JS), message="the gallery's images")
+    first, second = tiles[:2]
+    assert abs(first["y"] - second["y"]) < 1 and second["x"] > first["x"], (
+        f"one image per row in the gallery at {ZOOM:.0%} zoom: {tiles}")
+
+
+def overlap(a: dict, b: dict) -> bool:
+    """Whether two boxes (bounding_box dicts) share any area."""
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def presenter_page(open_page, server, path: str) -> Page:
+    """The page in presenter mode on the projector, at 100%."""
+    page = open_page(**projector_screen())
+    page.set_default_timeout(60_000)
+    drive.open_app(page, server.url, f"{path}?{MODES['presenter']}")
+    return page
+
+
+def test_confusion_title_is_clear_of_the_toolbar_in_presenter_mode(open_page, server) -> None:
+    page = presenter_page(open_page, server, "evaluate")
+    chart = drive.confusion_chart(page)
+    expect(chart).to_be_visible(timeout=60_000)  # a first run of the page loads TensorFlow
+    chart.hover()  # plotly shows its toolbar (modebar) while the mouse is over the chart
+    toolbar = chart.locator(".modebar")
+    expect(toolbar).to_be_visible()
+    title = chart.locator(".gtitle").bounding_box()
+    assert not overlap(title, toolbar.bounding_box()), (
+        f"the matrix's title {title} runs under the toolbar {toolbar.bounding_box()}")
+
+
+def test_vector_axis_title_is_whole_in_presenter_mode(open_page, server) -> None:
+    page = presenter_page(open_page, server, "")
+    chart = drive.main(page).locator(".st-key-wraps_below_explore_vector .js-plotly-plot")
+    expect(chart).to_be_attached(timeout=60_000)
+    chart.scroll_into_view_if_needed()  # far down the page: drawn once it is scrolled to
+    expect(chart.locator(".g-xtitle")).to_be_visible()
+    box, title = chart.bounding_box(), chart.locator(".g-xtitle").bounding_box()
+    assert box["x"] <= title["x"] and title["x"] + title["width"] <= box["x"] + box["width"], (
+        f"the vector chart's axis title {title} is cut by the chart's box {box}")
+    assert title["y"] + title["height"] <= box["y"] + box["height"], (title, box)
