@@ -125,6 +125,17 @@ def watch_tick() -> None:
         st.rerun()
 
 
+def section_picker(sections: dict[str, str], key: str) -> str:
+    """A page's section bar: one of `sections` (key -> English label), the first by default.
+
+    Only the chosen section is drawn: Streamlit redraws every element of a page on each rerun
+    and tick, so a shorter page is a cheaper one for the learner's browser too."""
+    first = next(iter(sections))
+    chosen = st.segmented_control(_("Section"), list(sections), format_func=lambda name: _(sections[name]),
+                                  key=key, default=first, required=True, label_visibility="collapsed")
+    return chosen or first
+
+
 def plain_text(text: str) -> str:
     """Text drawn as typed: markdown and HTML characters escaped (names, broadcasts)."""
     return _MARKDOWN_SPECIALS.sub(r"\\\g<0>", text)

@@ -12,7 +12,7 @@ from mnist_dash.data import Dataset
 from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.progress import format_seconds
 from mnist_dash.runs import RunRecord
-from mnist_dash.ui import events, state
+from mnist_dash.ui import app, events, state
 
 GALLERY_STEP = 16  # images a gallery shows at first, and how many more each "Show more" adds
 # A tile 182 px wide: two fit beside the matrix at 1280x720, presenter mode too, and a caption in
@@ -43,10 +43,7 @@ def headline(record: RunRecord) -> None:
 
 def section_picker() -> str:
     """The section bar: which part of the evaluation the learner looks at."""
-    chosen = st.segmented_control(_("Section"), list(SECTIONS), format_func=lambda key: _(SECTIONS[key]),
-                                  key=state.EVALUATE_SECTION, default="cells", required=True,
-                                  label_visibility="collapsed")
-    return chosen or "cells"
+    return app.section_picker(SECTIONS, state.EVALUATE_SECTION)
 
 
 def _sync_click(run_id: str) -> None:

@@ -14,7 +14,7 @@ from mnist_dash import export, figures, i18n, inside, inside_figures, look, metr
 from mnist_dash.data import Dataset
 from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.runs import RunRecord
-from mnist_dash.ui import resources, state
+from mnist_dash.ui import app, resources, state
 from mnist_dash.ui.run_models import RunModel
 
 GRID_UNITS = 64  # units drawn at once: 64 small heatmaps stay fast
@@ -40,10 +40,7 @@ def no_predictions(record: RunRecord) -> str:
 
 def section_picker() -> str:
     """The section bar: which part of the network the learner looks at (units first)."""
-    chosen = st.segmented_control(_("Section"), list(SECTIONS), format_func=lambda key: _(SECTIONS[key]),
-                                  key=state.INSIDE_SECTION, default="units", required=True,
-                                  label_visibility="collapsed")
-    return chosen or "units"
+    return app.section_picker(SECTIONS, state.INSIDE_SECTION)
 
 
 def run_insides(record: RunRecord, model: RunModel, dataset: Dataset) -> inside.RunInsides:

@@ -16,7 +16,7 @@ from mnist_dash.classroom.overview import ClassOverview, LearnerJob, OverviewCac
 from mnist_dash.classroom.room import BroadcastRefused
 from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.progress import epoch_and_batch
-from mnist_dash.ui import data_fix, line_chart, resources, run_picker, state
+from mnist_dash.ui import app, data_fix, line_chart, resources, run_picker, state
 
 # The class, its loss curves and the server refresh together, in one fragment: every fragment
 # rerun costs the projecting browser ~25-60 ms of CPU however little it draws, plus a share for
@@ -59,10 +59,7 @@ def _how_to_get_in(generated: bool, refusal: str | None) -> None:
 
 def section_picker() -> str:
     """The section bar: the live class (what is projected), challenges, or the class controls."""
-    chosen = st.segmented_control(_("Section"), list(SECTIONS), format_func=lambda key: _(SECTIONS[key]),
-                                  key=state.INSTRUCTOR_SECTION, default="class", required=True,
-                                  label_visibility="collapsed")
-    return chosen or "class"
+    return app.section_picker(SECTIONS, state.INSTRUCTOR_SECTION)
 
 
 @st.cache_resource
