@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import plotly.io
-
 from benchmarks.common import Context, Outcome, Row, interleaved, median, within
-from mnist_dash import figures, training
+from mnist_dash import canvas_chart, figures, training
 from mnist_dash.config import TrainConfig
 from mnist_dash.executors.threads import ThreadExecutor
 from mnist_dash.jobs import JobManager, JobSnapshot
@@ -50,9 +49,9 @@ def wait_for(condition: Callable[[], bool], timeout: float, interval: float = 0.
 
 
 def draw_history(progress: ProgressSnapshot) -> int:
-    """What the live panel computes each tick: both history figures, serialised as Streamlit does."""
-    charts = figures.history_figures(progress, total_steps=progress.total_steps or None)
-    return sum(len(plotly.io.to_json(fig, validate=False)) for fig in charts.values())
+    """What the live panel computes each tick: both history charts' canvas specs, as JSON."""
+    specs = figures.history_specs(progress, total_steps=progress.total_steps or None)
+    return sum(len(json.dumps(canvas_chart.from_figure(spec))) for spec in specs.values())
 
 
 class FakePage(threading.Thread):
@@ -109,7 +108,7 @@ def live_view_overhead(ctx: Context) -> Outcome:
     return Outcome(rows=[
         Row("unwatched job", median([r["samples_per_second"] for r in runs["unwatched"]]), "images/s",
             detail=config.summary()),
-        Row("watched job (snapshot + 2 figures at 1 Hz)",
+        Row("watched job (snapshot + 2 live charts at 1 Hz)",
             median([r["samples_per_second"] for r in runs["watched"]]), "images/s",
             detail=f"page tick {tick:.0f} ms median" if tick else ""),
         Row("slowdown when watched", 100 * slowdown, "%", f"<= {100 * OVERHEAD_TARGET:.0f}%",

@@ -228,11 +228,21 @@ def history_figure(
     train_epoch_values: Sequence[float], val_epoch_values: Sequence[float], metric: str,
     total_steps: int | None = None,
 ) -> go.Figure:
-    """Training curve: per-batch values as a thin line, per-epoch train/validation as markers.
+    """Training curve: per-batch values as a thin line, per-epoch train/validation as markers."""
+    return go.Figure(history_spec(batch_steps, batch_values, epoch_steps, train_epoch_values,
+                                  val_epoch_values, metric, total_steps), _validate=False)
 
-    Redrawn every second while a job trains, in the same process: it is built as a plain spec
-    and wrapped without plotly's validation (29 -> 4 ms per pair of charts, same JSON), so the
-    live view takes little of the GIL from the training thread.
+
+def history_spec(
+    batch_steps: Sequence[int], batch_values: Sequence[float], epoch_steps: Sequence[int],
+    train_epoch_values: Sequence[float], val_epoch_values: Sequence[float], metric: str,
+    total_steps: int | None = None,
+) -> dict[str, Any]:
+    """history_figure as a plain plotly spec (data and layout dicts).
+
+    Redrawn every second while a job trains, in the same process as the training: a plain spec
+    needs neither plotly's validation (29 -> 4 ms per pair of charts, same JSON) nor a copy to
+    reach the live canvas (mnist_dash.canvas_chart), so the live view takes little of the GIL.
     """
     y_title = _metric_title(metric)
     style = look.current()
@@ -262,26 +272,42 @@ def history_figure(
               "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top",
                          "font": {"size": style.font_size}}}
     layout["margin"]["autoexpand"] = False
-    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+    return {"data": traces, "layout": layout}
 
 
 def history_figures(progress: ProgressSnapshot, total_steps: int | None = None,
                     kept_epoch: int | None = None) -> dict[str, go.Figure]:
     """The loss and the accuracy figure of a run's progress, by metric name; `kept_epoch` (the
     weights early stopping keeps) is marked on both."""
+    return {metric: go.Figure(spec, _validate=False)
+            for metric, spec in history_specs(progress, total_steps, kept_epoch).items()}
+
+
+def history_specs(progress: ProgressSnapshot, total_steps: int | None = None,
+                  kept_epoch: int | None = None) -> dict[str, dict[str, Any]]:
+    """history_figures as plain specs (see history_spec)."""
     epochs = progress.epochs
-    charts = {}
+    specs = {}
     for metric, batch_values in (("loss", progress.batch_loss), ("accuracy", progress.batch_accuracy)):
         validation = [value for record in epochs
                       if (value := record.metric(metric, validation=True)) is not None]
-        charts[metric] = history_figure(
+        specs[metric] = history_spec(
             progress.batch_steps, batch_values, [record.step for record in epochs],
             [record.metric(metric) for record in epochs], validation, metric, total_steps)
         kept = [record.step for record in epochs if record.epoch == kept_epoch]
         if kept:
-            charts[metric].add_vline(x=kept[0], line={"color": NEUTRAL_COLOR, "dash": "dot"},
-                                     annotation_text=_("kept: epoch {epoch}", epoch=kept_epoch))
-    return charts
+            _mark_step(specs[metric]["layout"], kept[0], _("kept: epoch {epoch}", epoch=kept_epoch))
+    return specs
+
+
+def _mark_step(layout: dict[str, Any], step: int, text: str) -> None:
+    """A dotted vertical line across the chart at `step`, labelled at its top (as add_vline)."""
+    layout["shapes"] = [*layout.get("shapes", ()), {
+        "type": "line", "x0": step, "x1": step, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+        "line": {"color": NEUTRAL_COLOR, "dash": "dot"}}]
+    layout["annotations"] = [*layout.get("annotations", ()), {
+        "x": step, "xref": "x", "y": 1, "yref": "y domain", "text": text, "showarrow": False,
+        "xanchor": "left", "yanchor": "top"}]
 
 
 def learning_rate_figure(steps: Sequence[int], rates: Sequence[float],
@@ -333,7 +359,13 @@ def _compare_bars(runs: Sequence[tuple[str, Sequence[int], Sequence[float]]], ti
 
 
 def class_loss_figure(series: dict[str, tuple[Sequence[int], Sequence[float]]]) -> go.Figure:
-    """The loss curves of the class's running jobs in one chart, one line per learner, for projecting.
+    """The loss curves of the class's running jobs in one chart (see class_loss_spec)."""
+    return go.Figure(class_loss_spec(series), _validate=False)
+
+
+def class_loss_spec(series: dict[str, tuple[Sequence[int], Sequence[float]]]) -> dict[str, Any]:
+    """The loss curves of the class's running jobs in one chart, one line per learner, for projecting,
+    as a plain spec (drawn on the live canvas; class_loss_figure wraps it for plotly).
 
     Redrawn every few seconds on the instructor's page: a plain spec without plotly's validation
     (as history_figure), each line thinned to CLASS_POINTS, fixed margins and height and no
@@ -353,7 +385,7 @@ def class_loss_figure(series: dict[str, tuple[Sequence[int], Sequence[float]]]) 
               "transition": {"duration": 0},
               "legend": {"orientation": "v", "x": 1.02, "y": 1, "font": {"size": style.font_size}}}
     layout["margin"]["autoexpand"] = False  # never grown by a long name: a relayout on every redraw
-    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+    return {"data": traces, "layout": layout}
 
 
 def _probability_labels(

@@ -13,6 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_dash import canvas_chart, figures
 from mnist_dash.config import TrainConfig
+from mnist_dash.progress import ProgressSnapshot
+from mnist_dash.vocabulary import EpochRecord
 from tests.conftest import app_resources, make_arrays
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -33,6 +35,20 @@ def test_the_canvas_spec_keeps_what_the_history_figure_shows() -> None:
     assert validation["x"] == [2] and validation["dash"] == "dash"  # its second epoch not yet done
     assert spec["marks"] == [{"x": 2, "color": spec["marks"][0]["color"], "text": "kept: epoch 1"}]
     json.dumps(spec, allow_nan=False)  # what reaches the browser is plain JSON
+
+
+def test_the_live_specs_mark_the_kept_epoch_as_the_plotly_figures_do() -> None:
+    records = tuple(EpochRecord(epoch=k, step=10 * k, seconds=1.0, loss=1.0 / k, accuracy=0.5,
+                                val_loss=(0.9, 0.5, 0.7)[k - 1], val_accuracy=0.6) for k in (1, 2, 3))
+    progress = ProgressSnapshot(epoch=3, num_epochs=3, batch=10, steps_per_epoch=10, step=30,
+                                elapsed_seconds=3.0, eta_seconds=None, samples_per_second=None,
+                                epochs=records)
+    specs = figures.history_specs(progress, total_steps=30, kept_epoch=2)
+    plotted = figures.history_figures(progress, total_steps=30, kept_epoch=2)
+    for metric, spec in specs.items():
+        assert canvas_chart.from_figure(spec)["marks"] == [
+            {"x": 20, "color": figures.NEUTRAL_COLOR, "text": "kept: epoch 2"}]
+        assert canvas_chart.from_figure(plotted[metric]) == canvas_chart.from_figure(spec)
 
 
 def test_the_class_chart_names_each_learner_beside_it() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from mnist_dash import data, figures, i18n, preprocess
+from mnist_dash import canvas_chart, data, figures, i18n, look, preprocess
 from mnist_dash.classroom import leaderboard
 from mnist_dash.classroom.auth import TOKEN_VARIABLE, Instructor, NotInstructor
 from mnist_dash.classroom.drawings import DrawingRefused
@@ -129,13 +129,21 @@ def _stop_form(instructor: Instructor, active: Sequence[LearnerJob]) -> None:
 
 
 def _loss_panel(overview: ClassOverview) -> None:
-    running = overview.running
-    if not running:
+    if not overview.running:
         st.caption(_("The loss curves of running jobs appear here."))
         return
-    series = {_shown_name(learner): (learner.job.progress.batch_steps, learner.job.progress.batch_loss)
-              for learner in running}
-    line_chart.line_chart(figures.class_loss_figure(series), key="class_loss_chart")
+    line_chart.draw_spec(_class_chart(overview.taken, i18n.current(), look.is_presenting(), overview),
+                         key="class_loss_chart")
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _class_chart(taken: float, language: str, presenting: bool, _overview: ClassOverview) -> dict:
+    """The class chart's canvas spec, built once per overview (`taken`: its tick) for every
+    instructor's session in that language and look: 20 instructor pages must not each build it."""
+    with i18n.language(language), look.presenting(presenting):
+        series = {_shown_name(learner): (learner.job.progress.batch_steps, learner.job.progress.batch_loss)
+                  for learner in _overview.running}
+        return canvas_chart.from_figure(figures.class_loss_spec(series))
 
 
 def _server_panel(overview: ClassOverview) -> None:

@@ -20,6 +20,11 @@ _renderer = st.components.v2.component(
 
 
 def line_chart(figure: Any, key: str) -> None:
-    """Draw a figure made of scatter lines (mnist_dash.figures) on a canvas, as wide as its column."""
-    spec = canvas_chart.from_figure(figure)
+    """Draw a figure made of scatter lines (a plain spec from mnist_dash.figures, or a go.Figure) on
+    a canvas, as wide as its column."""
+    draw_spec(canvas_chart.from_figure(figure), key)
+
+
+def draw_spec(spec: dict[str, Any], key: str) -> None:
+    """Draw a canvas spec (canvas_chart.from_figure) made earlier, e.g. once for many sessions."""
     _renderer(data=spec, key=key, height=spec["height"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from mnist_dash import diagnose, figures, i18n
@@ -33,15 +34,15 @@ def history_charts(snap_progress, key_prefix: str, config: TrainConfig | None = 
     `live`: redrawn every second while a job trains, so on a canvas (line_chart), not plotly."""
     p = snap_progress
     early = config is not None and config.early_stopping_patience is not None
-    charts = figures.history_figures(p, total_steps=p.total_steps or None,
-                                     kept_epoch=lowest_validation_epoch(p.epochs) if early else None)
+    specs = figures.history_specs(p, total_steps=p.total_steps or None,
+                                  kept_epoch=lowest_validation_epoch(p.epochs) if early else None)
     columns = st.columns(2)
-    for column, (metric, fig) in zip(columns, charts.items(), strict=True):
+    for column, (metric, spec) in zip(columns, specs.items(), strict=True):
         with column:
             if live:
-                line_chart.line_chart(fig, key=f"{key_prefix}_{metric}_canvas")
+                line_chart.line_chart(spec, key=f"{key_prefix}_{metric}_canvas")
             else:
-                st.plotly_chart(fig, key=f"{key_prefix}_{metric}")
+                st.plotly_chart(go.Figure(spec, _validate=False), key=f"{key_prefix}_{metric}")
     if config is not None and (config.schedule != "constant" or config.warmup_epochs) and p.steps_per_epoch:
         steps = np.arange(p.total_steps)
         rates = Schedule.from_config(config, p.steps_per_epoch).rates(steps)
