@@ -27,6 +27,7 @@ from benchmarks.common import (
     within,
 )
 from benchmarks.learners import P99_LIMIT_MS, HealthProbe, open_learners, submit_and_leave
+from mnist_dash.ui import instructor_view
 from tests.e2e.server import VIEWPORT, Server, chromium, streamlit_server
 
 if TYPE_CHECKING:
@@ -232,7 +233,8 @@ def _rows(measured: dict[str, Any], jobs: int) -> list[Row]:
                    "page's cost shows as training slowed rather than as more CPU"),
         Row("Chromium CPU projecting the instructor page", 100 * browser_share, "% of all cores",
             f"<= {100 * BROWSER_SHARE_TARGET:.0f}%", within(browser_share, high=BROWSER_SHARE_TARGET),
-            detail="class table every 2 s, loss chart and server panel every 5 s, each its own fragment"),
+            detail=f"the live class section: table, loss chart (canvas) and server in one fragment, "
+                   f"every {instructor_view.POLL_SECONDS:g} s"),
         Row(f"instructor page render (AppTest), {jobs} jobs training", render, "s",
             f"< {RENDER_TARGET_SECONDS:g} s", within(render, high=RENDER_TARGET_SECONDS),
             detail=f"median of {len(measured['render']['render_seconds'])}; "
