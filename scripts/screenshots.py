@@ -132,8 +132,8 @@ def shoot_drawing(page: Page, album: Album) -> Path:
     drive.go_to(page, drive.words(PAGES["try_it"], album.lang))
     expect(page.locator("canvas").last).to_be_visible(timeout=60_000)
     drive.draw_on_canvas(page)
-    expect(drive.main(page).get_by_text(drive.words("What the network sees", album.lang))).to_be_visible(
-        timeout=60_000)
+    heading = drive.main(page).get_by_text(drive.words("What the network sees", album.lang), exact=True)
+    expect(heading).to_be_visible(timeout=60_000)
     settle(page)
     return album.save(page, "try_it_drawn")
 
