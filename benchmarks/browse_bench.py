@@ -10,11 +10,15 @@ timed from the mouse click until the browser has drawn its answer (polled at eve
 
 from __future__ import annotations
 
+import argparse
 import itertools
+import json
+import os
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.browser import TIMEOUT_MS, live_once, saved_run_rate, train_from_page
@@ -210,9 +214,12 @@ def backend_rows(backend: str, result: dict[str, Any]) -> list[Row]:
     ]
 
 
+QUICK_SCHEDULE, FULL_SCHEDULE = (1, "2,000"), (5, None)  # (epochs, training images shown)
+
+
 def browse_while_training(ctx: Context) -> Outcome:
     """Each backend on its own server; Chromium runs on the same cores as the server and the job."""
-    schedule = (1, "2,000") if ctx.quick else (5, None)  # (epochs, training images shown)
+    schedule = QUICK_SCHEDULE if ctx.quick else FULL_SCHEDULE
     require_browser()
     results = {}
     with chromium() as browser:
@@ -221,3 +228,22 @@ def browse_while_training(ctx: Context) -> Outcome:
     rows = [row for backend, result in results.items() for row in backend_rows(backend, result)]
     setting = "Keras book preset, " + ("1 epoch of 2,000 images" if ctx.quick else "5 epochs of 60,000")
     return Outcome(rows=rows, data={"setting": setting, "think_seconds": THINK_SECONDS, **results})
+
+
+def main() -> None:
+    """`python -m benchmarks.browse_bench BACKEND OUT.json [--quick]`: one backend's measurements as
+    JSON, in a process of its own (a test process may already run Playwright's sync API)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("backend", choices=list(BACKENDS))
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--quick", action="store_true")
+    arguments = parser.parse_args()
+    ctx = Context(quick=arguments.quick, repeats=1, data_path=os.environ["MNIST_DASH_DATA"])
+    with chromium() as browser:
+        result = measure_backend(browser, ctx, BACKENDS[arguments.backend],
+                                 QUICK_SCHEDULE if arguments.quick else FULL_SCHEDULE)
+    arguments.out.write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

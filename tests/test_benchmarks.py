@@ -201,22 +201,22 @@ def test_ray_start_times_the_start_a_first_batch_a_stop_and_a_cold_worker(tmp_pa
 
 
 @pytest.mark.slow
-@pytest.mark.ray
 @pytest.mark.e2e
 @pytest.mark.real_data
-def test_browse_while_training_quick_run_measures_both_backends(tmp_path, real_mnist):
+def test_browse_while_training_measures_a_backend_in_a_real_browser(tmp_path, real_mnist):
+    """The threads backend only: the Ray one is the same code on another server (its rows are
+    judged above; Ray's own start, first batch and Stop by the ray_start run), and its cluster's
+    start costs CI a minute."""
     pytest.importorskip("playwright.sync_api")
-    out = tmp_path / "results.json"
+    from benchmarks.browse_bench import backend_rows
+
+    out = tmp_path / "threads.json"
     env = {**os.environ, "MNIST_DASH_DATA": real_mnist.source}
-    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "browse_while_training",
-                           "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=1500)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.browse_bench", "threads", str(out), "--quick"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    bench = json.loads(out.read_text())["benchmarks"]["browse_while_training"]
-    assert bench["status"] == "ok", bench["reason"]
-    rows = {row["metric"]: row for row in bench["rows"]}
-    for backend in ("threads", "ray-local"):
-        assert rows[f"{backend}: job alone"]["value"] > 0
-        assert rows[f"{backend}: job while another learner browses Evaluate"]["value"] > 0
-        assert 0 < rows[f"{backend}: confusion cell click -> drawn, while a job trains"]["value"] < 60
-    assert rows["ray-local: slowdown while browsed"]["target"] == "< 10%"
+    result = json.loads(out.read_text())
+    rows = {row.metric: row for row in backend_rows("threads", result)}
+    assert rows["threads: job alone"].value > 0
+    assert rows["threads: job while another learner browses Evaluate"].value > 0
+    assert 0 < rows["threads: confusion cell click -> drawn, while a job trains"].value < 60

@@ -146,16 +146,6 @@ def streamlit_server(data_path: str | None = None, runs_dir: str | os.PathLike |
         yield Server(url, process, launched, healthy_at, Path(runs_dir), log_path)
 
 
-def train_saved_run(server: Server, *options: str) -> None:
-    """A quick run in the server's run store, trained by the CLI (as if earlier in the class);
-    `options` are more CLI options (e.g. "--hidden", "64")."""
-    trained = subprocess.run(
-        [sys.executable, "-m", "mnist_dash", "train", "--train-size", "5000", "--epochs", "1", *options,
-         "--data", os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA), "--runs-dir", str(server.runs_dir)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=180)
-    assert trained.returncode == 0, trained.stderr[-3000:]
-
-
 def browser_missing() -> str | None:
     """Why Chromium cannot be driven here (no browser, no Playwright), or None when it can."""
     if not Path(CHROMIUM).exists():

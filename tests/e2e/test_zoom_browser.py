@@ -18,7 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.e2e import classroom_drive, drive
 from tests.e2e.conftest import _unavailable
 from tests.e2e.seeded import seed_class
-from tests.e2e.server import DEFAULT_DATA, Server, projector_screen, streamlit_server, train_saved_run
+from tests.e2e.server import DEFAULT_DATA, Server, projector_screen, streamlit_server
 
 pytestmark = pytest.mark.e2e
 
@@ -103,13 +103,8 @@ def test_train_button_is_whole(open_page, server, mode: str) -> None:
     assert_whole(page, "the Train button", drive.main(page).get_by_role("button", name="Train", exact=True))
 
 
-@pytest.fixture(scope="module")
-def saved_run(server) -> None:
-    train_saved_run(server, "--hidden", "64")
-
-
 @pytest.mark.parametrize("mode", MODES)
-def test_inside_chart_titles_and_legends_are_whole(open_page, server, saved_run, mode: str) -> None:
+def test_inside_chart_titles_and_legends_are_whole(open_page, server, mode: str) -> None:
     """Each section's charts keep their titles and legends inside their box (two maps side by side
     cut their titles and legends, and the legend covered the x axis's title)."""
     page = zoomed_page(open_page, server, "inside", mode)
