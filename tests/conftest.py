@@ -16,6 +16,11 @@ import pytest
 from mnist_dash import data
 from mnist_dash.executors.base import JobSpec
 from mnist_dash.executors.threads import ThreadExecutor
+from mnist_dash.executors.worker import run_job
+from mnist_dash.presets import DEFAULT_PRESET, PRESETS
+from mnist_dash.progress import Progress
+from mnist_dash.runs import RunRecord, RunStore, new_run_id
+from mnist_dash.vocabulary import JobState
 
 # Ray clusters in tests register every node as 127.0.0.1, so their traffic stays on loopback (by
 # default Ray swaps loopback for the machine's routable address). Ray reads this when imported.
@@ -142,6 +147,21 @@ def local_ray():
     finally:
         executor.shutdown()
         ray.shutdown()
+
+
+def save_trained_run(runs: str | os.PathLike, data_path: str | os.PathLike, created: str | None = None,
+                     **changes) -> RunRecord:
+    """Train the default preset with `changes` on the data at `data_path`, in this process, and
+    save the run in `runs`, as the command line's `train` does (without starting Python again).
+    `created` backdates it, for tests that need to know which run is the newest."""
+    config = PRESETS[DEFAULT_PRESET].config.replace(**changes)
+    result = run_job(JobSpec("saved-run", config, str(data_path)), Progress(), lambda: None)
+    assert result.state == JobState.COMPLETED, result.message
+    run = RunRecord.from_result(new_run_id(), config, result)
+    if created is not None:
+        run.created = created
+    RunStore(runs).save(run)
+    return run
 
 
 @pytest.fixture(scope="session")

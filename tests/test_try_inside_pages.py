@@ -1,8 +1,6 @@
-"""The Try it and Inside pages through AppTest, with one tiny run saved by the CLI."""
+"""The Try it and Inside pages through AppTest, with one tiny run trained and saved as the CLI does."""
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from mnist_dash.classroom.room import CLASSROOM_DIR
-from tests.conftest import make_arrays
+from tests.conftest import make_arrays, save_trained_run
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -25,12 +23,8 @@ def saved_run(tmp_path_factory) -> tuple[Path, Path, str]:
     folder = tmp_path_factory.mktemp("pages")
     data_path, runs = folder / "tiny.npz", folder / "runs"
     np.savez(data_path, **make_arrays(num_train=1000, num_test=300))
-    done = subprocess.run(
-        [sys.executable, "-m", "mnist_dash", "train", "--train-size", "1000", "--epochs", "1",
-         "--hidden", "32", "--data", str(data_path), "--runs-dir", str(runs), "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return data_path, runs, json.loads(done.stdout.splitlines()[-1])["run_id"]
+    run = save_trained_run(runs, data_path, train_size=1000, epochs=1, hidden_units=(32,))
+    return data_path, runs, run.run_id
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,5 @@
 """Try it's "moved to a corner" comparison: the drawing shifted, read by two saved runs."""
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,19 +8,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from mnist_dash import preprocess
-from tests.conftest import make_arrays
+from tests.conftest import make_arrays, save_trained_run
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-
-
-def train(data_path: Path, runs: Path, *extra: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "mnist_dash", "train", "--train-size", "1000", "--epochs", "1",
-         "--hidden", "32", "--data", str(data_path), "--runs-dir", str(runs), "--json", *extra],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.splitlines()[-1])["run_id"]
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +20,11 @@ def two_runs(tmp_path_factory) -> tuple[Path, Path, str, str]:
     folder = tmp_path_factory.mktemp("moved")
     data_path, runs = folder / "tiny.npz", folder / "runs"
     np.savez(data_path, **make_arrays(num_train=1000, num_test=300))
-    augmented = train(data_path, runs, "--augment", "shift")
-    plain = train(data_path, runs)
-    return data_path, runs, plain, augmented
+    small = {"train_size": 1000, "epochs": 1, "hidden_units": (32,)}
+    augmented = save_trained_run(runs, data_path, created="2026-01-01T09:00:00+00:00", augment="shift",
+                                 **small)
+    plain = save_trained_run(runs, data_path, **small)
+    return data_path, runs, plain.run_id, augmented.run_id
 
 
 @pytest.fixture(autouse=True)

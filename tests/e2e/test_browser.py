@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
@@ -13,8 +14,9 @@ from playwright.sync_api import Page, expect
 
 from mnist_dash.progress import STATE_WORDS
 from mnist_dash.vocabulary import JobState
+from tests.conftest import save_trained_run
 from tests.e2e import drive
-from tests.e2e.server import DEFAULT_DATA, PROJECTOR, REPO_ROOT, VIEWPORT
+from tests.e2e.server import DEFAULT_DATA, PROJECTOR, VIEWPORT
 
 pytestmark = pytest.mark.e2e
 
@@ -266,16 +268,8 @@ def test_a_finished_run_survives_a_reload_and_is_shared(open_page, server) -> No
 
 def test_draw_a_digit_with_the_mouse_and_see_a_prediction(page: Page, server) -> None:
     """Try it: strokes drawn with mouse moves on the real canvas get read by a saved run's model."""
-    import os
-    import subprocess
-    import sys
-
-    trained = subprocess.run(
-        [sys.executable, "-m", "mnist_dash", "train", "--train-size", "5000", "--epochs", "2",
-         "--data", os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA),
-         "--runs-dir", str(server.runs_dir)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=180)
-    assert trained.returncode == 0, trained.stderr
+    save_trained_run(server.runs_dir, os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA), train_size=5000,
+                     epochs=2)
     drive.open_app(page, server.url, "try_it")
     expect(page.get_by_text("Draw one digit")).to_be_visible(timeout=60_000)
     canvas = page.locator("canvas").last

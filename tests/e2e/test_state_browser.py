@@ -4,15 +4,14 @@ second tab of the same learner follows the job the first one starts."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from mnist_dash.vocabulary import JobState
+from tests.conftest import save_trained_run
 from tests.e2e import drive
-from tests.e2e.server import DEFAULT_DATA, REPO_ROOT
+from tests.e2e.server import DEFAULT_DATA
 
 pytestmark = pytest.mark.e2e
 OWNER = "5" * 32
@@ -27,12 +26,10 @@ def learners(open_page, count: int) -> list[Page]:
 
 
 def saved_run(server) -> None:
-    """A quick run in the server's run store, trained by the CLI (as if earlier in the class)."""
-    trained = subprocess.run(
-        [sys.executable, "-m", "mnist_dash", "train", "--train-size", "5000", "--epochs", "1",
-         "--data", os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA), "--runs-dir", str(server.runs_dir)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=180)
-    assert trained.returncode == 0, trained.stderr
+    """A quick run in the server's run store, trained and saved as the CLI does (as if earlier in
+    the class)."""
+    save_trained_run(server.runs_dir, os.environ.get("MNIST_DASH_DATA", DEFAULT_DATA), train_size=5000,
+                     epochs=1)
 
 
 def draw_a_one(page: Page) -> None:
