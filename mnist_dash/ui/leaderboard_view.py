@@ -29,7 +29,7 @@ COLUMN_TITLES = {  # leaderboard columns drawn, in order, with their headers. Af
 # text: each column is as wide as its header (text_width) or its values, whichever is wider;
 # Settings takes the rest of TABLE_PX, what fits beside the sidebar at 150% browser zoom on a
 # 1280 px screen (about 475 px for the columns in presenter mode).
-VALUE_WIDTHS_IN_FONTS = {"rank": 2.8, "name": 4.6, "private": 6.4, "public": 4.0, "parameters": 3.6}
+VALUE_WIDTHS_IN_FONTS = {"rank": 2.8, "name": 4.6, "private": 6.4, "public": 4.0, "parameters": 4.2}
 TABLE_PX = 475
 PADDING = 1.0  # a cell's left and right padding, in fonts
 # Rows at least 4.4 fonts tall: taller than 4 rem, Streamlit wraps a cell's text. Taller still when
