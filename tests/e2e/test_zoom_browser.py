@@ -134,6 +134,15 @@ def test_leaderboard_table_does_not_scroll_sideways(open_page, server, mode: str
     assert "Ada Lovelace" in classroom_drive.grid_cells(page, classroom_drive.LEADERBOARD)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_evaluate_headline_cards_are_whole(open_page, server, mode: str) -> None:
+    """Four equal columns cut the accuracy to "66.…" in presenter mode at 150%."""
+    page = zoomed_page(open_page, server, "evaluate", mode)
+    cards = drive.main(page).get_by_test_id("stMetric")
+    for label in ("Test accuracy", "Test loss", "Epochs", "Training time"):
+        assert_whole(page, f"the {label!r} card", cards.filter(has_text=drive.words(label)))
+
+
 # The boxes of the first images of the chosen cell's gallery (after "N test images are ...").
 GALLERY_BOXES_JS = """() => {
     const main = document.querySelector("[data-testid='stMain']");
