@@ -167,7 +167,9 @@ def _hover_marks(size: int) -> dict[str, Any]:
             "yaxis": {"range": [size - 0.5 + AXIS_GAP, -0.5], **spikes}}
 
 
-MATRIX_HEIGHT = 480  # the confusion matrix's height at the everyday font, in pixels
+MATRIX_HEIGHT = 480  # the confusion matrix's height, in pixels
+# In presenter mode: cells of about 56 px hold "1,135" at the presenter's 17 px with room to spare.
+PRESENTER_MATRIX_HEIGHT = 680
 MATRIX_TOOLS_REMOVED = ["zoom", "pan", "select", "lasso", "zoomin", "zoomout", "autoscale", "resetscale"]
 SELECTED_CELL = "selected cell"  # the name of the outline around the chosen cell (tests find it)
 
@@ -187,8 +189,7 @@ def confusion_figure(
     counts = np.asarray(matrix, dtype=np.int64)
     shown = normalize_rows(counts) if normalized else counts
     style = look.current()
-    # Taller with the page's font: presenter mode's larger cell numbers ("1,135") still fit a cell.
-    height = round(MATRIX_HEIGHT * style.page_font_px / look.READABLE.page_font_px)
+    height = PRESENTER_MATRIX_HEIGHT if look.is_presenting() else MATRIX_HEIGHT
     cell_pixels = (height - 86) / (len(class_names) + AXIS_GAP)
     heatmap = go.Heatmap(
         z=shown, x=list(range(len(class_names))), y=list(range(len(class_names))),

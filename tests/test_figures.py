@@ -65,7 +65,7 @@ def test_confusion_figure_numbers_grow_for_a_room_and_still_fit_their_cells() ->
     # "1,135": four digits of about 0.6 font and a comma of 0.3, in a cell of the plot's height
     # (less its margins and title) over 10 cells and the hover dots' strip.
     cell = (presenter.layout.height - 86) / (10 + figures.AXIS_GAP)
-    assert cell >= (4 * 0.6 + 0.3) * size + 2, f"'1,135' at {size} px overflows a {cell:.0f} px cell"
+    assert cell >= (4 * 0.6 + 0.3) * size + 8, f"'1,135' at {size} px overflows a {cell:.0f} px cell"
 
 
 def test_history_figure_live_layout() -> None:
