@@ -185,6 +185,10 @@ def test_leaderboard_rows_grow_with_the_settings_text():
     short, long = "784-48-10 relu", "784-16-16-10 relu, sgd lr=0.1, batch 32; 3 epochs, 12.5 s"
     assert view.row_height([short], 200, 16) == round(view.ROW_HEIGHT_IN_FONTS * 16)
     assert view.row_height([short, long], 100, 20) > view.row_height([short, long], 200, 20)
+    word = view.text_width("relu,")
+    assert view.wrapped_lines("relu, sgd", 10 * word) == 1
+    assert view.wrapped_lines("relu, sgd", 1.1 * word) == 2  # at the space
+    assert view.wrapped_lines("lr=0.03，批量大小", 0.6 * view.text_width("lr=0.03，批量大小")) == 2
 
 
 def test_leaderboard_without_a_challenge_says_where_one_comes_from():

@@ -3,7 +3,7 @@ runs, and after its end the private ranking, the shake-up and the winners' confi
 
 from __future__ import annotations
 
-import math
+import re
 import unicodedata
 
 import pandas as pd
@@ -112,11 +112,25 @@ def column_widths(columns: list[str], font_px: int) -> dict[str, int]:
 
 
 def row_height(settings: list[str], settings_px: int, font_px: int) -> int:
-    """Pixels per row: room for the longest Settings text, wrapped in its column (a word that does
-    not fit at a line's end starts the next: a line holds about 95% of its width)."""
-    room = settings_px / font_px - PADDING
-    lines = math.ceil(max((text_width(text) for text in settings), default=0) / (0.95 * room))
+    """Pixels per row: room for the longest Settings text, wrapped in its column."""
+    room = 0.9 * (settings_px / font_px - PADDING)  # 10% to spare: the widths are estimates
+    lines = max((wrapped_lines(text, room) for text in settings), default=1)
     return round(max(ROW_HEIGHT_IN_FONTS, PADDING + lines * LINE_IN_FONTS) * font_px)
+
+
+def wrapped_lines(text: str, room: float) -> int:
+    """How many lines `text` takes in `room` fonts, wrapped as the table does: at spaces, and a
+    word wider than the room wherever it reaches the edge ("lr=0.03，批量大小" has no space)."""
+    lines, used = 1, 0.0
+    for word in re.findall(r"\S+\s*", text):
+        width = text_width(word.rstrip())
+        if used and used + width > room:
+            lines, used = lines + 1, 0.0
+        if width > room:
+            lines, used = lines + int(width // room), width % room
+        else:
+            used += text_width(word)
+    return lines
 
 
 def draw_table(frame: pd.DataFrame) -> str | None:
