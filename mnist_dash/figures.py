@@ -167,6 +167,9 @@ def _hover_marks(size: int) -> dict[str, Any]:
             "yaxis": {"range": [size - 0.5 + AXIS_GAP, -0.5], **spikes}}
 
 
+MATRIX_HEIGHT = 480  # the confusion matrix's height, in pixels
+# In presenter mode: cells of about 56 px hold "1,135" at the presenter's 17 px with room to spare.
+PRESENTER_MATRIX_HEIGHT = 680
 MATRIX_TOOLS_REMOVED = ["zoom", "pan", "select", "lasso", "zoomin", "zoomout", "autoscale", "resetscale"]
 SELECTED_CELL = "selected cell"  # the name of the outline around the chosen cell (tests find it)
 
@@ -185,11 +188,14 @@ def confusion_figure(
     the `selected` (true, predicted) cell gets a thick outline."""
     counts = np.asarray(matrix, dtype=np.int64)
     shown = normalize_rows(counts) if normalized else counts
-    height = 480
+    style = look.current()
+    height = PRESENTER_MATRIX_HEIGHT if look.is_presenting() else MATRIX_HEIGHT
     cell_pixels = (height - 86) / (len(class_names) + AXIS_GAP)
     heatmap = go.Heatmap(
         z=shown, x=list(range(len(class_names))), y=list(range(len(class_names))),
         text=_cell_text(shown, normalized), texttemplate="%{text}", hoverinfo="skip",
+        # For a room, a size read from the back: plotly's own (from the cell) stays small.
+        textfont={"size": style.small_text} if look.is_presenting() else None,
         colorscale="Blues", showscale=False, zmin=0, zmax=1 if normalized else None,
     )
     fig = go.Figure([heatmap, _click_overlay(counts, 0.9 * cell_pixels)])

@@ -2,11 +2,12 @@
 
 Before the app starts, four learners of a seeded class train real small runs (the app's own training
 loop, one epoch on 10,000 images each) under a challenge (SGD, at most 3 epochs and 120,000
-parameters), so the leaderboard and the instructor page
-have a class to show. Then headless Chromium opens the app, trains one more run, and saves a PNG per
-page: explore, train (mid-run), evaluate (a clicked cell and its images), try_it (blank, then with a
-drawn digit: try_it_drawn), inside, leaderboard,
-instructor. English goes to docs/ (the README's), another language to docs/<lang>/.
+parameters), so the leaderboard and the instructor page have a class to show. Then headless Chromium
+opens the app, trains one more run, and saves a PNG per page: explore, train (mid-run), evaluate (a
+clicked cell and its images), try_it (blank, then with a drawn digit: try_it_drawn), inside,
+leaderboard (the running challenge), leaderboard_ended (an earlier, ended challenge with the same
+runs: the private ranking), instructor. English goes to docs/ (the README's), another language to
+docs/<lang>/.
 
 To check the layout for a room: `--present` turns presenter mode on (?present=1), `--zoom 1.5` shows
 the page as a 1280x720 screen at 150% browser zoom does (853x480 CSS pixels), and `--full` shoots each
@@ -29,7 +30,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.e2e import drive  # the browser-test helpers, shared
-from tests.e2e.seeded import seed_class
+from tests.e2e.seeded import ENDED_TITLE, seed_class
 from tests.e2e.server import DEFAULT_DATA, REPO_ROOT, chromium, projector_screen, streamlit_server
 
 TOKEN = "screenshots-token"
@@ -138,6 +139,16 @@ def shoot_drawing(page: Page, album: Album) -> Path:
     return album.save(page, "try_it_drawn")
 
 
+def shoot_ended_board(page: Page, album: Album) -> Path:
+    """The leaderboard of the ended challenge, chosen in its select box: the private ranking."""
+    drive.go_to(page, drive.words(PAGES["leaderboard"], album.lang))
+    drive.choose(page, drive.words("Challenge", album.lang), ENDED_TITLE)
+    revealed = "Ended: ranked by the private score, which nobody saw before"
+    expect(drive.main(page).get_by_text(drive.words(revealed, album.lang))).to_be_visible()
+    settle(page)
+    return album.save(page, "leaderboard_ended")
+
+
 def shoot_instructor(page: Page, url: str, query: str, album: Album) -> Path:
     page.goto(f"{url}/instructor?token={TOKEN}&{query}")
     expect(page.locator("[data-testid='stTable'], [data-testid='stDataFrame']").first).to_be_visible(
@@ -185,6 +196,7 @@ def main() -> None:
             print(shoot_drawing(page, album))
             for name in ("inside", "leaderboard"):
                 print(shoot(page, name, album))
+            print(shoot_ended_board(page, album))
             print(shoot_instructor(browser.new_context(**screen).new_page(), server.url, query, album))
 
 

@@ -149,16 +149,46 @@ def test_leaderboard_shows_names_and_scores_then_the_private_ranking(real_mnist)
     room().challenges.end(instructor(), challenge.id)
     at.run()
     table = at.dataframe[0].value
-    assert list(table.columns) == ["Rank", "Change", "Name", "Private score", "Public score",
-                                   "Parameters", "Settings"]
+    assert list(table.columns) == ["Rank", "Name", "Private score", "Parameters", "Settings"]
     assert table["Name"].tolist() == ["Bob Builder", "Ada Lovelace"]
-    assert table["Private score"].tolist() == ["100.00%", "94.00%"]
-    assert table["Change"].tolist() == ["▲ 1", "▼ 1"]
+    assert table["Private score"].tolist() == ["100.00% (public 96.00%)", "94.00% (public 100.00%)"]
+    assert table["Rank"].tolist() == ["1 ▲ 1", "2 ▼ 1"]  # the rank and how far it moved
     assert "shake-up" in markdown_text(at)
     loads = [b for b in at.button if b.label == "Load into Train"]
     assert len(loads) == 2
     loads[0].click().run()  # Bob's winning config goes into the Train form
     assert at.select_slider(key="form_units_0").value == 64
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize("presenting", [False, True])
+@pytest.mark.parametrize("ended", [False, True])
+def test_leaderboard_columns_fit_their_headers_and_150_percent_zoom(lang, presenting, ended):
+    from mnist_dash import look
+    from mnist_dash.ui import leaderboard_view as view
+
+    columns = ["rank", "name", "private" if ended else "public", "parameters", "config"]
+    with i18n.language(lang), look.presenting(presenting):
+        font = look.current().page_font_px
+        widths = view.column_widths(columns, font)
+        for column in columns[:-1]:
+            header = i18n._(view.COLUMN_TITLES[column])
+            assert widths[column] >= round((view.text_width(header) + view.PADDING) * font), header
+    assert list(widths) == columns and sum(widths.values()) == view.TABLE_PX  # beside the sidebar
+    assert widths["config"] >= 5 * font, f"Settings is squeezed to {widths['config']} px"
+    assert (widths["rank"] > 50) == presenting  # presenter mode widens the columns with its font
+
+
+def test_leaderboard_rows_grow_with_the_settings_text():
+    from mnist_dash.ui import leaderboard_view as view
+
+    short, long = "784-48-10 relu", "784-16-16-10 relu, sgd lr=0.1, batch 32; 3 epochs, 12.5 s"
+    assert view.row_height([short], 200, 16) == round(view.ROW_HEIGHT_IN_FONTS * 16)
+    assert view.row_height([short, long], 100, 20) > view.row_height([short, long], 200, 20)
+    word = view.text_width("relu,")
+    assert view.wrapped_lines("relu, sgd", 10 * word) == 1
+    assert view.wrapped_lines("relu, sgd", 1.1 * word) == 2  # at the space
+    assert view.wrapped_lines("lr=0.03，批量大小", 0.6 * view.text_width("lr=0.03，批量大小")) == 2
 
 
 def test_leaderboard_without_a_challenge_says_where_one_comes_from():

@@ -52,6 +52,22 @@ def test_confusion_figure_normalized_shows_percentages(matrix: np.ndarray) -> No
     assert list(overlay.customdata[10]) == [1, 0, 10]  # hover still gives counts
 
 
+def test_confusion_figure_numbers_grow_for_a_room_and_still_fit_their_cells() -> None:
+    matrix = np.full((10, 10), 1_135)
+    with look.presenting(False):
+        everyday = figures.confusion_figure(matrix, NAMES)
+    with look.presenting(True):
+        presenter = figures.confusion_figure(matrix, NAMES)
+    assert everyday.data[0].textfont.size is None  # plotly sizes the everyday numbers from the cell
+    size = presenter.data[0].textfont.size
+    assert size == look.PRESENTING.small_text > look.READABLE.small_text
+    assert everyday.layout.height == figures.MATRIX_HEIGHT < presenter.layout.height
+    # "1,135": four digits of about 0.6 font and a comma of 0.3, in a cell of the plot's height
+    # (less its margins and title) over 10 cells and the hover dots' strip.
+    cell = (presenter.layout.height - 86) / (10 + figures.AXIS_GAP)
+    assert cell >= (4 * 0.6 + 0.3) * size + 8, f"'1,135' at {size} px overflows a {cell:.0f} px cell"
+
+
 def test_history_figure_live_layout() -> None:
     fig = figures.history_figure(
         [1, 2, 3, 4], [0.2, 0.4, 0.5, 0.6], [2, 4], [0.3, 0.55], [0.5], "accuracy", total_steps=20

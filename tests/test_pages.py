@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_dash import data, metrics
+from mnist_dash import data, look, metrics
 from mnist_dash.runs import RunStore
+from mnist_dash.ui import state
 from mnist_dash.ui.evaluate_view import GALLERY_STEP
 from tests.conftest import app_resources
 
@@ -168,6 +169,14 @@ def test_evaluate_cell_gallery_shows_exactly_those_images(real_mnist):
     assert gallery_indices(at) == big[:2 * GALLERY_STEP].tolist()
     at.selectbox(key="cell_true").set_value(true).run()
     assert len(gallery_indices(at)) == min(GALLERY_STEP, matrix[true, pred])
+
+    # For a room, the matrix takes the page's width (a half-width column squeezed its cells) and
+    # its numbers are the presenter's size.
+    assert any(column.get("plotly_chart") for column in at.columns)
+    at.toggle(key=state.PRESENTING).set_value(True).run()
+    assert not any(column.get("plotly_chart") for column in at.columns)
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert chart["data"][0]["textfont"]["size"] == look.PRESENTING.small_text
 
 
 def test_evaluate_sections_draw_only_the_chosen_one(real_mnist):

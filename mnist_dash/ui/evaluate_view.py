@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from mnist_dash import figures, i18n, images, look, metrics
 from mnist_dash.data import Dataset
@@ -29,11 +30,13 @@ CLASS_METRIC_COLUMNS = {"class": N_("Class"), "support": N_("Test images"),
 
 def headline(record: RunRecord) -> None:
     m = record.metrics
-    columns = st.columns(4)
-    columns[0].metric(_("Test accuracy"), i18n.percent(m["test_accuracy"], 2))
-    columns[1].metric(_("Test loss"), i18n.number(m["test_loss"], 4))
-    columns[2].metric(_("Epochs"), m.get("epochs_completed", "–"))
-    columns[3].metric(_("Training time"), format_seconds(m.get("train_seconds")))
+    # Each card as wide as its value, wrapping to a second row when the text is large (presenter
+    # mode at 150% zoom): four equal columns cut "66.03%" to "66.…".
+    cards = st.container(horizontal=True, gap="medium", key="evaluate_headline")
+    cards.metric(_("Test accuracy"), i18n.percent(m["test_accuracy"], 2), width="content")
+    cards.metric(_("Test loss"), i18n.number(m["test_loss"], 4), width="content")
+    cards.metric(_("Epochs"), m.get("epochs_completed", "–"), width="content")
+    cards.metric(_("Training time"), format_seconds(m.get("train_seconds")), width="content")
     facts = {"summary": record.config.summary(), "state": _(str(record.state)), "run_id": record.run_id}
     if record.saved:
         st.caption(_("{summary} · state: {state} · run {run_id}", **facts))
@@ -65,8 +68,7 @@ def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -
     names = figures.class_labels(dataset.class_names)
     _sync_click(record.run_id)
     state.show_cell(state.shown_cell() or _default_cell(matrix))
-    chart, side = (column.container(key=f"{look.STACKS_WHEN_NARROW}confusion_{part}")
-                   for column, part in zip(st.columns([1, 1], gap="medium"), ("chart", "cell"), strict=True))
+    chart, side = _matrix_and_cell_places()
     with chart:
         normalized = st.toggle(_("Show % of each true class"), key="cm_normalized")
         st.plotly_chart(figures.confusion_figure(matrix, dataset.class_names, normalized,
@@ -88,6 +90,16 @@ def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -
                                    true == predicted))
         gallery(metrics.cell_indices(dataset.y_test, record.test_probabilities, true, predicted),
                 record, dataset, key=f"cell_{record.run_id}_{true}_{predicted}")
+
+
+def _matrix_and_cell_places() -> tuple[DeltaGenerator, DeltaGenerator]:
+    """Side by side; in presenter mode one under the other: the matrix then takes the page's width,
+    so its cells hold numbers large enough for a room (a half-width column squeezed them)."""
+    parts = ("chart", "cell")
+    if look.is_presenting():
+        return tuple(st.container(key=f"stacked_confusion_{part}") for part in parts)
+    return tuple(column.container(key=f"{look.STACKS_WHEN_NARROW}confusion_{part}")
+                 for column, part in zip(st.columns([1, 1], gap="medium"), parts, strict=True))
 
 
 def mistakes_section(record: RunRecord, dataset: Dataset) -> None:

@@ -3,6 +3,9 @@ runs, and after its end the private ranking, the shake-up and the winners' confi
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pandas as pd
 import streamlit as st
 
@@ -16,19 +19,23 @@ from mnist_dash.ui import resources, state
 
 POLL_SECONDS = 2.0  # how often a running challenge's board looks for new submissions
 WINNERS = 3  # how many top configs can be loaded into Train after the end
-COLUMN_TITLES = {  # leaderboard columns drawn, in order, with their headers (the public rank is
-    # not one: Change says how far each moved from it; epochs and training time are in Settings)
-    "rank": N_("Rank"), "rank_change": N_("Change"), "name": N_("Name"),
-    "private": N_("Private score"), "public": N_("Public score"),
-    "parameters": N_("Parameters"), "config": N_("Settings"),
+COLUMN_TITLES = {  # leaderboard columns drawn, in order, with their headers. After the end, Rank
+    # also says how far each moved from the public ranking ("1 ▲ 2") and Private score holds the
+    # public score ("89.78% (public 88.88%)"); epochs and training time are in Settings.
+    "rank": N_("Rank"), "name": N_("Name"), "private": N_("Private score"),
+    "public": N_("Public score"), "parameters": N_("Parameters"), "config": N_("Settings"),
 }
-# Pixels per column: a running challenge's columns (all but Change and Private score) fit beside
-# the sidebar at 150% browser zoom on a 1280 px screen (about 520 px), an ended one's at 1280 px.
-COLUMN_WIDTHS = {"rank": 45, "rank_change": 60, "name": 90, "private": 90, "public": 90,
-                 "parameters": 80, "config": 175}
-# Rows taller than 4 rem, in which Streamlit wraps a cell's text, so settings and names show whole:
-# 70 px at the everyday 16 px font, 88 px in presenter mode.
+# Column widths in the page's font (look.Look.page_font_px), so presenter mode widens them with its
+# text: each column is as wide as its header (text_width) or its values, whichever is wider;
+# Settings takes the rest of TABLE_PX, what fits beside the sidebar at 150% browser zoom on a
+# 1280 px screen (about 475 px for the columns in presenter mode).
+VALUE_WIDTHS_IN_FONTS = {"rank": 2.8, "name": 4.6, "private": 6.4, "public": 4.0, "parameters": 4.2}
+TABLE_PX = 475
+PADDING = 1.0  # a cell's left and right padding, in fonts
+# Rows at least 4.4 fonts tall: taller than 4 rem, Streamlit wraps a cell's text. Taller still when
+# the Settings column needs more lines for its longest text (Chinese, presenter mode).
 ROW_HEIGHT_IN_FONTS = 4.4
+LINE_IN_FONTS = 1.1  # one line of the table's text
 SHAKE_UP = N_(
     "**Why the ranking changed.** While the challenge ran, every score came from the same public "
     "half of the test set, and every run that beat it was kept. Choosing settings by that score "
@@ -64,11 +71,15 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     visible = leaderboard.shown(frame)
     drawn = pd.DataFrame({column: visible[column] for column in COLUMN_TITLES
                           if column in visible.columns})
-    for column in ("private", "public"):
-        if column in drawn:
-            drawn[column] = [i18n.percent(score, 2) for score in drawn[column]]
-    if "rank_change" in drawn:
-        drawn["rank_change"] = [_moved(int(change)) for change in drawn["rank_change"]]
+    if "private" in drawn:  # ended: the rank and its change, both scores, in one column each
+        drawn["rank"] = [f"{rank} {_moved(int(change))}"
+                         for rank, change in zip(visible["rank"], visible["rank_change"], strict=True)]
+        drawn["private"] = [_("{private} (public {public})", private=i18n.percent(private, 2),
+                              public=i18n.percent(public, 2))
+                            for private, public in zip(visible["private"], visible["public"], strict=True)]
+        drawn = drawn.drop(columns="public")
+    else:
+        drawn["public"] = [i18n.percent(score, 2) for score in drawn["public"]]
     drawn["parameters"] = [i18n.number(count) for count in drawn["parameters"]]
     drawn["config"] = [_settings(config, int(epochs), seconds) for config, epochs, seconds
                        in zip(visible["config"], visible["epochs"], visible["seconds"], strict=True)]
@@ -86,15 +97,53 @@ def _moved(change: int) -> str:
     return f"▲ {change}" if change > 0 else f"▼ {-change}" if change < 0 else "="
 
 
+def text_width(text: str) -> float:
+    """About how many page fonts wide a line of the table's text (0.875 rem) is drawn: a Chinese
+    character takes almost a whole font, a Latin letter or digit about a third."""
+    return sum(0.9 if unicodedata.east_asian_width(char) in "WF" else 0.37 for char in text)
+
+
+def column_widths(columns: list[str], font_px: int) -> dict[str, int]:
+    """Pixels per drawn column (COLUMN_TITLES' keys) at a page font: Settings takes what is left."""
+    widths = {column: round(max(VALUE_WIDTHS_IN_FONTS[column], PADDING + text_width(_(title)))
+                            * font_px) for column, title in COLUMN_TITLES.items()
+              if column in columns and column != "config"}
+    return {**widths, "config": TABLE_PX - sum(widths.values())}
+
+
+def row_height(settings: list[str], settings_px: int, font_px: int) -> int:
+    """Pixels per row: room for the longest Settings text, wrapped in its column."""
+    room = 0.9 * (settings_px / font_px - PADDING)  # 10% to spare: the widths are estimates
+    lines = max((wrapped_lines(text, room) for text in settings), default=1)
+    return round(max(ROW_HEIGHT_IN_FONTS, PADDING + lines * LINE_IN_FONTS) * font_px)
+
+
+def wrapped_lines(text: str, room: float) -> int:
+    """How many lines `text` takes in `room` fonts, wrapped as the table does: at spaces, and a
+    word wider than the room wherever it reaches the edge ("lr=0.03，批量大小" has no space)."""
+    lines, used = 1, 0.0
+    for word in re.findall(r"\S+\s*", text):
+        width = text_width(word.rstrip())
+        if used and used + width > room:
+            lines, used = lines + 1, 0.0
+        if width > room:
+            lines, used = lines + int(width // room), width % room
+        else:
+            used += text_width(word)
+    return lines
+
+
 def draw_table(frame: pd.DataFrame) -> str | None:
     """The table; the run id of a clicked row, or None."""
     drawn = table(frame)
-    widths = {_(title): st.column_config.Column(width=COLUMN_WIDTHS[column])
-              for column, title in COLUMN_TITLES.items()}
+    font = look.current().page_font_px
+    columns = [column for column, title in COLUMN_TITLES.items() if _(title) in drawn.columns]
+    widths = column_widths(columns, font)
+    height = row_height(list(drawn[_(COLUMN_TITLES["config"])]), widths["config"], font)
     event = st.dataframe(drawn, hide_index=True, on_select="rerun", selection_mode="single-row",
-                         key=state.LEADERBOARD_TABLE,
-                         row_height=round(ROW_HEIGHT_IN_FONTS * look.current().page_font_px),
-                         column_config={title: widths[title] for title in drawn.columns})
+                         key=state.LEADERBOARD_TABLE, row_height=height,
+                         column_config={_(COLUMN_TITLES[column]): st.column_config.Column(width=width)
+                                        for column, width in widths.items()})
     rows = event.selection.rows
     return str(frame["run_id"].iloc[rows[0]]) if rows else None
 

@@ -450,7 +450,9 @@ SEVEN = ((0.3, 0.25), (0.7, 0.25), (0.45, 0.8))
 
 def draw_on_canvas(page: Page, stroke: tuple[tuple[float, float], ...] = SEVEN, steps: int = 12) -> None:
     """Draw one stroke through `stroke`'s points on Try it's canvas, with the mouse button down."""
-    box = page.locator("canvas").last.bounding_box()
+    canvas = page.locator("canvas").last
+    canvas.scroll_into_view_if_needed()  # below a short window's fold (presenter mode at 150% zoom)
+    box = canvas.bounding_box()
     assert box and box["width"] > 100, f"no drawing canvas on the page: {box}"
 
     def at(x: float, y: float) -> tuple[float, float]:

@@ -17,7 +17,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e import classroom_drive, drive
 from tests.e2e.conftest import _unavailable
-from tests.e2e.seeded import seed_class
+from tests.e2e.seeded import ENDED_TITLE, seed_class
 from tests.e2e.server import DEFAULT_DATA, Server, projector_screen, streamlit_server
 
 pytestmark = pytest.mark.e2e
@@ -123,10 +123,24 @@ def test_inside_chart_titles_and_legends_are_whole(open_page, server, mode: str)
 
 @pytest.mark.parametrize("mode", MODES)
 def test_leaderboard_table_does_not_scroll_sideways(open_page, server, mode: str) -> None:
+    """The running challenge's board (the default), then the ended one's: two columns more."""
     page = zoomed_page(open_page, server, "leaderboard", mode)
     table = classroom_drive.grid(page, classroom_drive.LEADERBOARD)
     assert_whole(page, "the leaderboard table", table)  # a grid wider than its box scrolls: cut
     assert "Ada Lovelace" in classroom_drive.grid_cells(page, classroom_drive.LEADERBOARD)
+    drive.choose(page, "Challenge", ENDED_TITLE)
+    expect(drive.main(page).get_by_text(classroom_drive.REVEALED)).to_be_visible()
+    assert_whole(page, "the ended challenge's leaderboard table", table)
+    assert "Ada Lovelace" in classroom_drive.grid_cells(page, classroom_drive.LEADERBOARD)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_evaluate_headline_cards_are_whole(open_page, server, mode: str) -> None:
+    """Four equal columns cut the accuracy to "66.…" in presenter mode at 150%."""
+    page = zoomed_page(open_page, server, "evaluate", mode)
+    cards = drive.main(page).get_by_test_id("stMetric")
+    for label in ("Test accuracy", "Test loss", "Epochs", "Training time"):
+        assert_whole(page, f"the {label!r} card", cards.filter(has_text=drive.words(label)))
 
 
 # The boxes of the first images of the chosen cell's gallery (after "N test images are ...").
