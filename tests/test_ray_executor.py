@@ -84,6 +84,22 @@ def first_batch_seconds(seen: list[tuple[float, ProgressSnapshot]], submitted: f
     return next(when for when, snapshot in seen if snapshot.step > 0) - submitted
 
 
+def anonymous_memory_mib() -> float:
+    """This process's resident memory that is its own (RssAnon): what its heaps hold."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("RssAnon:"))
+    return int(line.split()[1]) / 1024
+
+
+@ray.remote(num_cpus=0)
+def a_job_with_a_large_model(megabytes: int):
+    """What a Trainer sends home for a job: a few progress messages, then the result with the
+    model's bytes."""
+    for step in range(3):
+        yield "progress", step
+    yield "done", os.urandom(megabytes * 2**20)
+
+
 def load_keras_bytes(model_bytes: bytes, directory) -> keras.Model:
     path = directory / "model.keras"
     path.write_bytes(model_bytes)
@@ -138,6 +154,23 @@ class TestLocalRay:
         outputs = np.asarray(model.predict(np.zeros((2, 28, 28), np.uint8), verbose=0))
         assert outputs.shape == (2, 10) and result.test_outputs.shape == (10_000, 10)
         assert executor.capacity() == slots
+
+    def test_large_results_leave_the_app_process_no_larger(self, executor):
+        """Each job's result comes home in the thread that follows it. With glibc's own mmap
+        threshold the app process kept every model it had received (it grew 15 MB here per 15 MB
+        result); the executor fixes the threshold (ray_cluster.give_large_blocks_back)."""
+        def follow() -> None:
+            for reference in a_job_with_a_large_model.options(num_returns="streaming").remote(15):
+                kind, payload = ray.get(reference)
+            assert kind == "done" and len(payload) == 15 * 2**20
+
+        sizes = []
+        for _ in range(6):
+            thread = threading.Thread(target=follow)
+            thread.start()
+            thread.join()
+            sizes.append(anonymous_memory_mib())
+        assert sizes[-1] - sizes[1] < 15, f"the app process grew with each result: {sizes} MiB"
 
     def test_a_worker_serves_jobs_per_worker_jobs_then_a_warm_successor_takes_over(self, executor):
         workers = []

@@ -11,6 +11,7 @@ authentication is Ray's: set RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) to the clus
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import socket
@@ -40,6 +41,8 @@ HEALTH_SECONDS = 2.0  # how often the app checks that the cluster still answers
 # (benchmarks/RESULTS.md, ray_memory: it grows ~MB per job and levels off).
 JOBS_PER_WORKER = 100
 WORKER_RSS_MB = 2048
+# glibc's mallopt: blocks above this size get their own mapping, returned to the system when freed.
+M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES = -3, 128 * 1024
 
 
 class ClusterUnavailable(RuntimeError):
@@ -94,6 +97,22 @@ def _unreachable(address: str, tried: Msg) -> Msg:
     return Msg("Cannot use the Ray cluster at {address}: {tried}. Start it on that machine with "
                "`ray start --head --port=6379`, check the address and the firewall, and give this "
                "app the cluster's token in RAY_AUTH_TOKEN.", address=address, tried=tried)
+
+
+def give_large_blocks_back() -> None:
+    """Let the app process return each job's result to the system once it is saved.
+
+    A result (the model as .keras bytes, 2-20 MB) arrives in the job's own thread. After the first
+    such block is freed, glibc raises its mmap threshold above that size and keeps later ones in
+    per-thread heaps, so the app process grew by about one model per job (4.6 MiB a job for the
+    Keras book's, benchmarks: job_memory). A fixed threshold keeps large blocks in their own
+    mappings. Only the app side: training in this process (the threads backend) allocates large
+    tensors every batch and is left as it is. Where libc is not glibc, nothing changes.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES)
+    except (OSError, AttributeError):
+        log.debug("no glibc mallopt here: large blocks are left to the C library")
 
 
 @dataclass(frozen=True)
@@ -181,6 +200,7 @@ class RayExecutor:
         _check_positive("worker_rss_mb", worker_rss_mb, minimum=1)
         self.address, self.cpus_per_job, self.gpus_per_job = address, cpus_per_job, gpus_per_job
         self.jobs_per_worker, self.worker_rss_mb = jobs_per_worker, worker_rss_mb
+        give_large_blocks_back()
         connect(address)
         self._gcs_address = ray.get_runtime_context().gcs_address
         self._unreachable: str | None = None  # why the cluster stopped answering, for people
