@@ -74,6 +74,10 @@ NARROW_WINDOW = "1000px"
 # In a narrow window an st.columns column whose first block has this prefix takes the whole row,
 # so the columns stack (Evaluate's matrix above its gallery: side by side, both were too small).
 STACKS_WHEN_NARROW = "stacks_when_narrow_"
+# Key prefix of a block whose table's middle columns (all but the first and the last: a name and
+# a long text) hold short values that keep to one line; the first and last wrap to make room
+# (a squeezed State column wrapped "已完成" onto three lines at 150% zoom).
+ONE_LINE_MIDDLE = "one_line_middle_"
 _ROW_BLOCK = f"[data-testid='stLayoutWrapper']:has(> [class*='st-key-{WRAPS_BELOW}'])"
 
 
@@ -96,6 +100,8 @@ def page_css(look: Look) -> str:
         f" {_column(STACKS_WHEN_NARROW)} {{ min-width: 100% !important; }}"
         # Segmented controls (Evaluate's sections) keep one row: their buttons' padding halved.
         " [data-testid='stButtonGroup'] button { padding-left: 0.5rem; padding-right: 0.5rem; } }"
+        f"[class*='st-key-{ONE_LINE_MIDDLE}'] td:not(:first-child):not(:last-child)"
+        " { white-space: nowrap; }"
         "[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *,"
         " [data-testid='stWidgetLabel'] p, [data-testid='stMetricLabel'] p"
         " { color: rgba(30, 32, 40, 0.86) !important; }"  # over Streamlit's faded caption colour

@@ -104,3 +104,17 @@ def test_the_overlaid_loss_chart_is_thinned_and_its_layout_never_moves():
     assert lengths == [figures.CLASS_POINTS, 50]
     assert figure.data[0].x[-1] == 599  # the newest point is always drawn
     assert figure.layout.margin.autoexpand is False and figure.layout.transition.duration == 0
+
+
+def test_the_class_table_has_a_place_in_line_column_only_while_someone_waits():
+    from dataclasses import replace
+
+    from mnist_dash.classroom.overview import LearnerJob
+    from mnist_dash.ui import instructor_view
+
+    running = LearnerJob("Ada", job("j1", ADA))
+    waiting = LearnerJob("Bob", replace(job("j2", BOB, JobState.QUEUED), queue_position=1))
+    table = instructor_view.class_table([running, waiting])
+    assert table.to_dict("list")["Place in line"] == ["", "1"]
+    assert list(table.columns)[-1] == "Settings"  # the long text last: it wraps, the rest keep a line
+    assert "Place in line" not in instructor_view.class_table([running]).columns

@@ -74,25 +74,28 @@ def _shown_name(learner: LearnerJob) -> str:
 
 
 def class_table(learners: Sequence[LearnerJob]) -> pd.DataFrame:
-    """One row per learner, by name: state, progress, current loss, test accuracy, queue, settings.
+    """One row per learner, by name: state, progress, current loss, test accuracy, place in line
+    (a column only while someone waits), settings.
 
     All text, rounded to what a projector shows: a tick where nothing visible changed sends an
     identical table.
     """
+    waiting = any(learner.job.queue_position for learner in learners)
     rows = []
     for learner in learners:
         job, progress = learner.job, learner.job.progress
         epoch, _batch = epoch_and_batch(progress.step, progress.steps_per_epoch)
-        rows.append({
+        row = {
             _("Learner"): _shown_name(learner), _("State"): run_picker.state_name(job.state),
             _("Epoch"): f"{epoch}/{progress.num_epochs}" if progress.num_epochs else "",
             _("Progress"): i18n.percent(progress.fraction, 0),
             _("Loss"): i18n.number(progress.loss, 3) if progress.loss is not None else "",
             _("Test accuracy"): (i18n.percent(job.test_accuracy, 2)
                                  if job.test_accuracy is not None else ""),
-            _("Place in line"): str(job.queue_position or ""),
-            _("Settings"): leaderboard.settings_summary(job.config),
-        })
+        }
+        if waiting:
+            row[_("Place in line")] = str(job.queue_position or "")
+        rows.append(row | {_("Settings"): leaderboard.settings_summary(job.config)})
     return pd.DataFrame(rows).sort_values(_("Learner")) if rows else pd.DataFrame(rows)
 
 
@@ -112,7 +115,8 @@ def _class_panel(instructor: Instructor, overview: ClassOverview) -> None:
         st.info(_("No learner has trained yet."))
         return
     # st.table: plain HTML that wraps long settings, far cheaper for the browser than a data grid
-    st.table(class_table(overview.learners), hide_index=True)
+    with st.container(key=f"{look.ONE_LINE_MIDDLE}class_table"):
+        st.table(class_table(overview.learners), hide_index=True)
     _stop_form(instructor, overview.active)
 
 
