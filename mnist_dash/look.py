@@ -100,8 +100,10 @@ def page_css(look: Look) -> str:
         f" {_column(STACKS_WHEN_NARROW)} {{ min-width: 100% !important; }}"
         # Segmented controls (Evaluate's sections) keep one row: their buttons' padding halved.
         " [data-testid='stButtonGroup'] button { padding-left: 0.5rem; padding-right: 0.5rem; } }"
-        f"[class*='st-key-{ONE_LINE_MIDDLE}'] td:not(:first-child):not(:last-child)"
-        " { white-space: nowrap; }"
+        # ...and on their paragraphs too, which Streamlit's table sets to wrap
+        f"[class*='st-key-{ONE_LINE_MIDDLE}'] td:not(:first-child):not(:last-child),"
+        f" [class*='st-key-{ONE_LINE_MIDDLE}'] td:not(:first-child):not(:last-child) p"
+        " { white-space: nowrap !important; }"
         "[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *,"
         " [data-testid='stWidgetLabel'] p, [data-testid='stMetricLabel'] p"
         " { color: rgba(30, 32, 40, 0.86) !important; }"  # over Streamlit's faded caption colour
