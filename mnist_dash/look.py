@@ -100,7 +100,8 @@ def page_css(look: Look) -> str:
         f" {_column(STACKS_WHEN_NARROW)} {{ min-width: 100% !important; }}"
         # Segmented controls (Evaluate's sections) keep one row: their buttons' padding halved.
         " [data-testid='stButtonGroup'] button { padding-left: 0.5rem; padding-right: 0.5rem; } }"
-        # ...and on their paragraphs too, which Streamlit's table sets to wrap
+        # A ONE_LINE_MIDDLE table: its short middle cells on one line, paragraphs included (Streamlit
+        # sets a table cell's paragraphs to wrap)
         f"[class*='st-key-{ONE_LINE_MIDDLE}'] td:not(:first-child):not(:last-child),"
         f" [class*='st-key-{ONE_LINE_MIDDLE}'] td:not(:first-child):not(:last-child) p"
         " { white-space: nowrap !important; }"
