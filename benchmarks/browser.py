@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchmarks.common import Context, Outcome, Row, interleaved, median, require_browser, within
+from benchmarks.cores import descendants
 from tests.e2e import drive
 from tests.e2e.server import VIEWPORT, Server, chromium, streamlit_server
 
@@ -124,30 +125,13 @@ def new_run_rate(server: Server, known: set[str], timeout: float = 600.0) -> flo
     return rate
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process started, directly or not, by `pid` (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue  # the process ended meanwhile
-        children.setdefault(parent, []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 def chromium_cpu_seconds() -> float:
     """CPU seconds used so far by the Chromium processes this benchmark started (from /proc).
 
     Only this process's own descendants: other browsers on a shared machine do not count.
     """
     total = 0.0
-    for pid in _descendants(os.getpid()):
+    for pid in descendants(os.getpid()):
         try:
             if b"chrom" not in Path(f"/proc/{pid}/cmdline").read_bytes():
                 continue
