@@ -11,16 +11,18 @@ timed from the mouse click until the browser has drawn its answer (polled at eve
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmarks import cores
 from benchmarks.browser import TIMEOUT_MS, live_once, saved_run_rate, train_from_page
 from benchmarks.common import Context, Outcome, Row, interleaved, median, require_browser, within
 from tests.e2e import drive
@@ -30,6 +32,10 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 SLOWDOWN_TARGET = 0.10  # on Ray local (issue 13)
+# "shared": Chromium on the server's cores, as only a test machine has it; "split": the job's
+# process on a core of its own, as on a server whose learners browse from their laptops.
+PLACEMENTS = ("shared", "split")
+JUDGED_PLACEMENT = "split"
 THINK_SECONDS = 1.0  # a browsing learner looks at each answer this long before the next click
 IDLE_CLICKS = 6  # clicks timed with no job training, for comparison
 BACKENDS = {  # name -> the app's environment
@@ -163,9 +169,10 @@ def saved_runs(server: Server) -> set[str]:
     return {path.parent.name for path in server.runs_dir.glob("*/run.json")}
 
 
-def measure_backend(browser: Browser, ctx: Context, env: dict[str, str],
-                    schedule: tuple[int, str | None]) -> dict[str, Any]:
-    extra = {**env, "MNIST_DASH_UNWATCHED_SECONDS": "3600"}
+def measure_backend(browser: Browser, ctx: Context, backend: str, schedule: tuple[int, str | None],
+                    placements: tuple[str, ...] = PLACEMENTS) -> dict[str, dict[str, Any]]:
+    """One server of this backend; per placement, the job alone and browsed, interleaved."""
+    extra = {**BACKENDS[backend], "MNIST_DASH_UNWATCHED_SECONDS": "3600"}
     with streamlit_server(ctx.data_path, extra_env=extra) as server:
         ready = wait_until_ready(browser, server)
         runs = prepare_runs(browser, server)
@@ -178,22 +185,49 @@ def measure_backend(browser: Browser, ctx: Context, env: dict[str, str],
                 browsing.click_cell()
                 time.sleep(THINK_SECONDS)
             idle_clicks = list(browsing.clicks)
-            arms = interleaved(ctx.repeats, {
-                "nobody browsing": lambda _: train_once(browser, server, schedule, None),
-                "browsing Evaluate": lambda _: train_once(browser, server, schedule, browsing),
-            })
+            results = {}
+            for placement in placements:
+                with placed(placement, backend, server) as where:
+                    results[placement] = {"ready_seconds": ready, "idle_clicks": idle_clicks, "where": where,
+                                          **interleaved(ctx.repeats, {
+                        "nobody browsing": lambda _: train_once(browser, server, schedule, None),
+                        "browsing Evaluate": lambda _: train_once(browser, server, schedule, browsing),
+                    })}
         finally:
             context.close()
-    return {"ready_seconds": ready, "idle_clicks": idle_clicks, **arms}
+    return results
 
 
-def backend_rows(backend: str, result: dict[str, Any]) -> list[Row]:
-    """images/s both ways, the slowdown (judged on Ray local), and the browsing learner's clicks."""
+def job_process(backend: str) -> Callable[[int], bool]:
+    """The processes that train: the whole app server on threads, Ray's Trainer workers on Ray."""
+    if backend == "threads":
+        return lambda _pid: True
+    return lambda pid: "Trainer" in cores.command_line(pid)
+
+
+@contextlib.contextmanager
+def placed(placement: str, backend: str, server: Server) -> Iterator[str]:
+    """Where processes run: "shared", everything on every core; "split", the training process(es)
+    get a core alone and Chromium the other (with the page server too, on Ray), as on a server
+    whose learners browse from their own laptops."""
+    if placement == "shared":
+        yield "Chromium, the page server and the job share every core"
+        return
+    with cores.split(server.pid, alone=job_process(backend)) as where:
+        yield (f"the job's process ({where['alone']}) apart from Chromium ({where['shared']})"
+               + ("; the page server trains the job in its own process" if backend == "threads"
+                  else "; the page server is with Chromium"))
+
+
+def backend_rows(backend: str, result: dict[str, Any], placement: str = "shared") -> list[Row]:
+    """images/s both ways, the slowdown (judged on Ray local with the job's process apart from the
+    browser), and the browsing learner's clicks."""
     alone = [run["images_per_second"] for run in result["nobody browsing"]]
     browsed = [run["images_per_second"] for run in result["browsing Evaluate"]]
     slowdowns = [1 - b / a for a, b in zip(alone, browsed, strict=True)]
     slowdown = median(slowdowns)
-    judged = backend == "ray-local"
+    judged = backend == "ray-local" and placement == JUDGED_PLACEMENT
+    backend = backend if placement == "shared" else f"{backend}, {placement}"
     clicks = [click for run in result["browsing Evaluate"] for click in run["clicks"]]
     cell, idle = median(click_seconds(clicks, "confusion cell")), median(click_seconds(result["idle_clicks"]))
     kinds = ", ".join(f"{kind} {median(click_seconds(clicks, kind)):.2f} s"
@@ -208,7 +242,7 @@ def backend_rows(backend: str, result: dict[str, Any]) -> list[Row]:
         Row(f"{backend}: slowdown while browsed", 100 * slowdown, "%",
             f"< {100 * SLOWDOWN_TARGET:.0f}%" if judged else "",
             within(slowdown, high=SLOWDOWN_TARGET) if judged else None,
-            detail=f"per repeat {', '.join(f'{100 * s:.1f}%' for s in slowdowns)}"),
+            detail=f"per repeat {', '.join(f'{100 * s:.1f}%' for s in slowdowns)}; {result['where']}"),
         Row(f"{backend}: confusion cell click -> drawn, while a job trains", cell, "s",
             detail=f"{idle:.2f} s with no job training; median {kinds}"),
     ]
@@ -218,14 +252,16 @@ QUICK_SCHEDULE, FULL_SCHEDULE = (1, "2,000"), (5, None)  # (epochs, training ima
 
 
 def browse_while_training(ctx: Context) -> Outcome:
-    """Each backend on its own server; Chromium runs on the same cores as the server and the job."""
+    """Each backend on its own server, in each placement (Chromium sharing the job's cores, and not)."""
     schedule = QUICK_SCHEDULE if ctx.quick else FULL_SCHEDULE
     require_browser()
     results = {}
     with chromium() as browser:
-        for backend, env in BACKENDS.items():
-            results[backend] = measure_backend(browser, ctx, env, schedule)
-    rows = [row for backend, result in results.items() for row in backend_rows(backend, result)]
+        for backend in BACKENDS:
+            results[backend] = measure_backend(browser, ctx, backend, schedule,
+                                               PLACEMENTS if cores.can_split() else ("shared",))
+    rows = [row for backend, placements in results.items() for placement, result in placements.items()
+            for row in backend_rows(backend, result, placement)]
     setting = "Keras book preset, " + ("1 epoch of 2,000 images" if ctx.quick else "5 epochs of 60,000")
     return Outcome(rows=rows, data={"setting": setting, "think_seconds": THINK_SECONDS, **results})
 
@@ -240,8 +276,8 @@ def main() -> None:
     arguments = parser.parse_args()
     ctx = Context(quick=arguments.quick, repeats=1, data_path=os.environ["MNIST_DASH_DATA"])
     with chromium() as browser:
-        result = measure_backend(browser, ctx, BACKENDS[arguments.backend],
-                                 QUICK_SCHEDULE if arguments.quick else FULL_SCHEDULE)
+        result = measure_backend(browser, ctx, arguments.backend,
+                                 QUICK_SCHEDULE if arguments.quick else FULL_SCHEDULE, ("shared",))["shared"]
     arguments.out.write_text(json.dumps(result))
 
 

@@ -52,26 +52,29 @@ def can_split() -> bool:
 
 
 @contextlib.contextmanager
-def split(server_pid: int, apart: Callable[[int], bool] = lambda _pid: False) -> Iterator[dict[str, str]]:
-    """Pin the server's process tree to the first core, this process's other children (Playwright,
-    Chromium) and this process to the rest, while the block runs; then give everything every core.
+def split(server_pid: int, alone: Callable[[int], bool] = lambda _pid: True) -> Iterator[dict[str, str]]:
+    """While the block runs, the server's processes that `alone(pid)` picks (by default its whole
+    tree: the page server and what it started) get the first core to themselves; the rest of its
+    tree, this process, Playwright and Chromium share the other cores. Then everything gets every
+    core back.
 
-    `apart(pid)` picks server descendants (e.g. Ray's training workers) that go with the browsers'
-    side instead, so that a job's own process can have a core the page server does not use.
+    With Ray, `alone` can pick the training workers instead: the job's own process gets a core
+    that neither the page server nor the browsers use, as on a machine with cores to spare.
     Yields what went where, in words, for the report.
     """
     every = set(os.sched_getaffinity(0))
     if len(every) < 2:
         raise RuntimeError("a split placement needs at least 2 cores")
-    first, rest = {min(every)}, every - {min(every)}
+    first = {min(every)}
     server_tree = [server_pid, *descendants(server_pid)]
-    moved = [pid for pid in server_tree if apart(pid)]
-    server_side = [pid for pid in server_tree if pid not in moved]
-    client_side = [os.getpid(), *(pid for pid in descendants(os.getpid()) if pid not in server_tree)]
-    pin(server_side, first)
-    pin(client_side + moved, rest)
+    lonely = [pid for pid in server_tree if alone(pid)]
+    if not lonely:
+        raise RuntimeError("nothing in the server's process tree was picked to run alone")
+    others = [os.getpid(), *(pid for pid in descendants(os.getpid()) if pid not in lonely)]
+    pin(lonely, first)
+    pin(others, every - first)
     try:
-        yield {"server": f"core {min(first)}", "browsers": f"cores {sorted(rest)}",
-               "apart": f"{len(moved)} process(es) with the browsers"}
+        yield {"alone": f"{len(lonely)} process(es) on core {min(first)}",
+               "shared": f"the rest on core(s) {', '.join(map(str, sorted(every - first)))}"}
     finally:
         pin([os.getpid(), *descendants(os.getpid())], every)

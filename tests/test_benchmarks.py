@@ -149,17 +149,20 @@ def test_browsing_learner_clicks_the_most_confused_cell_not_shown():
 
 def _browsed(alone: list[float], browsed: list[float]) -> dict:
     clicks = [("confusion cell", 0.4), ("section", 0.6), ("confusion cell", 0.6)]
-    return {"ready_seconds": 12.0, "idle_clicks": [("confusion cell", 0.3)],
+    return {"ready_seconds": 12.0, "idle_clicks": [("confusion cell", 0.3)], "where": "somewhere",
             "nobody browsing": [{"images_per_second": rate, "clicks": []} for rate in alone],
             "browsing Evaluate": [{"images_per_second": rate, "clicks": clicks} for rate in browsed]}
 
 
-def test_browse_rows_judge_the_slowdown_on_ray_local_only():
+def test_browse_rows_judge_the_slowdown_on_ray_local_with_the_job_apart_only():
     from benchmarks.browse_bench import backend_rows
 
-    threads = backend_rows("threads", _browsed([20_000, 18_000], [5_000, 9_000]))
-    ray_rows = backend_rows("ray-local", _browsed([10_000, 10_000], [9_500, 9_700]))
+    threads = backend_rows("threads", _browsed([20_000, 18_000], [5_000, 9_000]), "split")
+    ray_rows = backend_rows("ray-local", _browsed([10_000, 10_000], [9_500, 9_700]), "split")
+    shared = backend_rows("ray-local", _browsed([10_000, 10_000], [9_500, 9_700]), "shared")
     assert threads[2].value == pytest.approx(100 * (0.75 + 0.5) / 2) and threads[2].met is None
+    assert shared[2].met is None and shared[2].metric == "ray-local: slowdown while browsed"
+    assert ray_rows[2].metric == "ray-local, split: slowdown while browsed"
     assert ray_rows[2].value == pytest.approx(4.0) and ray_rows[2].met is True
     assert ray_rows[0].value == 10_000 and ray_rows[1].value == 9_600
     assert ray_rows[3].value == pytest.approx(0.5) and "0.30 s with no job training" in ray_rows[3].detail
@@ -224,7 +227,7 @@ def test_browse_while_training_measures_a_backend_in_a_real_browser(tmp_path, re
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a split placement needs 2 cores")
-def test_split_placement_pins_the_server_tree_apart_from_the_browsers_and_then_frees_them():
+def test_split_placement_gives_the_chosen_server_processes_a_core_alone_and_then_frees_them():
     from benchmarks import cores
 
     every = os.sched_getaffinity(0)
@@ -237,13 +240,15 @@ def test_split_placement_pins_the_server_tree_apart_from_the_browsers_and_then_f
         while not cores.descendants(server.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         (worker,) = cores.descendants(server.pid)
-        with cores.split(server.pid, apart=lambda pid: pid == worker) as placement:
-            first = {min(every)}
-            assert os.sched_getaffinity(server.pid) == first
-            assert os.sched_getaffinity(worker) == every - first  # moved to the browsers' side
-            assert os.sched_getaffinity(browser.pid) == every - first
-            assert os.sched_getaffinity(0) == every - first
-            assert placement["server"] == f"core {min(every)}"
+        first, rest = {min(every)}, every - {min(every)}
+        with cores.split(server.pid) as placement:  # the whole server tree alone
+            assert os.sched_getaffinity(server.pid) == first and os.sched_getaffinity(worker) == first
+            assert os.sched_getaffinity(browser.pid) == rest and os.sched_getaffinity(0) == rest
+            assert placement["alone"] == f"2 process(es) on core {min(every)}"
+        assert os.sched_getaffinity(server.pid) == every
+        with cores.split(server.pid, alone=lambda pid: pid == worker):  # only its worker (Ray's)
+            assert os.sched_getaffinity(worker) == first
+            assert os.sched_getaffinity(server.pid) == rest and os.sched_getaffinity(browser.pid) == rest
         assert os.sched_getaffinity(0) == every and os.sched_getaffinity(browser.pid) == every
     finally:
         for process in (server, browser):
@@ -256,8 +261,9 @@ def test_parallel_opens_are_judged_only_with_the_browsers_apart():
 
     result = {"pages": 20, "p99_ms": 300.0, "quiet_p99_ms": 4.0, "max_ms": 900.0, "failures": 0,
               "all_loaded_seconds": 80.0}
-    shared = _opens_row("shared", result, jobs=8)
+    shared = _opens_row("shared", result, jobs=8, finished=0)
     apart = _opens_row("split", {**result, "p99_ms": 140.0,
-                                 "placement": {"server": "core 0", "browsers": "cores [1]"}}, jobs=8)
+                                 "placement": {"alone": "9 process(es) on core 0",
+                                               "shared": "the rest on core(s) 1"}}, jobs=8, finished=0)
     assert shared.met is None and shared.target == "" and "not judged" in shared.detail
     assert apart.met is True and apart.target == "< 250 ms" and "core 0" in apart.detail
