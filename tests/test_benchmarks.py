@@ -267,3 +267,19 @@ def test_parallel_opens_are_judged_only_with_the_browsers_apart():
                                                "shared": "the rest on core(s) 1"}}, jobs=8, finished=0)
     assert shared.met is None and shared.target == "" and "not judged" in shared.detail
     assert apart.met is True and apart.target == "< 250 ms" and "core 0" in apart.detail
+
+
+def test_class_throughput_rows_judge_the_median_and_the_worst_health():
+    from benchmarks.class_throughput import _arm_rows
+
+    def run(minutes: float, p99_ms: float) -> dict:
+        return {"minutes": minutes, "first_batch_waits": [1.0, 2.0, 30.0], "cpu_seconds_per_job": minutes,
+                "failed": 0, "health_ms": [5.0] * 98 + [p99_ms] * 2, "health_failures": 0}
+
+    ray_rows = _arm_rows("ray-local", [run(2.0, 90), run(1.2, 300), run(1.4, 100)], 30, baseline=1.5)
+    assert ray_rows[0].value == 1.4 and ray_rows[0].met is True
+    assert "median of 3: 2.00, 1.20, 1.40" in ray_rows[0].detail
+    assert "1.4 CPU-s per job" in ray_rows[0].detail  # from the run whose time is the median
+    assert ray_rows[1].value == 300 and ray_rows[1].met is False
+    assert _arm_rows("ray-local", [run(1.6, 90)], 30, baseline=1.5)[0].met is False
+    assert _arm_rows("ray-2-nodes", [run(1.0, 90)], 30, baseline=1.5)[0].met is None
