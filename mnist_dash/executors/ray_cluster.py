@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import math
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +39,10 @@ LOST_MESSAGE = "The machine running this job was lost"  # how the message of a l
 SILENCE_SECONDS = 8.0  # progress comes every 0.25 s; a loaded 2-core node fell silent for over 6 s
 CONNECT_SECONDS = 3.0
 HEALTH_SECONDS = 2.0  # how often the app checks that the cluster still answers
+# capacity() is asked on every queued job's snapshot (its wait estimate): 30 learners in line,
+# each page polling, asked the cluster hundreds of times a second (a TCP connect and a GCS call
+# each, under the job manager's lock). Ray is asked at most this often; what is busy is always fresh.
+CAPACITY_FRESH_SECONDS = 0.5
 # A worker process is replaced after this many jobs, or once its memory passed WORKER_RSS_MB
 # (benchmarks/RESULTS.md, ray_memory: it grows ~MB per job and levels off).
 JOBS_PER_WORKER = 100
@@ -204,6 +210,8 @@ class RayExecutor:
         connect(address)
         self._gcs_address = ray.get_runtime_context().gcs_address
         self._unreachable: str | None = None  # why the cluster stopped answering, for people
+        self._capacity_lock = threading.Lock()
+        self._slot_count, self._slots_at = 0, -math.inf  # job slots, and when Ray was last asked
         self._closed = threading.Event()
         threading.Thread(target=self._watch_cluster, name="ray-cluster-health", daemon=True).start()
         # TensorFlow sizes its thread pools from these when a worker process first uses it.
@@ -257,10 +265,14 @@ class RayExecutor:
             return len(self._running)
 
     def capacity(self) -> int:
-        self._check_cluster()
-        if self._unreachable:
-            return 0  # and ask Ray nothing: its calls hang while the cluster is gone
-        return max(0, self._slots() - self.busy)
+        with self._capacity_lock:
+            if time.monotonic() - self._slots_at > CAPACITY_FRESH_SECONDS:
+                self._check_cluster()
+                # and ask Ray nothing while the cluster is gone: its calls hang
+                self._slot_count = 0 if self._unreachable else self._slots()
+                self._slots_at = time.monotonic()
+            slots = self._slot_count
+        return max(0, slots - self.busy)
 
     def unavailable(self) -> str | None:
         return self._unreachable
