@@ -25,6 +25,12 @@ from typing import TYPE_CHECKING, Any
 from benchmarks import cores
 from benchmarks.browser import TIMEOUT_MS, live_once, saved_run_rate, train_from_page
 from benchmarks.common import Context, Outcome, Row, interleaved, median, require_browser, within
+from mnist_dash.executors.base import JobSpec
+from mnist_dash.executors.worker import run_job
+from mnist_dash.presets import DEFAULT_PRESET, PRESETS
+from mnist_dash.progress import Progress
+from mnist_dash.runs import RunRecord, RunStore, new_run_id
+from mnist_dash.vocabulary import JobState
 from tests.e2e import drive
 from tests.e2e.server import VIEWPORT, Server, chromium, streamlit_server
 
@@ -154,12 +160,22 @@ def wait_until_ready(browser: Browser, server: Server) -> float:
         context.close()
 
 
-def prepare_runs(browser: Browser, server: Server) -> dict[str, str]:
-    """Two small runs to switch between (also warming TensorFlow, and on Ray its workers)."""
+def prepare_runs(browser: Browser, server: Server, here_on: str | None = None) -> dict[str, str]:
+    """Two small runs to switch between, trained from the page (also warming TensorFlow, and on Ray
+    its workers). With `here_on` (a data file; quick runs) they are trained in this process instead
+    and saved into the server's run store as the command line saves a run: a second or two each,
+    not a browser's ten. The browsing learner sees them as shared runs either way."""
     runs = {}
     for epochs in OTHER_RUN_EPOCHS:
         before = saved_runs(server)
-        live_once(browser, server, epochs, "1,000", watched=False)
+        if here_on is None:
+            live_once(browser, server, epochs, "1,000", watched=False)
+        else:
+            config = PRESETS[DEFAULT_PRESET].config.replace(epochs=epochs, train_size=1000)
+            result = run_job(JobSpec(f"browse-{epochs}", config, here_on), Progress(), lambda: None)
+            if result.state != JobState.COMPLETED:
+                raise RuntimeError(f"a run to browse did not complete: {result.state} {result.message}")
+            RunStore(server.runs_dir).save(RunRecord.from_result(new_run_id(), config, result))
         (run_id,) = saved_runs(server) - before
         runs[run_id] = f"{epochs} epochs ·"
     return runs
@@ -175,7 +191,7 @@ def measure_backend(browser: Browser, ctx: Context, backend: str, schedule: tupl
     extra = {**BACKENDS[backend], "MNIST_DASH_UNWATCHED_SECONDS": "3600"}
     with streamlit_server(ctx.data_path, extra_env=extra) as server:
         ready = wait_until_ready(browser, server)
-        runs = prepare_runs(browser, server)
+        runs = prepare_runs(browser, server, ctx.data_path if ctx.quick else None)
         context = browser.new_context(viewport=VIEWPORT)
         try:
             page = context.new_page()

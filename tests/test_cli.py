@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,7 @@ def test_train_prints_epochs_and_ends_with_json(tiny_npz, tmp_path):
                 "samples_per_second", "parameters", "run_dir", "config"):
         assert key in summary
     assert summary["epochs_completed"] == 2
+    assert summary["backend"] == "threads" and summary["node"] == f"local ({socket.gethostname()})"
     assert summary["config"]["hidden_units"] == [32]
     assert summary["parameters"] == 784 * 32 + 32 + 330
     assert Path(summary["run_dir"], "model.keras").exists()

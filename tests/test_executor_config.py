@@ -123,7 +123,7 @@ import time
 from mnist_dash.executors.configure import executor_from_env
 executor = executor_from_env({"MNIST_DASH_RAY_ADDRESS": "local"}, background=True)
 assert executor.ready(timeout=600), executor.unavailable()
-time.sleep(8)  # the health check probes the GCS every 2 s
+time.sleep(4)  # two of the health check's probes of the GCS (2 s apart); capacity() probes again
 assert executor.unavailable() is None and executor.capacity() >= 1, executor.unavailable()
 executor.shutdown()
 """

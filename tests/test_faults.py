@@ -16,21 +16,21 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_dash import data
 from mnist_dash.runs import RunStore
-from tests.conftest import make_arrays
+from tests.conftest import make_arrays, save_trained_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
 def test_sigkill_mid_training_keeps_ended_runs_and_no_half_run(tmp_path):
-    """Kill a training process with SIGKILL: earlier runs load, the killed one is absent."""
+    """Kill a training process with SIGKILL: earlier runs load, the killed one is absent.
+    The earlier run is saved from this process (the command line's own run is test_cli's)."""
     npz = tmp_path / "tiny.npz"
     np.savez(npz, **make_arrays(num_train=4000, num_test=100))
     runs = tmp_path / "runs"
+    save_trained_run(runs, npz, hidden_units=(64,), epochs=1)
     base = [sys.executable, "-m", "mnist_dash", "train", "--data", str(npz), "--runs-dir", str(runs),
             "--hidden", "64"]
-    finished = subprocess.run([*base, "--epochs", "1"], cwd=ROOT, capture_output=True, timeout=120)
-    assert finished.returncode == 0, finished.stderr
     victim = subprocess.Popen([*base, "--epochs", "100"], cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True)
     assert victim.stdout.readline().startswith("epoch 1/100")  # it is training now
