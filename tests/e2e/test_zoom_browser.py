@@ -170,6 +170,35 @@ def test_evaluate_at_zoom_has_a_large_matrix_a_gallery_in_rows_and_one_row_of_se
         f"one image per row in the gallery at {ZOOM:.0%} zoom: {tiles}")
 
 
+# Each number the confusion matrix draws, its width, its cell's, and its room: how far it stays from
+# its cell's left and right edges (the nearer one), in pixels; its cell found by plotly's axes.
+CELL_ROOM_JS = """chart => {
+    const box = chart.getBoundingClientRect(), x = chart._fullLayout.xaxis, y = chart._fullLayout.yaxis;
+    const width = Math.abs(x.d2p(1) - x.d2p(0));
+    return [...chart.querySelectorAll('.heatmaplayer text')].map(text => {
+        const t = text.getBoundingClientRect();
+        const column = Math.round(x.p2d(t.left + t.width / 2 - box.left - x._offset));
+        const left = box.left + x._offset + x.d2p(column) - width / 2;
+        return {text: text.textContent, width: t.width, cell: width,
+                room: Math.min(t.left - left, left + width - t.right)};
+    });
+}"""
+
+
+def test_four_digit_counts_keep_clear_of_their_cells_edges_in_presenter_mode(open_page, server) -> None:
+    """At 150% zoom the page's width sets the matrix's cells (about 41 px): "1,054" at the presenter's
+    17 px touched both edges of its cell."""
+    page = zoomed_page(open_page, server, "evaluate", "presenter")
+    chart = drive.confusion_chart(page)
+    expect(chart.locator(".heatmaplayer text").first).to_be_visible(timeout=60_000)
+    numbers = chart.evaluate(CELL_ROOM_JS)
+    assert len(numbers) == 100, numbers
+    assert any(len(number["text"]) == len("1,054") for number in numbers), (
+        f"no four-digit count in the seeded run's matrix, so nothing was checked: {numbers}")
+    tight = [number for number in numbers if number["room"] < 2]
+    assert not tight, f"numbers within 2 px of their cell's edge at {ZOOM:.0%} zoom: {tight}"
+
+
 def overlap(a: dict, b: dict) -> bool:
     """Whether two boxes (bounding_box dicts) share any area."""
     return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
