@@ -235,3 +235,22 @@ def test_vector_axis_title_is_whole_in_presenter_mode(open_page, server) -> None
     assert box["x"] <= title["x"] and title["x"] + title["width"] <= box["x"] + box["width"], (
         f"the vector chart's axis title {title} is cut by the chart's box {box}")
     assert title["y"] + title["height"] <= box["y"] + box["height"], (title, box)
+
+
+# The leaderboard grid's scroll area: how tall its rows are in all, and how tall it shows them.
+GRID_SCROLL_JS = """grid => { const s = grid.querySelector('.dvn-scroller');
+    return s && {content: s.scrollHeight, shown: s.clientHeight}; }"""
+
+
+def test_leaderboard_rows_fit_their_settings_in_presenter_mode(open_page, server) -> None:
+    """At 1280x720 the grid is wider than its columns and gives Settings more room than at 150% zoom:
+    rows sized for the narrow column were 130 px tall, and the grid scrolled after 3 of 4 rows."""
+    page = presenter_page(open_page, server, "leaderboard")
+    table = classroom_drive.grid(page, classroom_drive.LEADERBOARD)
+    expect(table).to_be_visible(timeout=60_000)
+    assert "Alan Turing" in classroom_drive.grid_cells(page, classroom_drive.LEADERBOARD)
+    try:  # the first run draws the rows for the narrow column, the browser's width reruns the page
+        drive.wait_until(lambda: (grid := table.evaluate(GRID_SCROLL_JS))
+                         and grid["content"] <= grid["shown"], timeout=30)
+    except AssertionError:
+        pytest.fail(f"the leaderboard grid scrolls its 4 rows: {table.evaluate(GRID_SCROLL_JS)}")
