@@ -140,6 +140,20 @@ def _cell_text(matrix: np.ndarray, normalized: bool) -> list[list[str]]:
     return [[i18n.number(int(value)) for value in row] for row in matrix]
 
 
+# Presenter mode at 150% zoom: the page's width sets the matrix's cells, about 41 px; a number keeps
+# 3 px from each edge. Widths in fonts of the browser's digits (0.64), of "," and "." and of "%".
+CELL_TEXT_PX = 35
+_CHARACTER_FONTS = {",": 0.32, ".": 0.32, " ": 0.32, "%": 0.95}
+
+
+def _fitted(text: str, size: int) -> str:
+    """A cell's text at `size` px, or smaller where it would be wider than CELL_TEXT_PX ("1,054" at
+    the presenter's 17 px ran into both edges of its cell at 150% zoom)."""
+    fonts = sum(_CHARACTER_FONTS.get(character, 0.64) for character in text)
+    fitting = int(CELL_TEXT_PX / fonts) if fonts else size
+    return text if fitting >= size else f'<span style="font-size:{fitting}px">{text}</span>'
+
+
 def _click_overlay(counts: np.ndarray, marker_size: float) -> go.Scatter:
     """Invisible square markers, one per cell: clicks on a heatmap select nothing in Streamlit."""
     true, predicted = np.indices(counts.shape)
@@ -191,9 +205,12 @@ def confusion_figure(
     style = look.current()
     height = PRESENTER_MATRIX_HEIGHT if look.is_presenting() else MATRIX_HEIGHT
     cell_pixels = (height - 86) / (len(class_names) + AXIS_GAP)
+    text = _cell_text(shown, normalized)
+    if look.is_presenting():
+        text = [[_fitted(cell, style.small_text) for cell in row] for row in text]
     heatmap = go.Heatmap(
         z=shown, x=list(range(len(class_names))), y=list(range(len(class_names))),
-        text=_cell_text(shown, normalized), texttemplate="%{text}", hoverinfo="skip",
+        text=text, texttemplate="%{text}", hoverinfo="skip",
         # For a room, a size read from the back: plotly's own (from the cell) stays small.
         textfont={"size": style.small_text} if look.is_presenting() else None,
         colorscale="Blues", showscale=False, zmin=0, zmax=1 if normalized else None,

@@ -71,6 +71,11 @@ def presenting(on: bool = True) -> Iterator[None]:
 WRAPS_BELOW = "wraps_below_"
 READABLE_WIDTH = "16rem"  # 256 px everyday, 320 px in presenter mode
 NARROW_WINDOW = "1000px"
+# A window fewer page fonts (rem) tall than this is short: 1280x720 in presenter mode, or at 125%
+# browser zoom or more. There the live Train panel takes the screen (the page's title goes above
+# it), and the canvas charts in a block keyed with FITS_SHORT_WINDOW are half the window tall.
+SHORT_WINDOW_REM = 40
+FITS_SHORT_WINDOW = "fits_short_window_"
 # In a narrow window an st.columns column whose first block has this prefix takes the whole row,
 # so the columns stack (Evaluate's matrix above its gallery: side by side, both were too small).
 STACKS_WHEN_NARROW = "stacks_when_narrow_"
@@ -100,6 +105,11 @@ def page_css(look: Look) -> str:
         f" {_column(STACKS_WHEN_NARROW)} {{ min-width: 100% !important; }}"
         # Segmented controls (Evaluate's sections) keep one row: their buttons' padding halved.
         " [data-testid='stButtonGroup'] button { padding-left: 0.5rem; padding-right: 0.5rem; } }"
+        # The element, not the canvas: its height is reserved before the chart is drawn, so the page
+        # does not grow under a scroll (line_chart.js draws the canvas as tall as the element).
+        f"@media (max-height: {SHORT_WINDOW_REM * look.page_font_px}px) {{"
+        f" [class*='st-key-{FITS_SHORT_WINDOW}'] [data-testid='stElementContainer']:has(.stBidiComponent)"
+        " { height: 50vh !important; flex-basis: 50vh !important; } }"
         # A ONE_LINE_MIDDLE table: its short middle cells on one line, paragraphs included (Streamlit
         # sets a table cell's paragraphs to wrap)
         f"[class*='st-key-{ONE_LINE_MIDDLE}'] td:not(:first-child):not(:last-child),"

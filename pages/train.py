@@ -78,7 +78,8 @@ if folded:  # the live panel below says which settings; Train again trains them
     config = snap.config.replace(dataset=dataset.name)
     train_fold.change_button(header, config, rules, busy)
     train_slot = header
-    train_fold.scroll_to(train_fold.HEADER_KEY, reason=snap.job_id)  # the live panel takes the page
+    # The live panel takes the page: under the title, or in a short window alone.
+    train_fold.scroll_to(train_fold.HEADER_KEY, reason=snap.job_id, short_window_key=live.PANEL_KEY)
 else:
     with st.container(key=train_fold.FORM_KEY):
         train_fold.advice_note()

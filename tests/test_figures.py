@@ -68,6 +68,21 @@ def test_confusion_figure_numbers_grow_for_a_room_and_still_fit_their_cells() ->
     assert cell >= (4 * 0.6 + 0.3) * size + 8, f"'1,135' at {size} px overflows a {cell:.0f} px cell"
 
 
+def test_presenter_cell_numbers_wider_than_a_zoomed_cell_get_a_smaller_font() -> None:
+    """At 150% zoom the page's width makes the cells about 41 px: "1,135" (2.9 fonts of Chromium's
+    digits) gets a size that keeps it within CELL_TEXT_PX; three digits keep the presenter's size."""
+    matrix = np.full((10, 10), 7)
+    matrix[1, 1], matrix[2, 2] = 1_135, 949
+    with look.presenting(True):
+        text = figures.confusion_figure(matrix, NAMES).data[0].text
+    assert text[2][2] == "949" and text[0][1] == "7"
+    size = int(text[1][1].split("font-size:")[1].split("px")[0])
+    assert text[1][1].endswith(">1,135</span>") and (4 * 0.64 + 0.32) * size <= figures.CELL_TEXT_PX
+    assert size < look.PRESENTING.small_text
+    with look.presenting(False):  # plotly sizes the everyday numbers from the cell
+        assert figures.confusion_figure(matrix, NAMES).data[0].text[1][1] == "1,135"
+
+
 def test_history_figure_live_layout() -> None:
     fig = figures.history_figure(
         [1, 2, 3, 4], [0.2, 0.4, 0.5, 0.6], [2, 4], [0.3, 0.55], [0.5], "accuracy", total_steps=20

@@ -15,7 +15,7 @@ from mnist_dash.classroom.challenges import Challenge
 from mnist_dash.config import TrainConfig
 from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.progress import format_seconds
-from mnist_dash.ui import resources, state
+from mnist_dash.ui import block_width, resources, state
 
 POLL_SECONDS = 2.0  # how often a running challenge's board looks for new submissions
 WINNERS = 3  # how many top configs can be loaded into Train after the end
@@ -32,6 +32,7 @@ COLUMN_TITLES = {  # leaderboard columns drawn, in order, with their headers. Af
 VALUE_WIDTHS_IN_FONTS = {"rank": 2.8, "name": 4.6, "private": 6.4, "public": 4.0, "parameters": 4.2}
 TABLE_PX = 475
 PADDING = 1.0  # a cell's left and right padding, in fonts
+SELECTION_PX = 33  # the grid's row-selection column (checkboxes)
 # Rows at least 4.4 fonts tall: taller than 4 rem, Streamlit wraps a cell's text. Taller still when
 # the Settings column needs more lines for its longest text (Chinese, presenter mode).
 ROW_HEIGHT_IN_FONTS = 4.4
@@ -133,13 +134,22 @@ def wrapped_lines(text: str, room: float) -> int:
     return lines
 
 
+def drawn_settings_width(widths: dict[str, int], table_px: int | None) -> int:
+    """How wide the grid draws Settings: a grid wider than its columns (a wide window) shares what is
+    left over equally among them (Streamlit 1.67), past the row-selection column."""
+    spare = (table_px or 0) - SELECTION_PX - sum(widths.values())
+    return widths["config"] + max(0, spare) // len(widths)
+
+
 def draw_table(frame: pd.DataFrame) -> str | None:
-    """The table; the run id of a clicked row, or None."""
+    """The table, its rows as tall as the Settings text needs at the width the browser gives it;
+    the run id of a clicked row, or None."""
     drawn = table(frame)
     font = look.current().page_font_px
     columns = [column for column, title in COLUMN_TITLES.items() if _(title) in drawn.columns]
     widths = column_widths(columns, font)
-    height = row_height(list(drawn[_(COLUMN_TITLES["config"])]), widths["config"], font)
+    settings_px = drawn_settings_width(widths, block_width.block_width("leaderboard_width"))
+    height = row_height(list(drawn[_(COLUMN_TITLES["config"])]), settings_px, font)
     event = st.dataframe(drawn, hide_index=True, on_select="rerun", selection_mode="single-row",
                          key=state.LEADERBOARD_TABLE, row_height=height,
                          column_config={_(COLUMN_TITLES[column]): st.column_config.Column(width=width)

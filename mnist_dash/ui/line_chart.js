@@ -99,7 +99,9 @@ function dash(trace) {
 function draw(root, spec) {
   const canvas = root.canvas;
   const width = Math.max(200, Math.floor(root.parent.clientWidth || 600));
-  const height = spec.height;
+  // The page's style may make the element shorter than the spec (look.FITS_SHORT_WINDOW): fill it.
+  const height = Math.min(spec.height, root.frame?.clientHeight || spec.height);
+  const title = height < spec.height && spec.title === spec.yTitle ? "" : spec.title; // the y axis says it
   const ratio = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
     canvas.width = Math.round(width * ratio); canvas.height = Math.round(height * ratio);
@@ -114,7 +116,7 @@ function draw(root, spec) {
 
   // Room around the plot: title on top, y title and tick labels left, x title and legend below.
   let top = GAP, left = 0, right = width - GAP, bottom = height;
-  if (spec.title) top += spec.titleSize * 1.3 + GAP;
+  if (title) top += spec.titleSize * 1.3 + GAP;
   let entries = [];
   if (spec.legend === "right") {
     g.font = font;
@@ -141,9 +143,9 @@ function draw(root, spec) {
 
   // Title, grid, ticks and axis titles.
   g.fillStyle = INK; g.textBaseline = "middle";
-  if (spec.title) {
+  if (title) {
     g.font = `600 ${spec.titleSize}px ${family}`; g.textAlign = "left";
-    g.fillText(spec.title, GAP, GAP + spec.titleSize * 0.65);
+    g.fillText(title, GAP, GAP + spec.titleSize * 0.65);
   }
   g.font = font; g.lineWidth = 1; g.strokeStyle = GRID;
   g.textAlign = "right";
@@ -239,8 +241,11 @@ export default function (component) {
     canvas.style.display = "block";
     box.appendChild(canvas);
     parentElement.appendChild(box);
-    root = parentElement.__lineChart = { canvas, parent: box, spec: data };
-    new ResizeObserver(() => draw(root, root.spec)).observe(box);
+    const frame = parentElement.closest("[data-testid='stElementContainer']");
+    root = parentElement.__lineChart = { canvas, parent: box, frame, spec: data };
+    const observer = new ResizeObserver(() => draw(root, root.spec));
+    observer.observe(box);
+    if (frame) observer.observe(frame); // made shorter by the page's style in a short window
   }
   root.spec = data;
   draw(root, data);

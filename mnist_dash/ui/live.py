@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from mnist_dash import diagnose, figures, i18n
+from mnist_dash import diagnose, figures, i18n, look
 from mnist_dash.config import TrainConfig
 from mnist_dash.i18n import N_, _
 from mnist_dash.jobs import JobSnapshot
@@ -23,6 +24,9 @@ COLUMN_TITLES = {  # a history column -> its header in the table on screen (down
     "learning_rate": N_("Learning rate"),
 }
 
+PANEL_KEY = "live_panel"  # the live panel's container
+
+
 def _stop(job_id: str) -> None:
     resources.job_manager().stop(job_id, state.owner_id())
 
@@ -36,7 +40,8 @@ def history_charts(snap_progress, key_prefix: str, config: TrainConfig | None = 
     early = config is not None and config.early_stopping_patience is not None
     specs = figures.history_specs(p, total_steps=p.total_steps or None,
                                   kept_epoch=lowest_validation_epoch(p.epochs) if early else None)
-    columns = st.columns(2)
+    # Live, in a short window, both charts are half the window tall (look.FITS_SHORT_WINDOW).
+    columns = st.container(key=f"{look.FITS_SHORT_WINDOW}{key_prefix}_charts" if live else None).columns(2)
     for column, (metric, spec) in zip(columns, specs.items(), strict=True):
         with column:
             if live:
@@ -62,15 +67,22 @@ def _epoch_row(row: dict) -> dict:
     return {_(COLUMN_TITLES[k]): v for k, v in row.items() if k in HISTORY_COLUMNS and v is not None}
 
 
-def _status(snap: JobSnapshot) -> None:
+def _status(snap: JobSnapshot) -> DeltaGenerator:
+    """The state line, and the progress bar in a row; returns that row, whose end holds Stop (a row
+    less above the charts: with a short window's large text every row counts)."""
     words = _(STATE_WORDS.get(snap.state, snap.state))
-    if snap.state == JobState.QUEUED:
+    queued = snap.state == JobState.QUEUED
+    if queued:
         st.markdown(_("**{state}**: {place}. Training starts by itself; you can leave this page.",
                       state=words, place=_(queue_text(snap.queue_position or 1, snap.wait_seconds))))
-        st.progress(0.0, text=_("Waiting to start"))
-        return
-    st.markdown(_("**{state}** · {summary}", state=words, summary=_(snap.config.summary())))
-    st.progress(snap.progress.fraction, text=_(progress_text(snap.progress)))
+    else:
+        st.markdown(_("**{state}** · {summary}", state=words, summary=_(snap.config.summary())))
+    row = st.container(horizontal=True, vertical_alignment="bottom", key="live_progress_row")
+    if queued:
+        row.progress(0.0, text=_("Waiting to start"))
+    else:
+        row.progress(snap.progress.fraction, text=_(progress_text(snap.progress)))
+    return row
 
 
 def live_panel() -> None:
@@ -90,21 +102,21 @@ def live_panel() -> None:
         if snap.active:
             app.watch_tick()
         resources.job_manager().mark_watched(current.job_id, state.owner_id())
-        _status(current)
-        stop_slot = st.empty()
-        if current.active:
-            stop_slot.button(_("Stop"), icon=":material/stop_circle:", type="primary",
-                             key="stop_button", on_click=_stop, args=(current.job_id,),
-                             disabled=current.state == JobState.STOPPING,
-                             help=_("Halts within one batch and keeps what the network has learned."))
-        # The chart kind is the page's (a job active when the page ran): the fragment's last tick,
-        # which sees the job end and reruns the page, swaps no element for another.
-        history_charts(current.progress, "live", current.config, live=snap.active)
-        with st.container():
+        with st.container(key=PANEL_KEY):  # a short window scrolls it to its top (pages/train.py)
+            stop_slot = _status(current).empty()
             if current.active:
-                _early_warnings(current)
-            else:
-                outcome(current)
+                stop_slot.button(_("Stop"), icon=":material/stop_circle:", type="primary",
+                                 key="stop_button", on_click=_stop, args=(current.job_id,),
+                                 disabled=current.state == JobState.STOPPING,
+                                 help=_("Halts within one batch and keeps what the network has learned."))
+            # The chart kind is the page's (a job active when the page ran): the fragment's last tick,
+            # which sees the job end and reruns the page, swaps no element for another.
+            history_charts(current.progress, "live", current.config, live=snap.active)
+            with st.container():
+                if current.active:
+                    _early_warnings(current)
+                else:
+                    outcome(current)
         if snap.active and not current.active:
             st.rerun()
 

@@ -1,4 +1,5 @@
-"""Train on a projector: at 1280x720 the live panel fits the screen, and a queued learner sees the wait."""
+"""Train on a projector: at 1280x720, and at 150% browser zoom (everyday, presenter mode, Chinese),
+the live panel fits the screen; and a queued learner sees the wait."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from playwright.sync_api import Locator, Page, expect
 
 from mnist_dash.vocabulary import JobState
 from tests.e2e import drive
-from tests.e2e.server import streamlit_server
+from tests.e2e.server import projector_screen, streamlit_server
 
 pytestmark = pytest.mark.e2e
 
 PROJECTOR = {"width": 1280, "height": 720}
+# At 150% zoom the page has 853x480 CSS pixels: (language, query) per look checked there.
+ZOOMED = {"everyday": ("en", ""), "presenter": ("en", "present=1"), "presenter-zh-CN": ("zh-CN", "present=1")}
 
 
 def inside_viewport(page: Page, name: str, locator: Locator) -> None:
@@ -65,6 +68,39 @@ def test_status_stop_and_both_live_charts_fit_a_projector_while_training(page: P
     assert drive.shows_status(page, JobState.RUNNING)  # measured while it trains, not after
     assert drive.click_stop(page)
     drive.expect_finished(page, state=JobState.STOPPED)
+
+
+@pytest.mark.parametrize("look", ZOOMED)
+def test_status_stop_and_both_live_charts_fit_a_projector_at_150_percent_zoom(open_page, server,
+                                                                                look: str) -> None:
+    """853x480 CSS pixels: the live panel takes the screen (the title goes above it), Stop beside
+    the progress bar, the charts shorter. Before, the charts began below the fold, and in Chinese
+    presenter mode Stop sat on the window's bottom edge."""
+    lang, query = ZOOMED[look]
+    page = open_page(**projector_screen(1.5))
+    page.set_default_timeout(60_000)
+    drive.open_app(page, server.url, f"train?lang={lang}&{query}")
+    drive.configure_training(page, units=64, epochs=20, train_images=60_000, batch=16, lang=lang)
+    drive.click_train(page, lang=lang)
+    drive.wait_for_first_batch(page, 60_000, lang=lang)
+    drive.wait_until(lambda: drive.chart_last_step(page, "st-key-live_loss") > 0, timeout=30,
+                     message="the live loss chart's first points")
+    main = drive.main(page)
+    stop = main.get_by_role("button", name=drive.words("Stop", lang))
+    for name, element in {
+        "the status line": drive.status_line(page, lang).first,
+        "the progress bar": main.get_by_test_id("stProgress"),
+        "Stop": stop,
+        "the loss chart": live_chart(page, "live_loss"),
+        "the accuracy chart": live_chart(page, "live_accuracy"),
+    }.items():
+        inside_viewport(page, f"{name} ({look})", element)
+    for key in ("live_loss", "live_accuracy"):  # shorter, not squashed to nothing
+        assert live_chart(page, key).bounding_box()["height"] >= 200, live_chart(page, key).bounding_box()
+    assert drive.status_pattern(JobState.RUNNING, lang=lang).match(drive.status_text(page, lang)), (
+        "measured after the run ended")
+    stop.click()
+    drive.expect_finished(page, state=JobState.STOPPED, lang=lang)
 
 
 def test_a_second_learner_waits_with_an_estimate_while_the_first_trains(open_page) -> None:

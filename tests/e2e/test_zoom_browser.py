@@ -170,6 +170,35 @@ def test_evaluate_at_zoom_has_a_large_matrix_a_gallery_in_rows_and_one_row_of_se
         f"one image per row in the gallery at {ZOOM:.0%} zoom: {tiles}")
 
 
+# Each number the confusion matrix draws, its width, its cell's, and its room: how far it stays from
+# its cell's left and right edges (the nearer one), in pixels; its cell found by plotly's axes.
+CELL_ROOM_JS = """chart => {
+    const box = chart.getBoundingClientRect(), x = chart._fullLayout.xaxis, y = chart._fullLayout.yaxis;
+    const width = Math.abs(x.d2p(1) - x.d2p(0));
+    return [...chart.querySelectorAll('.heatmaplayer text')].map(text => {
+        const t = text.getBoundingClientRect();
+        const column = Math.round(x.p2d(t.left + t.width / 2 - box.left - x._offset));
+        const left = box.left + x._offset + x.d2p(column) - width / 2;
+        return {text: text.textContent, width: t.width, cell: width,
+                room: Math.min(t.left - left, left + width - t.right)};
+    });
+}"""
+
+
+def test_four_digit_counts_keep_clear_of_their_cells_edges_in_presenter_mode(open_page, server) -> None:
+    """At 150% zoom the page's width sets the matrix's cells (about 41 px): "1,054" at the presenter's
+    17 px touched both edges of its cell."""
+    page = zoomed_page(open_page, server, "evaluate", "presenter")
+    chart = drive.confusion_chart(page)
+    expect(chart.locator(".heatmaplayer text").first).to_be_visible(timeout=60_000)
+    numbers = chart.evaluate(CELL_ROOM_JS)
+    assert len(numbers) == 100, numbers
+    assert any(len(number["text"]) == len("1,054") for number in numbers), (
+        f"no four-digit count in the seeded run's matrix, so nothing was checked: {numbers}")
+    tight = [number for number in numbers if number["room"] < 2]
+    assert not tight, f"numbers within 2 px of their cell's edge at {ZOOM:.0%} zoom: {tight}"
+
+
 def overlap(a: dict, b: dict) -> bool:
     """Whether two boxes (bounding_box dicts) share any area."""
     return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
@@ -206,3 +235,22 @@ def test_vector_axis_title_is_whole_in_presenter_mode(open_page, server) -> None
     assert box["x"] <= title["x"] and title["x"] + title["width"] <= box["x"] + box["width"], (
         f"the vector chart's axis title {title} is cut by the chart's box {box}")
     assert title["y"] + title["height"] <= box["y"] + box["height"], (title, box)
+
+
+# The leaderboard grid's scroll area: how tall its rows are in all, and how tall it shows them.
+GRID_SCROLL_JS = """grid => { const s = grid.querySelector('.dvn-scroller');
+    return s && {content: s.scrollHeight, shown: s.clientHeight}; }"""
+
+
+def test_leaderboard_rows_fit_their_settings_in_presenter_mode(open_page, server) -> None:
+    """At 1280x720 the grid is wider than its columns and gives Settings more room than at 150% zoom:
+    rows sized for the narrow column were 130 px tall, and the grid scrolled after 3 of 4 rows."""
+    page = presenter_page(open_page, server, "leaderboard")
+    table = classroom_drive.grid(page, classroom_drive.LEADERBOARD)
+    expect(table).to_be_visible(timeout=60_000)
+    assert "Alan Turing" in classroom_drive.grid_cells(page, classroom_drive.LEADERBOARD)
+    try:  # the first run draws the rows for the narrow column, the browser's width reruns the page
+        drive.wait_until(lambda: (grid := table.evaluate(GRID_SCROLL_JS))
+                         and grid["content"] <= grid["shown"], timeout=30)
+    except AssertionError:
+        pytest.fail(f"the leaderboard grid scrolls its 4 rows: {table.evaluate(GRID_SCROLL_JS)}")
