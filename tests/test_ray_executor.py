@@ -155,6 +155,19 @@ class TestLocalRay:
         assert outputs.shape == (2, 10) and result.test_outputs.shape == (10_000, 10)
         assert executor.capacity() == slots
 
+    def test_capacity_asks_the_cluster_at_most_twice_a_second(self, executor, monkeypatch):
+        """Every queued job's snapshot asks for the capacity (its wait estimate): a class in line
+        must not turn each page poll into a call to the cluster."""
+        asked = []
+        cluster_resources = ray.cluster_resources
+        monkeypatch.setattr(ray, "cluster_resources", lambda: asked.append(1) or cluster_resources())
+        time.sleep(ray_cluster.CAPACITY_FRESH_SECONDS)  # what was asked before is stale now
+        assert {executor.capacity() for _ in range(300)} == {executor.capacity()}
+        assert len(asked) == 1
+        time.sleep(ray_cluster.CAPACITY_FRESH_SECONDS + 0.05)
+        executor.capacity()
+        assert len(asked) == 2
+
     def test_large_results_leave_the_app_process_no_larger(self, executor):
         """Each job's result comes home in the thread that follows it. With glibc's own mmap
         threshold the app process kept every model it had received (it grew 15 MB here per 15 MB
