@@ -148,7 +148,8 @@ _CHARACTER_FONTS = {",": 0.32, ".": 0.32, " ": 0.32, "%": 0.95}
 
 def _fitted(text: str, size: int) -> str:
     """A cell's text at `size` px, or smaller where it would be wider than CELL_TEXT_PX ("1,054" at
-    the presenter's 17 px ran into both edges of its cell at 150% zoom)."""
+    the presenter's 17 px ran into both edges of its cell at 150% zoom). The page's style gives it
+    back its size in a window wide enough for it (look.ROOMY_MATRIX_WINDOW)."""
     fonts = sum(_CHARACTER_FONTS.get(character, 0.64) for character in text)
     fitting = int(CELL_TEXT_PX / fonts) if fonts else size
     return text if fitting >= size else f'<span style="font-size:{fitting}px">{text}</span>'

@@ -83,6 +83,12 @@ STACKS_WHEN_NARROW = "stacks_when_narrow_"
 # a long text) hold short values that keep to one line; the first and last wrap to make room
 # (a squeezed State column wrapped "已完成" onto three lines at 150% zoom).
 ONE_LINE_MIDDLE = "one_line_middle_"
+# A confusion matrix's key starts with this (ui.state.confusion_chart_key). In presenter mode a
+# cell number too wide for the matrix's cells at 150% zoom is drawn smaller (figures: "1,054" at
+# 17 px touched its 41 px cell's edges); in a window this wide the cells have room for it, and it
+# goes back to the matrix's text size.
+CONFUSION_KEY = "confusion_"
+ROOMY_MATRIX_WINDOW = "1200px"
 _ROW_BLOCK = f"[data-testid='stLayoutWrapper']:has(> [class*='st-key-{WRAPS_BELOW}'])"
 
 
@@ -115,6 +121,8 @@ def page_css(look: Look) -> str:
         f"[class*='st-key-{ONE_LINE_MIDDLE}'] td:not(:first-child):not(:last-child),"
         f" [class*='st-key-{ONE_LINE_MIDDLE}'] td:not(:first-child):not(:last-child) p"
         " { white-space: nowrap !important; }"
+        f"@media (min-width: {ROOMY_MATRIX_WINDOW}) {{ [class*='st-key-{CONFUSION_KEY}'] .heatmaplayer"
+        " tspan[style*='font-size'] { font-size: inherit !important; } }"
         "[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *,"
         " [data-testid='stWidgetLabel'] p, [data-testid='stMetricLabel'] p"
         " { color: rgba(30, 32, 40, 0.86) !important; }"  # over Streamlit's faded caption colour

@@ -278,7 +278,7 @@ def default_run(key: str, run_id: str, choices: set[str], reason: str | None = N
 
 def confusion_chart_key(run_id: str) -> str:
     """The key of a run's clickable confusion matrix; its value is the last click."""
-    return f"confusion_{run_id}"
+    return f"{look.CONFUSION_KEY}{run_id}"
 
 
 def confusion_click(run_id: str) -> Any:

@@ -15,6 +15,7 @@ pytest.importorskip("playwright.sync_api")
 
 from playwright.sync_api import Locator, Page, expect
 
+from mnist_dash import look
 from tests.e2e import classroom_drive, drive
 from tests.e2e.conftest import _unavailable
 from tests.e2e.seeded import ENDED_TITLE, seed_class
@@ -197,6 +198,25 @@ def test_four_digit_counts_keep_clear_of_their_cells_edges_in_presenter_mode(ope
         f"no four-digit count in the seeded run's matrix, so nothing was checked: {numbers}")
     tight = [number for number in numbers if number["room"] < 2]
     assert not tight, f"numbers within 2 px of their cell's edge at {ZOOM:.0%} zoom: {tight}"
+
+
+# Each number's drawn font size in the matrix (its tspan's, where the figure made it smaller)
+CELL_FONTS_JS = """chart => [...chart.querySelectorAll('.heatmaplayer text')].map(text => ({
+    text: text.textContent,
+    px: parseFloat(getComputedStyle(text.querySelector('tspan') || text).fontSize)}))"""
+
+
+def test_four_digit_counts_keep_the_presenters_size_where_the_cells_have_room(open_page, server) -> None:
+    """The smaller text is for 150% zoom's narrow cells: on the projector at 100% the cells have
+    room, and "1,054" is as large as every other number."""
+    page = presenter_page(open_page, server, "evaluate")
+    chart = drive.confusion_chart(page)
+    expect(chart.locator(".heatmaplayer text").first).to_be_visible(timeout=60_000)
+    numbers = chart.evaluate(CELL_FONTS_JS)
+    assert any(len(number["text"]) == len("1,054") for number in numbers), numbers
+    small = [number for number in numbers if number["px"] != look.PRESENTING.small_text]
+    assert not small, f"numbers drawn smaller than {look.PRESENTING.small_text} px at 1280x720: {small}"
+    assert not [number for number in chart.evaluate(CELL_ROOM_JS) if number["room"] < 2]
 
 
 def overlap(a: dict, b: dict) -> bool:
