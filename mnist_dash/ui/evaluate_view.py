@@ -13,8 +13,9 @@ from mnist_dash.data import Dataset
 from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.progress import format_seconds
 from mnist_dash.runs import RunRecord
-from mnist_dash.ui import app, events, state
+from mnist_dash.ui import app, events, state, train_fold
 
+CELL_PLACE = "stacked_confusion_cell"  # presenter mode: the chosen cell's sentence and images
 GALLERY_STEP = 16  # images a gallery shows at first, and how many more each "Show more" adds
 # A tile 182 px wide: two fit beside the matrix at 1280x720, presenter mode too, and a caption in
 # presenter mode's type (17.5 px) fits under one. A longer caption would widen the tile and blur it.
@@ -49,12 +50,15 @@ def section_picker() -> str:
     return app.section_picker(SECTIONS, state.EVALUATE_SECTION)
 
 
-def _sync_click(run_id: str) -> None:
-    """A click on the chart moves the keyboard selectors to that cell (before they are drawn)."""
+def _sync_click(run_id: str) -> bool:
+    """A click on the chart moves the keyboard selectors to that cell (before they are drawn);
+    whether there was a new click."""
     cell = events.selected_cell(state.confusion_click(run_id))
-    if cell is not None and cell != state.last_click():
-        state.set_last_click(cell)
-        state.show_cell(cell)
+    if cell is None or cell == state.last_click():
+        return False
+    state.set_last_click(cell)
+    state.show_cell(cell)
+    return True
 
 
 def _default_cell(matrix: np.ndarray) -> tuple[int, int]:
@@ -66,7 +70,7 @@ def _default_cell(matrix: np.ndarray) -> tuple[int, int]:
 def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -> None:
     """The clickable matrix, the chosen cell outlined, and that cell's images beside it."""
     names = figures.class_labels(dataset.class_names)
-    _sync_click(record.run_id)
+    clicked = _sync_click(record.run_id)
     state.show_cell(state.shown_cell() or _default_cell(matrix))
     chart, side = _matrix_and_cell_places()
     with chart:
@@ -90,6 +94,8 @@ def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -
                                    true == predicted))
         gallery(metrics.cell_indices(dataset.y_test, record.test_probabilities, true, predicted),
                 record, dataset, key=f"cell_{record.run_id}_{true}_{predicted}")
+        if clicked and look.is_presenting():  # its images are under the page-wide matrix: show them
+            train_fold.scroll_to(CELL_PLACE, reason=f"{record.run_id} {true} {predicted}")
 
 
 def _matrix_and_cell_places() -> tuple[DeltaGenerator, DeltaGenerator]:
@@ -97,7 +103,7 @@ def _matrix_and_cell_places() -> tuple[DeltaGenerator, DeltaGenerator]:
     so its cells hold numbers large enough for a room (a half-width column squeezed them)."""
     parts = ("chart", "cell")
     if look.is_presenting():
-        return tuple(st.container(key=f"stacked_confusion_{part}") for part in parts)
+        return st.container(key="stacked_confusion_chart"), st.container(key=CELL_PLACE)
     return tuple(column.container(key=f"{look.STACKS_WHEN_NARROW}confusion_{part}")
                  for column, part in zip(st.columns([1, 1], gap="medium"), parts, strict=True))
 

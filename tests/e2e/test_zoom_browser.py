@@ -219,6 +219,22 @@ def test_four_digit_counts_keep_the_presenters_size_where_the_cells_have_room(op
     assert not [number for number in chart.evaluate(CELL_ROOM_JS) if number["room"] < 2]
 
 
+def test_a_clicked_cells_images_come_into_view_in_presenter_mode(open_page, server) -> None:
+    """In presenter mode the matrix takes the page's width and the chosen cell's images sit under
+    it, below the 1280x720 fold: a click brings them up."""
+    page = presenter_page(open_page, server, "evaluate")
+    expect(drive.confusion_chart(page).locator(".heatmaplayer text").first).to_be_visible(timeout=60_000)
+    cells, current = drive.confusion_cells(page), drive.selected_cell(page)
+    true, predicted = max((cell for cell, count in cells.items()
+                           if cell[0] != cell[1] and count > 0 and cell != current), key=cells.get)
+    first_image = drive.main(page).locator("[data-testid='stImage']").first
+    assert not drive.in_viewport(page, first_image), "the images were on screen before the click"
+    drive.click_confusion_cell(page, true, predicted)
+    expect(drive.selectbox(page, "True class").locator("input")).to_have_value(str(true))
+    drive.wait_until(lambda: drive.in_viewport(page, first_image),
+                     message="the clicked cell's first image in the 1280x720 window")
+
+
 def overlap(a: dict, b: dict) -> bool:
     """Whether two boxes (bounding_box dicts) share any area."""
     return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
