@@ -145,6 +145,7 @@ def shoot_ended_board(page: Page, album: Album) -> Path:
     drive.choose(page, drive.words("Challenge", album.lang), ENDED_TITLE)
     revealed = "Ended: ranked by the private score, which nobody saw before"
     expect(drive.main(page).get_by_text(drive.words(revealed, album.lang))).to_be_visible()
+    page.evaluate("document.activeElement?.blur()")  # no focus ring left on the select box
     settle(page)
     return album.save(page, "leaderboard_ended")
 
