@@ -79,13 +79,13 @@ if folded:  # the live panel below says which settings; Train again trains them
     train_fold.change_button(header, config, rules, busy)
     train_slot = header
     # The live panel takes the page: under the title, or in a short window alone.
-    train_fold.scroll_to(train_fold.HEADER_KEY, reason=snap.job_id, short_window_key=live.PANEL_KEY)
+    app.scroll_to(train_fold.HEADER_KEY, reason=snap.job_id, short_window_key=live.PANEL_KEY)
 else:
     with st.container(key=train_fold.FORM_KEY):
         train_fold.advice_note()
         config, train_slot = form_and_summary(dataset, rules)
     if advised:
-        train_fold.scroll_to(train_fold.FORM_KEY, reason=str(state.advice_changes()))
+        app.scroll_to(train_fold.FORM_KEY, reason=str(state.advice_changes()))
 
 if train_slot.button(_("Train"), key="train_button", type="primary", icon=":material/play_arrow:",
                      disabled=busy,

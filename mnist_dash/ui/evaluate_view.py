@@ -13,7 +13,7 @@ from mnist_dash.data import Dataset
 from mnist_dash.i18n import N_, _, ngettext
 from mnist_dash.progress import format_seconds
 from mnist_dash.runs import RunRecord
-from mnist_dash.ui import app, events, state, train_fold
+from mnist_dash.ui import app, events, state
 
 CELL_PLACE = "stacked_confusion_cell"  # presenter mode: the chosen cell's sentence and images
 GALLERY_STEP = 16  # images a gallery shows at first, and how many more each "Show more" adds
@@ -95,7 +95,7 @@ def confusion_section(record: RunRecord, dataset: Dataset, matrix: np.ndarray) -
         gallery(metrics.cell_indices(dataset.y_test, record.test_probabilities, true, predicted),
                 record, dataset, key=f"cell_{record.run_id}_{true}_{predicted}")
         if clicked and look.is_presenting():  # its images are under the page-wide matrix: show them
-            train_fold.scroll_to(CELL_PLACE, reason=f"{record.run_id} {true} {predicted}")
+            app.scroll_to(CELL_PLACE, reason=f"{record.run_id} {true} {predicted}")
 
 
 def _matrix_and_cell_places() -> tuple[DeltaGenerator, DeltaGenerator]:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from mnist_dash import look
 from mnist_dash.classroom.rules import Rules
 from mnist_dash.config import TrainConfig
 from mnist_dash.i18n import N_, _
@@ -50,25 +47,6 @@ def _unfold(config: TrainConfig, rules: Rules) -> None:
                 if preset.config.replace(dataset=config.dataset) == config]
     state.set_form_preset(matching[0] if matching else train_form.CUSTOM)
     state.open_form()
-
-
-def scroll_to(key: str, reason: str, short_window_key: str | None = None) -> None:
-    """Scroll the keyed container into view once, when this element first appears (`reason`, e.g.
-    a job id, makes it a new element: the same one again does not scroll again). In a short window
-    (look.SHORT_WINDOW_REM) the `short_window_key` container instead. It scrolls once the script
-    run has ended: until then the last run's elements above the target may still go, and move it."""
-    target = json.dumps(key)
-    if short_window_key:
-        target = (f"innerHeight < {look.SHORT_WINDOW_REM} * parseFloat(getComputedStyle("
-                  f"document.documentElement).fontSize) ? {json.dumps(short_window_key)} : {target}")
-    st.html(f"<script>/* {reason} */ {{ const key = {target}; let tries = 0;"
-            "const scroll = () => { const target = document.querySelector(`.st-key-${key}`);"
-            " const app = document.querySelector(\"[data-testid='stApp']\");"
-            " const settled = app?.getAttribute('data-test-script-state') === 'notRunning' || tries > 100;"
-            " if (target && settled) { target.style.scrollMarginTop = '1rem'; target.scrollIntoView(); }"
-            " else if (tries++ < 150) setTimeout(scroll, 100); };"  # at most 10 s waiting for the run
-            "scroll(); }</script>",
-            unsafe_allow_javascript=True)
 
 
 def advice_note() -> None:
