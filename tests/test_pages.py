@@ -91,14 +91,16 @@ def test_train_summary_then_live_job_to_completion():
     small_settings(at)
     assert "**25,450** parameters" in markdown_text(at)
     next(b for b in at.button if b.label == "Train").click().run()  # the form folds while it trains
-    seen_steps = set()
+    # The click's own run shows the job waiting or just begun; a warm CI machine can finish these
+    # 16 batches before the first poll, so that first view counts as one of the steps seen.
+    seen_steps = {p.proto.value for p in at.get("progress")}
     deadline = time.monotonic() + 90
     while "**Finished**" not in markdown_text(at):
         assert time.monotonic() < deadline
-        time.sleep(0.3)
+        time.sleep(0.1)
         at.run()
         seen_steps.update(p.proto.value for p in at.get("progress"))
-    assert len(seen_steps) >= 2  # the live panel advanced while polled
+    assert len(seen_steps) >= 2 and 100 in seen_steps  # the live panel advanced while polled
     assert {m.label for m in at.metric} >= {"Test accuracy", "Test loss"}
     accuracy = float(next(m.value for m in at.metric if m.label == "Test accuracy").rstrip("%"))
     assert accuracy > 50
