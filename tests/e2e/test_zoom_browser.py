@@ -133,10 +133,11 @@ def test_leaderboard_table_does_not_scroll_sideways(open_page, server, mode: str
     expect(drive.main(page).get_by_text(classroom_drive.REVEALED)).to_be_visible()
     # The grid redraws after the notice: wait for its private ranking, where the seeded split
     # moves someone up ("2 ▲ 1"), before measuring it.
-    cells = drive.wait_until(
-        lambda: [cells for cells in [classroom_drive.grid_cells(page, classroom_drive.LEADERBOARD)]
-                 if any("▲" in cell for cell in cells)],
-        timeout=30, message="the ended board's shake-up (a rank with ▲)")[0]
+    def shaken_up() -> list[str] | None:
+        cells = classroom_drive.grid_cells(page, classroom_drive.LEADERBOARD)
+        return cells if any("▲" in cell for cell in cells) else None
+
+    cells = drive.wait_until(shaken_up, timeout=30, message="the ended board's shake-up (a rank with ▲)")
     assert "Ada Lovelace" in cells
     assert_whole(page, "the ended challenge's leaderboard table", table)
 
